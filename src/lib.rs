@@ -1,0 +1,13 @@
+//! mmap-lab: measures when reading or writing a file through a memory map is
+//! faster than `read`/`write`, and explains why with kernel counters.
+//!
+//! The pieces, in the order data flows through them:
+//! [`scenario`] (what to measure) → [`workload`] (generated files and their
+//! reference checksums) → [`method`] (the ways of doing I/O) → [`runner`]
+//! (verify, then measure with a [`probe::Probe`]) → [`results`] (results.json).
+
+pub mod checksum;
+pub mod perf;
+pub mod probe;
+pub mod results;
+pub mod units;

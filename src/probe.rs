@@ -1,0 +1,334 @@
+//! Counter snapshots around one operation, on the measuring thread alone.
+//!
+//! Sources: `/proc/thread-self/io` (read/write-family calls, the bytes they
+//! copied, disk bytes), `getrusage(RUSAGE_THREAD)` (faults, context switches)
+//! and, where permitted, syscall tracepoints ([`crate::perf`]). Reading these
+//! is itself work (a `pread` of procfs, a `getrusage`, a perf `read`), so a
+//! [`Probe`] is calibrated: it measures an empty operation and subtracts that
+//! cost, so an operation that does nothing reads zero on every counter.
+
+use crate::perf::{SyscallCounter, SyscallReading};
+use crate::results::{Counters, SyscallCounting};
+use std::fs::File;
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::time::{Duration, Instant};
+
+/// Empty operations measured to find the probe's own cost.
+const CALIBRATION_RUNS: usize = 25;
+
+/// The fields of `/proc/thread-self/io` that the counters use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ThreadIo {
+    rchar: u64,
+    wchar: u64,
+    syscr: u64,
+    syscw: u64,
+    read_bytes: u64,
+    write_bytes: u64,
+}
+
+/// The fields of `getrusage(RUSAGE_THREAD)` that the counters use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct ThreadUsage {
+    minor_faults: u64,
+    major_faults: u64,
+    ctx_switches: u64,
+}
+
+/// Everything read at one instant.
+#[derive(Debug, Clone, Copy, Default)]
+struct Snapshot {
+    io: ThreadIo,
+    usage: ThreadUsage,
+    syscalls: Option<SyscallReading>,
+    /// Bytes the procfs read returned; the next snapshot's `rchar` includes them.
+    io_text_len: u64,
+}
+
+/// Measures operations on the thread that created it; calibrated on creation.
+#[derive(Debug)]
+pub struct Probe {
+    io_file: File,
+    io_text: Vec<u8>,
+    syscalls: Result<SyscallCounter, String>,
+    baseline: Counters,
+}
+
+impl Probe {
+    /// Opens the counters for the calling thread and calibrates them.
+    ///
+    /// All later calls to [`Probe::measure`] must come from this thread.
+    pub fn new() -> io::Result<Probe> {
+        let io_file = File::open("/proc/thread-self/io").map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot open /proc/thread-self/io ({e}); mmap-lab needs Linux with task I/O accounting"),
+            )
+        })?;
+        let mut probe = Probe {
+            io_file,
+            io_text: vec![0; 512],
+            syscalls: SyscallCounter::open(),
+            baseline: Counters::default(),
+        };
+        probe.calibrate()?;
+        Ok(probe)
+    }
+
+    /// Where system call counts come from, or why they are missing.
+    pub fn syscall_counting(&self) -> SyscallCounting {
+        match &self.syscalls {
+            Ok(_) => SyscallCounting {
+                available: true,
+                source: "perf_event_open on raw_syscalls:sys_enter and syscalls:sys_enter_{mmap,munmap,madvise,msync,mremap}, this thread only".to_string(),
+            },
+            Err(reason) => SyscallCounting {
+                available: false,
+                source: reason.clone(),
+            },
+        }
+    }
+
+    /// Runs `operation` once; returns its value, its wall time and its counters.
+    pub fn measure<T>(
+        &mut self,
+        operation: impl FnOnce() -> T,
+    ) -> io::Result<(T, Duration, Counters)> {
+        let (value, elapsed, raw) = self.measure_raw(operation)?;
+        Ok((value, elapsed, subtract(raw, self.baseline)))
+    }
+
+    /// Counters for `operation` before calibration is subtracted.
+    fn measure_raw<T>(
+        &mut self,
+        operation: impl FnOnce() -> T,
+    ) -> io::Result<(T, Duration, Counters)> {
+        let before = self.snapshot(true)?;
+        let start = Instant::now();
+        let value = operation();
+        let elapsed = start.elapsed();
+        let after = self.snapshot(false)?;
+        Ok((value, elapsed, difference(&before, &after)))
+    }
+
+    /// Measures empty operations and keeps the smallest cost seen for each counter.
+    fn calibrate(&mut self) -> io::Result<()> {
+        let mut floor: Option<Counters> = None;
+        for _ in 0..CALIBRATION_RUNS {
+            let (_, _, raw) = self.measure_raw(|| ())?;
+            floor = Some(match floor {
+                None => raw,
+                Some(old) => minimum(old, raw),
+            });
+        }
+        self.baseline = floor.unwrap_or_default();
+        Ok(())
+    }
+
+    /// Reads every source. Before the operation the perf counters are read
+    /// first and procfs last; after it, the reverse, so the probe's own calls
+    /// fall inside the window in a fixed pattern that calibration removes.
+    fn snapshot(&mut self, before_operation: bool) -> io::Result<Snapshot> {
+        let mut snapshot = Snapshot::default();
+        if before_operation {
+            snapshot.syscalls = self.read_syscalls()?;
+            snapshot.usage = thread_usage()?;
+            self.read_io(&mut snapshot)?;
+        } else {
+            self.read_io(&mut snapshot)?;
+            snapshot.usage = thread_usage()?;
+            snapshot.syscalls = self.read_syscalls()?;
+        }
+        Ok(snapshot)
+    }
+
+    fn read_syscalls(&mut self) -> io::Result<Option<SyscallReading>> {
+        match &mut self.syscalls {
+            Ok(counter) => counter.read().map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    fn read_io(&mut self, snapshot: &mut Snapshot) -> io::Result<()> {
+        let len = self.io_file.read_at(&mut self.io_text, 0)?;
+        snapshot.io = parse_thread_io(&self.io_text[..len])?;
+        snapshot.io_text_len = len as u64;
+        Ok(())
+    }
+}
+
+/// Parses the `key: value` lines of `/proc/<tid>/io`.
+fn parse_thread_io(text: &[u8]) -> io::Result<ThreadIo> {
+    let text = std::str::from_utf8(text).map_err(io::Error::other)?;
+    let mut io = ThreadIo::default();
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(':') else {
+            continue;
+        };
+        let value: u64 = value
+            .trim()
+            .parse()
+            .map_err(|_| io::Error::other(format!("bad /proc/thread-self/io line {line:?}")))?;
+        match key {
+            "rchar" => io.rchar = value,
+            "wchar" => io.wchar = value,
+            "syscr" => io.syscr = value,
+            "syscw" => io.syscw = value,
+            "read_bytes" => io.read_bytes = value,
+            "write_bytes" => io.write_bytes = value,
+            _ => {}
+        }
+    }
+    Ok(io)
+}
+
+/// Faults and context switches of the calling thread so far.
+fn thread_usage() -> io::Result<ThreadUsage> {
+    // SAFETY: rusage is plain data; getrusage fills it.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pointer is valid for writes of one rusage.
+    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(ThreadUsage {
+        minor_faults: usage.ru_minflt as u64,
+        major_faults: usage.ru_majflt as u64,
+        ctx_switches: (usage.ru_nvcsw + usage.ru_nivcsw) as u64,
+    })
+}
+
+/// What changed between two snapshots. The earlier procfs read's own bytes
+/// are known exactly and removed here, since their count varies with the
+/// number of digits printed.
+fn difference(before: &Snapshot, after: &Snapshot) -> Counters {
+    let syscalls = match (before.syscalls, after.syscalls) {
+        (Some(b), Some(a)) => Some((a.total - b.total, a.map_family - b.map_family)),
+        _ => None,
+    };
+    Counters {
+        read_calls: after.io.syscr - before.io.syscr,
+        write_calls: after.io.syscw - before.io.syscw,
+        map_calls: syscalls.map(|(_, map)| map),
+        syscalls: syscalls.map(|(total, _)| total),
+        bytes_to_user: (after.io.rchar - before.io.rchar).saturating_sub(before.io_text_len),
+        bytes_from_user: after.io.wchar - before.io.wchar,
+        minor_faults: after.usage.minor_faults - before.usage.minor_faults,
+        major_faults: after.usage.major_faults - before.usage.major_faults,
+        disk_read_bytes: after.io.read_bytes - before.io.read_bytes,
+        disk_write_bytes: after.io.write_bytes - before.io.write_bytes,
+        ctx_switches: after.usage.ctx_switches - before.usage.ctx_switches,
+    }
+}
+
+/// Applies `f` to each pair of matching counters.
+fn zip_with(a: Counters, b: Counters, f: impl Fn(u64, u64) -> u64) -> Counters {
+    let optional = |x: Option<u64>, y: Option<u64>| match (x, y) {
+        (Some(x), Some(y)) => Some(f(x, y)),
+        _ => None,
+    };
+    Counters {
+        read_calls: f(a.read_calls, b.read_calls),
+        write_calls: f(a.write_calls, b.write_calls),
+        map_calls: optional(a.map_calls, b.map_calls),
+        syscalls: optional(a.syscalls, b.syscalls),
+        bytes_to_user: f(a.bytes_to_user, b.bytes_to_user),
+        bytes_from_user: f(a.bytes_from_user, b.bytes_from_user),
+        minor_faults: f(a.minor_faults, b.minor_faults),
+        major_faults: f(a.major_faults, b.major_faults),
+        disk_read_bytes: f(a.disk_read_bytes, b.disk_read_bytes),
+        disk_write_bytes: f(a.disk_write_bytes, b.disk_write_bytes),
+        ctx_switches: f(a.ctx_switches, b.ctx_switches),
+    }
+}
+
+fn subtract(measured: Counters, baseline: Counters) -> Counters {
+    zip_with(measured, baseline, u64::saturating_sub)
+}
+
+fn minimum(a: Counters, b: Counters) -> Counters {
+    zip_with(a, b, u64::min)
+}
+
+/// The per-field median of several operations' counters.
+pub fn median_counters(all: &[Counters]) -> Counters {
+    fn median_of(mut values: Vec<u64>) -> u64 {
+        values.sort_unstable();
+        values.get(values.len() / 2).copied().unwrap_or(0)
+    }
+    let field = |get: fn(&Counters) -> u64| median_of(all.iter().map(get).collect());
+    let optional = |get: fn(&Counters) -> Option<u64>| {
+        all.iter()
+            .map(get)
+            .collect::<Option<Vec<u64>>>()
+            .map(median_of)
+    };
+    Counters {
+        read_calls: field(|c| c.read_calls),
+        write_calls: field(|c| c.write_calls),
+        map_calls: optional(|c| c.map_calls),
+        syscalls: optional(|c| c.syscalls),
+        bytes_to_user: field(|c| c.bytes_to_user),
+        bytes_from_user: field(|c| c.bytes_from_user),
+        minor_faults: field(|c| c.minor_faults),
+        major_faults: field(|c| c.major_faults),
+        disk_read_bytes: field(|c| c.disk_read_bytes),
+        disk_write_bytes: field(|c| c.disk_write_bytes),
+        ctx_switches: field(|c| c.ctx_switches),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_empty_operation_reads_zero() {
+        let mut probe = Probe::new().unwrap();
+        for _ in 0..5 {
+            let (_, _, counters) = probe.measure(|| ()).unwrap();
+            assert_eq!(counters.read_calls, 0);
+            assert_eq!(counters.write_calls, 0);
+            assert_eq!(counters.bytes_to_user, 0);
+            assert_eq!(counters.bytes_from_user, 0);
+            assert_eq!(counters.minor_faults, 0);
+            assert_eq!(counters.major_faults, 0);
+            assert_eq!(counters.syscalls.unwrap_or(0), 0);
+            assert_eq!(counters.map_calls.unwrap_or(0), 0);
+        }
+    }
+
+    #[test]
+    fn one_pread_reads_one_call_and_its_bytes() {
+        let file = tempfile::tempfile().unwrap();
+        file.write_all_at(&[7u8; 1000], 0).unwrap();
+        let mut probe = Probe::new().unwrap();
+        let mut buffer = [0u8; 600];
+        let (got, _, counters) = probe.measure(|| file.read_at(&mut buffer, 100)).unwrap();
+        assert_eq!(got.unwrap(), 600);
+        assert_eq!(counters.read_calls, 1);
+        assert_eq!(counters.bytes_to_user, 600);
+        assert_eq!(counters.write_calls, 0);
+        if probe.syscall_counting().available {
+            assert_eq!(counters.syscalls, Some(1));
+            assert_eq!(counters.map_calls, Some(0));
+        }
+    }
+
+    #[test]
+    fn parses_procfs_io() {
+        let text = b"rchar: 10\nwchar: 20\nsyscr: 3\nsyscw: 4\nread_bytes: 4096\nwrite_bytes: 8192\ncancelled_write_bytes: 0\n";
+        let io = parse_thread_io(text).unwrap();
+        assert_eq!(
+            io,
+            ThreadIo {
+                rchar: 10,
+                wchar: 20,
+                syscr: 3,
+                syscw: 4,
+                read_bytes: 4096,
+                write_bytes: 8192
+            }
+        );
+    }
+}
