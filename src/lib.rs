@@ -6,8 +6,18 @@
 //! reference checksums) → [`method`] (the ways of doing I/O) → [`runner`]
 //! (verify, then measure with a [`probe::Probe`]) → [`results`] (results.json).
 
+pub mod app;
+pub mod cache;
 pub mod checksum;
+pub mod machine;
+pub mod method;
 pub mod perf;
 pub mod probe;
 pub mod results;
+pub mod runner;
+pub mod scenario;
+pub mod table;
+pub mod time;
 pub mod units;
+pub mod workdir;
+pub mod workload;

@@ -1,1 +1,97 @@
-fn main() {}
+//! The `mmap-lab` command line: a thin layer over the library.
+
+use clap::{Parser, Subcommand};
+use mmap_lab::app::{self, AppError, RunOptions};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// When is a memory map faster than read/write, and why? Measure it here.
+#[derive(Parser)]
+#[command(name = "mmap-lab", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify and measure scenarios; write results.json.
+    Run {
+        /// Scenario files (default: every scenarios/*.json).
+        files: Vec<PathBuf>,
+        /// Output directory.
+        #[arg(long, default_value = app::DEFAULT_OUT_DIR)]
+        out: PathBuf,
+        /// Sizes up to 16 MiB and 3 samples per cell: a first look in seconds.
+        #[arg(long)]
+        quick: bool,
+        /// Where to generate files (default: a disk-backed temp directory).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+    },
+    /// Validate scenario files without running anything.
+    Check {
+        /// Scenario files (default: every scenarios/*.json).
+        files: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run {
+            files,
+            out,
+            quick,
+            work_dir,
+        } => {
+            let interrupted = install_interrupt_handler();
+            let options = RunOptions {
+                files,
+                out,
+                quick,
+                work_dir,
+            };
+            app::run(&options, &interrupted, &|_, _| Ok(())).map(|_| ())
+        }
+        Command::Check { files } => app::check(&files).map(|scenarios| {
+            for scenario in scenarios {
+                println!(
+                    "ok  {}  {} ({}, {} methods, {} sizes)",
+                    scenario.file.display(),
+                    scenario.name,
+                    scenario.operation.name(),
+                    scenario.methods.len(),
+                    scenario.sizes.len()
+                );
+            }
+        }),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("mmap-lab: {error}");
+            ExitCode::from(error.exit_code() as u8)
+        }
+    }
+}
+
+/// First Ctrl-C (or SIGTERM): ask the run to stop between samples, which
+/// removes generated files on the way out. A second one: remove them now and exit.
+fn install_interrupt_handler() -> Arc<AtomicBool> {
+    let interrupted = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&interrupted);
+    let installed = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            mmap_lab::workdir::remove_all_live();
+            std::process::exit(AppError::Interrupted.exit_code());
+        }
+        eprintln!("\nstopping after the current sample (Ctrl-C again to stop now)...");
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupted run may leave files behind");
+    }
+    interrupted
+}

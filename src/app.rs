@@ -1,0 +1,231 @@
+//! What the `run` and `check` commands do, apart from argument parsing.
+
+use crate::machine;
+use crate::probe::Probe;
+use crate::results::Results;
+use crate::runner::{self, Progress, RunError, Runner};
+use crate::scenario::{self, Scenario, ScenarioError};
+use crate::table;
+use crate::workdir::WorkDir;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+
+/// Where scenarios are looked for when none are named.
+pub const DEFAULT_SCENARIO_DIR: &str = "scenarios";
+/// Where results go when `--out` is not given.
+pub const DEFAULT_OUT_DIR: &str = "reports/latest";
+/// Buffer size for the memcpy and scan limits.
+const LIMIT_BUFFER: usize = 256 << 20;
+/// Buffer size for the limits under `--quick`.
+const QUICK_LIMIT_BUFFER: usize = 64 << 20;
+
+/// A command's failure, sorted by who can fix it.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Bad input from the user (a scenario file, an argument): exit code 2.
+    #[error("{0}")]
+    Usage(String),
+    /// The run itself failed (I/O, verification): exit code 1.
+    #[error("{0}")]
+    Failed(String),
+    /// Interrupted by a signal: exit code 130.
+    #[error("interrupted; results of the scenarios that finished are kept")]
+    Interrupted,
+}
+
+impl AppError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            AppError::Usage(_) => 2,
+            AppError::Failed(_) => 1,
+            AppError::Interrupted => 130,
+        }
+    }
+}
+
+impl From<ScenarioError> for AppError {
+    fn from(e: ScenarioError) -> Self {
+        AppError::Usage(e.to_string())
+    }
+}
+
+/// Options of `mmap-lab run`.
+#[derive(Debug, Clone)]
+pub struct RunOptions {
+    /// Scenario files; empty means every `*.json` in `scenarios/`.
+    pub files: Vec<PathBuf>,
+    /// Output directory for results.json.
+    pub out: PathBuf,
+    /// Smaller sizes and fewer samples.
+    pub quick: bool,
+    /// Parent directory for generated files.
+    pub work_dir: Option<PathBuf>,
+}
+
+/// The scenario files to use: the named ones, or the default directory's.
+pub fn scenario_files(files: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
+    if !files.is_empty() {
+        return Ok(files.to_vec());
+    }
+    let dir = Path::new(DEFAULT_SCENARIO_DIR);
+    let found = scenario::files_in(dir).map_err(|e| {
+        AppError::Usage(format!(
+            "cannot list {}/ ({e}); run from the project folder or name scenario files",
+            dir.display()
+        ))
+    })?;
+    if found.is_empty() {
+        return Err(AppError::Usage(format!(
+            "no *.json scenario files in {}/",
+            dir.display()
+        )));
+    }
+    Ok(found)
+}
+
+/// `mmap-lab check`: validates files; prints one line per good file.
+pub fn check(files: &[PathBuf]) -> Result<Vec<Scenario>, AppError> {
+    let scenarios = scenario::load_all(&scenario_files(files)?)?;
+    Ok(scenarios)
+}
+
+/// `mmap-lab run`: validates everything first, then verifies and measures
+/// each scenario, saving results.json after each one. `after_save` is called
+/// with the results each time they are saved (the report hooks in there).
+pub fn run(
+    options: &RunOptions,
+    interrupted: &AtomicBool,
+    after_save: &dyn Fn(&Results, &Path) -> anyhow::Result<()>,
+) -> Result<Results, AppError> {
+    let scenarios = scenario::load_all(&scenario_files(&options.files)?)?;
+    if let Some(dir) = &options.work_dir {
+        if !dir.is_dir() {
+            return Err(AppError::Usage(format!(
+                "--work-dir {}: no such directory",
+                dir.display()
+            )));
+        }
+    }
+    if options.out.exists() && !options.out.is_dir() {
+        return Err(AppError::Usage(format!(
+            "--out {}: exists and is not a directory",
+            options.out.display()
+        )));
+    }
+    let work = WorkDir::create(options.work_dir.as_deref())
+        .map_err(|e| AppError::Failed(e.to_string()))?;
+    warn_about_memory_filesystem(&work, &scenarios);
+    let largest = scenarios
+        .iter()
+        .map(|s| runner::space_needed(s, &runner::effective_plan(s, options.quick).0))
+        .max()
+        .unwrap_or(0);
+    work.ensure_space(largest, "the largest scenario")
+        .map_err(|e| AppError::Failed(e.to_string()))?;
+
+    let probe = Probe::new().map_err(|e| AppError::Failed(e.to_string()))?;
+    let limit_bytes = if options.quick {
+        QUICK_LIMIT_BUFFER
+    } else {
+        LIMIT_BUFFER
+    };
+    eprintln!(
+        "measuring this machine's memcpy and scan speed over {} MiB...",
+        limit_bytes >> 20
+    );
+    let mut results = Results {
+        format_version: crate::results::FORMAT_VERSION,
+        tool_version: env!("CARGO_PKG_VERSION").to_string(),
+        started_at: crate::time::now_rfc3339(),
+        quick: options.quick,
+        machine: machine::describe(work.filesystem()),
+        limits: machine::measure_limits(limit_bytes),
+        syscall_counting: probe.syscall_counting(),
+        scenarios: Vec::new(),
+    };
+    if !results.syscall_counting.available {
+        eprintln!(
+            "note: total system calls cannot be counted here: {}",
+            results.syscall_counting.source
+        );
+    }
+    let results_path = options.out.join("results.json");
+    let progress = TerminalProgress::new();
+    let mut runner = Runner::new(probe, &work, interrupted);
+    for scenario in &scenarios {
+        let outcome = runner.run(scenario, options.quick, &progress);
+        progress.clear();
+        let scenario_result = match outcome {
+            Ok(result) => result,
+            Err(RunError::Interrupted) => return Err(AppError::Interrupted),
+            Err(e) => return Err(AppError::Failed(e.to_string())),
+        };
+        print!("{}", table::render(&scenario_result));
+        results.scenarios.push(scenario_result);
+        results
+            .save(&results_path)
+            .map_err(|e| AppError::Failed(format!("{e:#}")))?;
+        after_save(&results, &options.out).map_err(|e| AppError::Failed(format!("{e:#}")))?;
+    }
+    eprintln!("\nresults: {}", results_path.display());
+    Ok(results)
+}
+
+fn warn_about_memory_filesystem(work: &WorkDir, scenarios: &[Scenario]) {
+    if work.is_memory_backed() {
+        let cold = scenarios
+            .iter()
+            .filter(|s| s.cache == scenario::Cache::Cold)
+            .count();
+        eprintln!(
+            "warning: {} is on {}, which lives in memory: reads never touch a disk{}; pass --work-dir on a disk-backed filesystem for true figures",
+            work.path().display(),
+            work.filesystem(),
+            if cold > 0 {
+                format!(
+                    ", and the {cold} cold scenario(s) cannot be cold (their residency will show it)"
+                )
+            } else {
+                String::new()
+            }
+        );
+    }
+}
+
+/// A progress bar on stderr, shown only when stderr is a terminal.
+struct TerminalProgress {
+    bar: ProgressBar,
+}
+
+impl TerminalProgress {
+    fn new() -> TerminalProgress {
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {prefix:.bold} [{bar:30}] {pos}/{len} {wide_msg}",
+            )
+            .expect("the template is valid")
+            .progress_chars("=> "),
+        );
+        TerminalProgress { bar }
+    }
+
+    fn clear(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+impl Progress for TerminalProgress {
+    fn scenario_started(&self, name: &str, steps: u64) {
+        self.bar.reset();
+        self.bar.set_length(steps);
+        self.bar.set_prefix(name.to_string());
+    }
+
+    fn step(&self, what: &str) {
+        self.bar.set_message(what.to_string());
+        self.bar.inc(1);
+    }
+}

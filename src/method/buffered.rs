@@ -1,0 +1,89 @@
+//! `BufReader`/`BufWriter`: the program asks for small pieces, and the buffer
+//! turns them into one system call per `capacity` bytes. Each byte is copied
+//! twice: kernel to buffer, then buffer to the program's piece.
+
+use super::{IoMethod, consume_exactly};
+use crate::checksum::Fold;
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+/// A std buffered reader or writer of `capacity` bytes, used `piece` bytes at a time.
+#[derive(Debug, Clone, Copy)]
+pub struct Buffered {
+    /// The buffer's size (std's default is 8 KiB).
+    pub capacity: usize,
+    /// Bytes the program reads or writes per call.
+    pub piece: usize,
+}
+
+impl Buffered {
+    fn reader(&self, path: &Path) -> io::Result<BufReader<File>> {
+        Ok(BufReader::with_capacity(self.capacity, File::open(path)?))
+    }
+
+    /// Hands `data` to the writer one piece at a time, then flushes and
+    /// (with `sync`) waits for the disk.
+    fn write_pieces(&self, mut writer: BufWriter<File>, data: &[u8], sync: bool) -> io::Result<()> {
+        for piece in data.chunks(self.piece) {
+            writer.write_all(piece)?;
+        }
+        let file = writer.into_inner().map_err(|e| e.into_error())?;
+        if sync {
+            file.sync_data()?;
+        }
+        Ok(())
+    }
+}
+
+impl IoMethod for Buffered {
+    fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
+        let mut reader = self.reader(path)?;
+        let mut piece = vec![0u8; self.piece];
+        loop {
+            match reader.read(&mut piece) {
+                Ok(0) => return Ok(()),
+                Ok(n) => fold.update(&piece[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn read_records(
+        &self,
+        path: &Path,
+        offsets: &[u64],
+        record: u64,
+        fold: &mut Fold,
+    ) -> io::Result<()> {
+        let mut reader = self.reader(path)?;
+        let mut piece = vec![0u8; self.piece];
+        let mut position = 0u64;
+        for &offset in offsets {
+            // seek_relative keeps the buffer when the target is already in it.
+            reader.seek_relative(offset as i64 - position as i64)?;
+            consume_exactly(path, record, &mut piece, fold, |b, _| reader.read(b))?;
+            position = offset + record;
+        }
+        Ok(())
+    }
+
+    fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
+        let mut reader = self.reader(path)?;
+        let mut piece = vec![0u8; self.piece];
+        reader.seek(SeekFrom::Start(start))?;
+        consume_exactly(path, end - start, &mut piece, fold, |b, _| reader.read(b))
+    }
+
+    fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
+        let mut file = OpenOptions::new().write(true).open(path)?;
+        file.seek(SeekFrom::Start(offset))?;
+        self.write_pieces(BufWriter::with_capacity(self.capacity, file), data, sync)
+    }
+
+    fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+        let file = File::create(path)?;
+        self.write_pieces(BufWriter::with_capacity(self.capacity, file), data, sync)
+    }
+}

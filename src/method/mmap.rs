@@ -1,0 +1,145 @@
+//! Memory maps (memmap2): the file's pages become part of the address space,
+//! and touching them is the read; no bytes are copied into a buffer of ours.
+//!
+//! Safety of every map here: the files belong to this run, live in a private
+//! (0700) directory and are never truncated while mapped, so the bytes behind
+//! a map cannot vanish (which would raise SIGBUS).
+
+use super::{IoMethod, to_usize};
+use crate::checksum::Fold;
+use crate::scenario::Advice;
+use memmap2::{Mmap, MmapMut, MmapOptions};
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::Path;
+
+/// Reads and writes through a memory map.
+#[derive(Debug, Clone, Copy)]
+pub struct Mapped {
+    /// Ask the kernel to fault in every page while mapping (MAP_POPULATE).
+    pub populate: bool,
+    /// `madvise` advice given right after mapping.
+    pub advice: Option<Advice>,
+}
+
+impl Mapped {
+    fn options(&self) -> MmapOptions {
+        let mut options = MmapOptions::new();
+        if self.populate {
+            options.populate();
+        }
+        options
+    }
+
+    fn memmap_advice(&self) -> Option<memmap2::Advice> {
+        self.advice.map(|advice| match advice {
+            Advice::Normal => memmap2::Advice::Normal,
+            Advice::Sequential => memmap2::Advice::Sequential,
+            Advice::Random => memmap2::Advice::Random,
+            Advice::WillNeed => memmap2::Advice::WillNeed,
+            Advice::HugePage => memmap2::Advice::HugePage,
+        })
+    }
+
+    /// Maps the whole file read-only, with the configured options and advice.
+    fn map_read(&self, path: &Path) -> io::Result<Mmap> {
+        let file = File::open(path)?;
+        // SAFETY: see the module comment: the file is private to this run.
+        let map = unsafe { self.options().map(&file)? };
+        if let Some(advice) = self.memmap_advice() {
+            map.advise(advice)?;
+        }
+        Ok(map)
+    }
+
+    /// Maps the whole file for writing (changes reach the file).
+    fn map_write(&self, file: &File) -> io::Result<MmapMut> {
+        // SAFETY: see the module comment: the file is private to this run.
+        let map = unsafe { self.options().map_mut(file)? };
+        if let Some(advice) = self.memmap_advice() {
+            map.advise(advice)?;
+        }
+        Ok(map)
+    }
+}
+
+impl IoMethod for Mapped {
+    fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
+        let map = self.map_read(path)?;
+        fold.update(&map);
+        Ok(())
+    }
+
+    fn read_records(
+        &self,
+        path: &Path,
+        offsets: &[u64],
+        record: u64,
+        fold: &mut Fold,
+    ) -> io::Result<()> {
+        let map = self.map_read(path)?;
+        let record = to_usize(record);
+        for &offset in offsets {
+            let start = to_usize(offset);
+            fold.update(&map[start..start + record]);
+        }
+        Ok(())
+    }
+
+    fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
+        let map = self.map_read(path)?;
+        fold.update(&map[to_usize(start)..to_usize(end)]);
+        Ok(())
+    }
+
+    fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
+        let file = OpenOptions::new().read(true).write(true).open(path)?;
+        let mut map = self.map_write(&file)?;
+        let start = to_usize(offset);
+        map[start..start + data.len()].copy_from_slice(data);
+        if sync {
+            map.flush_range(start, data.len())?;
+        }
+        Ok(())
+    }
+
+    fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)?;
+        if data.is_empty() {
+            return Ok(());
+        }
+        // A map cannot make a file longer: give it its length first.
+        file.set_len(data.len() as u64)?;
+        let mut map = self.map_write(&file)?;
+        map.copy_from_slice(data);
+        if sync {
+            map.flush()?;
+        }
+        Ok(())
+    }
+
+    fn change_private_copy(
+        &self,
+        path: &Path,
+        offset: u64,
+        data: &[u8],
+        fold: &mut Fold,
+    ) -> io::Result<()> {
+        let file = File::open(path)?;
+        // SAFETY: see the module comment. A private map: writes stay in this
+        // process's copies of the touched pages and never reach the file.
+        let mut map = unsafe { self.options().map_copy(&file)? };
+        if let Some(advice) = self.memmap_advice() {
+            map.advise(advice)?;
+        }
+        let start = to_usize(offset);
+        map[start..start + data.len()].copy_from_slice(data);
+        fold.update(&map);
+        Ok(())
+    }
+}

@@ -1,0 +1,125 @@
+//! The ways of doing I/O, one file each, behind one trait.
+//!
+//! Every method opens the file itself and closes it before returning, so the
+//! cost of setting up (open, mmap, munmap) is part of what is measured. Reads
+//! feed the consumed bytes to a shared [`Fold`]; writes copy from a slice the
+//! caller owns.
+
+mod buffered;
+mod mmap;
+mod positioned;
+mod unbuffered;
+mod whole;
+
+use crate::checksum::Fold;
+use crate::scenario::MethodKind;
+use std::io;
+use std::path::Path;
+
+pub use buffered::Buffered;
+pub use mmap::Mapped;
+pub use positioned::Positioned;
+pub use unbuffered::Unbuffered;
+pub use whole::Whole;
+
+/// One way of reading and writing files.
+pub trait IoMethod {
+    /// Consumes every byte of the file, front to back.
+    fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()>;
+
+    /// Consumes `record` bytes at each offset, in order.
+    fn read_records(
+        &self,
+        path: &Path,
+        offsets: &[u64],
+        record: u64,
+        fold: &mut Fold,
+    ) -> io::Result<()>;
+
+    /// Consumes the bytes `[start, end)`.
+    fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()>;
+
+    /// Writes `data` at `offset` into the existing file, in place; with `sync`,
+    /// waits until it is on disk.
+    fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()>;
+
+    /// Creates the file (truncating any old one) holding exactly `data`.
+    fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()>;
+
+    /// Makes a private, writable view of the whole file, writes `data` at
+    /// `offset` into the view only, then consumes the whole view. The file on
+    /// disk must not change.
+    fn change_private_copy(
+        &self,
+        path: &Path,
+        offset: u64,
+        data: &[u8],
+        fold: &mut Fold,
+    ) -> io::Result<()> {
+        let _ = (path, offset, data, fold);
+        Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "this method has no private copy of a file; use mmap or whole",
+        ))
+    }
+}
+
+/// The implementation for a method described in a scenario.
+pub fn for_kind(kind: &MethodKind) -> Box<dyn IoMethod> {
+    match *kind {
+        MethodKind::Mmap { populate, advice } => Box::new(Mapped { populate, advice }),
+        MethodKind::Buffered { capacity, piece } => Box::new(Buffered {
+            capacity: to_usize(capacity),
+            piece: to_usize(piece),
+        }),
+        MethodKind::Unbuffered { chunk } => Box::new(Unbuffered {
+            chunk: to_usize(chunk),
+        }),
+        MethodKind::Positioned { chunk } => Box::new(Positioned {
+            chunk: to_usize(chunk),
+        }),
+        MethodKind::Whole => Box::new(Whole),
+    }
+}
+
+/// Sizes in scenarios are u64; buffers are usize (the same on 64-bit Linux).
+pub(crate) fn to_usize(value: u64) -> usize {
+    usize::try_from(value).expect("sizes fit in memory on a 64-bit machine")
+}
+
+/// Consumes exactly `len` bytes through `read`, which is called with a
+/// buffer of at most `buffer.len()` bytes and the count already consumed;
+/// a read of 0 before the end means the file is shorter than expected.
+pub(crate) fn consume_exactly(
+    path: &Path,
+    len: u64,
+    buffer: &mut [u8],
+    fold: &mut Fold,
+    mut read: impl FnMut(&mut [u8], u64) -> io::Result<usize>,
+) -> io::Result<()> {
+    let mut done = 0u64;
+    while done < len {
+        let want = (buffer.len() as u64).min(len - done) as usize;
+        match read(&mut buffer[..want], done) {
+            Ok(0) => return Err(ended_early(path, len, done)),
+            Ok(got) => {
+                fold.update(&buffer[..got]);
+                done += got as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// An error for a file that ended before the bytes asked for.
+fn ended_early(path: &Path, wanted: u64, got: u64) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::UnexpectedEof,
+        format!(
+            "{} ended early: wanted {wanted} bytes, got {got}",
+            path.display()
+        ),
+    )
+}

@@ -1,0 +1,88 @@
+//! `read_at` and `write_at` (pread/pwrite): like unbuffered calls, but each
+//! names its offset, so no seek is needed and the file position never moves.
+
+use super::{IoMethod, consume_exactly};
+use crate::checksum::Fold;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+
+/// Positioned calls of `chunk` bytes.
+#[derive(Debug, Clone, Copy)]
+pub struct Positioned {
+    /// Bytes asked for per call.
+    pub chunk: usize,
+}
+
+impl IoMethod for Positioned {
+    fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
+        let file = File::open(path)?;
+        let mut buffer = vec![0u8; self.chunk];
+        let mut offset = 0u64;
+        loop {
+            match file.read_at(&mut buffer, offset) {
+                Ok(0) => return Ok(()),
+                Ok(n) => {
+                    fold.update(&buffer[..n]);
+                    offset += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn read_records(
+        &self,
+        path: &Path,
+        offsets: &[u64],
+        record: u64,
+        fold: &mut Fold,
+    ) -> io::Result<()> {
+        let file = File::open(path)?;
+        let mut buffer = vec![0u8; self.chunk];
+        for &offset in offsets {
+            consume_exactly(path, record, &mut buffer, fold, |b, done| {
+                file.read_at(b, offset + done)
+            })?;
+        }
+        Ok(())
+    }
+
+    fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
+        let file = File::open(path)?;
+        let mut buffer = vec![0u8; self.chunk];
+        consume_exactly(path, end - start, &mut buffer, fold, |b, done| {
+            file.read_at(b, start + done)
+        })
+    }
+
+    fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
+        let file = OpenOptions::new().write(true).open(path)?;
+        write_chunks_at(&file, offset, data, self.chunk)?;
+        if sync {
+            file.sync_data()?;
+        }
+        Ok(())
+    }
+
+    fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+        let file = File::create(path)?;
+        write_chunks_at(&file, 0, data, self.chunk)?;
+        if sync {
+            file.sync_data()?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `data` at `offset` in calls of at most `chunk` bytes.
+fn write_chunks_at(file: &File, offset: u64, data: &[u8], chunk: usize) -> io::Result<()> {
+    let mut at = offset;
+    for piece in data.chunks(chunk) {
+        file.write_all_at(piece, at)?;
+        at += piece.len() as u64;
+    }
+    Ok(())
+}

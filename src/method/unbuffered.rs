@@ -1,0 +1,76 @@
+//! `File::read` and `File::write` in fixed-size calls: one system call per
+//! chunk, each copying between the kernel's page cache and our buffer.
+
+use super::{IoMethod, consume_exactly};
+use crate::checksum::Fold;
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+/// Plain `read`/`write` calls of `chunk` bytes, moving the file position.
+#[derive(Debug, Clone, Copy)]
+pub struct Unbuffered {
+    /// Bytes asked for per call.
+    pub chunk: usize,
+}
+
+impl IoMethod for Unbuffered {
+    fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
+        let mut file = File::open(path)?;
+        let mut buffer = vec![0u8; self.chunk];
+        loop {
+            match file.read(&mut buffer) {
+                Ok(0) => return Ok(()),
+                Ok(n) => fold.update(&buffer[..n]),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    fn read_records(
+        &self,
+        path: &Path,
+        offsets: &[u64],
+        record: u64,
+        fold: &mut Fold,
+    ) -> io::Result<()> {
+        let mut file = File::open(path)?;
+        let mut buffer = vec![0u8; self.chunk];
+        for &offset in offsets {
+            file.seek(SeekFrom::Start(offset))?;
+            consume_exactly(path, record, &mut buffer, fold, |b, _| file.read(b))?;
+        }
+        Ok(())
+    }
+
+    fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
+        let mut file = File::open(path)?;
+        let mut buffer = vec![0u8; self.chunk];
+        file.seek(SeekFrom::Start(start))?;
+        consume_exactly(path, end - start, &mut buffer, fold, |b, _| file.read(b))
+    }
+
+    fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
+        let mut file = OpenOptions::new().write(true).open(path)?;
+        file.seek(SeekFrom::Start(offset))?;
+        for piece in data.chunks(self.chunk) {
+            file.write_all(piece)?;
+        }
+        if sync {
+            file.sync_data()?;
+        }
+        Ok(())
+    }
+
+    fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+        let mut file = File::create(path)?;
+        for piece in data.chunks(self.chunk) {
+            file.write_all(piece)?;
+        }
+        if sync {
+            file.sync_data()?;
+        }
+        Ok(())
+    }
+}

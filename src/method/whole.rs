@@ -1,0 +1,77 @@
+//! `fs::read` and `fs::write`: the whole file in one buffer. Few calls, one
+//! copy of every byte, and memory for all of it at once.
+
+use super::{IoMethod, to_usize};
+use crate::checksum::Fold;
+use std::fs::{self, File};
+use std::io::{self, Write};
+use std::path::Path;
+
+/// Whole-file reads and writes.
+#[derive(Debug, Clone, Copy)]
+pub struct Whole;
+
+/// Writes the whole buffer to a new file, the way `fs::write` does, then
+/// (with `sync`) waits for the disk.
+fn write_whole(path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+    let mut file = File::create(path)?;
+    file.write_all(data)?;
+    if sync {
+        file.sync_data()?;
+    }
+    Ok(())
+}
+
+impl IoMethod for Whole {
+    fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
+        fold.update(&fs::read(path)?);
+        Ok(())
+    }
+
+    fn read_records(
+        &self,
+        path: &Path,
+        offsets: &[u64],
+        record: u64,
+        fold: &mut Fold,
+    ) -> io::Result<()> {
+        let bytes = fs::read(path)?;
+        let record = to_usize(record);
+        for &offset in offsets {
+            let start = to_usize(offset);
+            fold.update(&bytes[start..start + record]);
+        }
+        Ok(())
+    }
+
+    fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
+        let bytes = fs::read(path)?;
+        fold.update(&bytes[to_usize(start)..to_usize(end)]);
+        Ok(())
+    }
+
+    fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
+        let mut bytes = fs::read(path)?;
+        let start = to_usize(offset);
+        bytes[start..start + data.len()].copy_from_slice(data);
+        write_whole(path, &bytes, sync)
+    }
+
+    fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+        write_whole(path, data, sync)
+    }
+
+    fn change_private_copy(
+        &self,
+        path: &Path,
+        offset: u64,
+        data: &[u8],
+        fold: &mut Fold,
+    ) -> io::Result<()> {
+        let mut bytes = fs::read(path)?;
+        let start = to_usize(offset);
+        bytes[start..start + data.len()].copy_from_slice(data);
+        fold.update(&bytes);
+        Ok(())
+    }
+}

@@ -1,0 +1,164 @@
+//! The private directory generated files live in: on a disk-backed
+//! filesystem when one can be found, created 0700, removed on drop, and
+//! registered so a Ctrl-C handler can remove it too.
+
+use std::ffi::CString;
+use std::io;
+use std::os::unix::ffi::OsStrExt;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Directories to remove if the process is interrupted.
+static LIVE_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Bytes kept free beyond what a scenario needs, for the filesystem's own use.
+const SPACE_MARGIN: u64 = 64 << 20;
+
+/// A private temporary directory, removed when dropped.
+#[derive(Debug)]
+pub struct WorkDir {
+    dir: tempfile::TempDir,
+    filesystem: String,
+}
+
+impl WorkDir {
+    /// Creates the directory inside `parent`, or, when none is given, inside the
+    /// first of $TMPDIR, /var/tmp and the current directory that is disk-backed.
+    pub fn create(parent: Option<&Path>) -> io::Result<WorkDir> {
+        let parent = match parent {
+            Some(dir) => dir.to_path_buf(),
+            None => default_parent(),
+        };
+        let dir = tempfile::Builder::new()
+            .prefix("mmap-lab-")
+            .tempdir_in(&parent)
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!(
+                        "cannot create a work directory in {}: {e}",
+                        parent.display()
+                    ),
+                )
+            })?;
+        let filesystem = filesystem_name(dir.path())?;
+        LIVE_DIRS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(dir.path().to_path_buf());
+        Ok(WorkDir { dir, filesystem })
+    }
+
+    /// The directory's path.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The filesystem type it lives on (ext4, xfs, tmpfs...).
+    pub fn filesystem(&self) -> &str {
+        &self.filesystem
+    }
+
+    /// True on a filesystem that lives in memory, where the cache can never be cold.
+    pub fn is_memory_backed(&self) -> bool {
+        is_memory_filesystem(&self.filesystem)
+    }
+
+    /// Bytes available to this user on the directory's filesystem.
+    pub fn free_bytes(&self) -> io::Result<u64> {
+        free_bytes(self.path())
+    }
+
+    /// Refuses, with a message saying how much is missing, when fewer than
+    /// `needed` bytes (plus a margin) are free.
+    pub fn ensure_space(&self, needed: u64, purpose: &str) -> io::Result<()> {
+        let free = self.free_bytes()?;
+        if free < needed + SPACE_MARGIN {
+            return Err(io::Error::new(
+                io::ErrorKind::StorageFull,
+                format!(
+                    "not enough free space in {} for {purpose}: need {} MiB (plus {} MiB spare), have {} MiB; free some space or pass --work-dir on a larger disk",
+                    self.path().display(),
+                    needed >> 20,
+                    SPACE_MARGIN >> 20,
+                    free >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Drop for WorkDir {
+    fn drop(&mut self) {
+        let mut live = LIVE_DIRS.lock().unwrap_or_else(|p| p.into_inner());
+        live.retain(|p| p != self.dir.path());
+    }
+}
+
+/// Removes every live work directory; for a signal handler about to exit.
+pub fn remove_all_live() {
+    let live = LIVE_DIRS.lock().unwrap_or_else(|p| p.into_inner());
+    for dir in live.iter() {
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
+
+/// The first disk-backed candidate parent, else the system temp dir.
+fn default_parent() -> PathBuf {
+    let candidates = [
+        std::env::temp_dir(),
+        PathBuf::from("/var/tmp"),
+        std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
+    ];
+    candidates
+        .iter()
+        .find(|dir| dir.is_dir() && filesystem_name(dir).is_ok_and(|fs| !is_memory_filesystem(&fs)))
+        .cloned()
+        .unwrap_or_else(std::env::temp_dir)
+}
+
+fn is_memory_filesystem(name: &str) -> bool {
+    matches!(name, "tmpfs" | "ramfs")
+}
+
+fn statfs(path: &Path) -> io::Result<libc::statfs> {
+    let c_path = CString::new(path.as_os_str().as_bytes())
+        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "path holds a NUL byte"))?;
+    // SAFETY: statfs is plain data that the call fills.
+    let mut stats: libc::statfs = unsafe { std::mem::zeroed() };
+    // SAFETY: c_path is a valid C string and stats is valid for writes.
+    if unsafe { libc::statfs(c_path.as_ptr(), &mut stats) } != 0 {
+        let e = io::Error::last_os_error();
+        return Err(io::Error::new(
+            e.kind(),
+            format!("statfs {}: {e}", path.display()),
+        ));
+    }
+    Ok(stats)
+}
+
+/// Names the filesystem holding `path` from its magic number.
+pub fn filesystem_name(path: &Path) -> io::Result<String> {
+    let magic = statfs(path)?.f_type as u64;
+    let name = match magic {
+        0xEF53 => "ext4",
+        0x0102_1994 => "tmpfs",
+        0x8584_58f6 => "ramfs",
+        0x5846_5342 => "xfs",
+        0x9123_683E => "btrfs",
+        0x794C_7630 => "overlay",
+        0x6969 => "nfs",
+        0x2FC1_2FC1 => "zfs",
+        0xF2F5_2010 => "f2fs",
+        0x6573_5546 => "fuse",
+        _ => return Ok(format!("unknown (magic {magic:#x})")),
+    };
+    Ok(name.to_string())
+}
+
+/// Bytes available to unprivileged users on the filesystem holding `path`.
+pub fn free_bytes(path: &Path) -> io::Result<u64> {
+    let stats = statfs(path)?;
+    Ok(stats.f_bavail as u64 * stats.f_bsize as u64)
+}
