@@ -27,9 +27,9 @@ pub struct ScenarioWire {
     #[serde(default)]
     pub record: Option<SizeWire>,
     #[serde(default)]
-    pub range: Option<[SizeWire; 2]>,
+    pub range: Option<[OffsetWire; 2]>,
     #[serde(default)]
-    pub offset: Option<SizeWire>,
+    pub offset: Option<OffsetWire>,
     #[serde(default)]
     pub len: Option<SizeWire>,
     #[serde(default)]
@@ -101,32 +101,47 @@ pub enum AdviceName {
     Hugepage,
 }
 
-/// A size as written: a whole number of bytes or a string such as `"4 KiB"`.
-/// Parsed (and zero refused) during deserialisation, so the error carries the
-/// field's path.
+/// A byte count as written: a whole number or a string such as `"4 KiB"`.
+fn byte_count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    use serde::de::Error;
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bytes(u64),
+        Text(String),
+    }
+    let raw = Raw::deserialize(deserializer).map_err(|_| {
+        D::Error::custom("expected a byte count: a whole number, or a string like \"64 KiB\"")
+    })?;
+    match raw {
+        Raw::Bytes(bytes) => Ok(bytes),
+        Raw::Text(text) => crate::units::parse_size(&text).map_err(D::Error::custom),
+    }
+}
+
+/// A size: a byte count of at least 1, checked while parsing so that the
+/// error carries the field's path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SizeWire(pub u64);
 
 impl<'de> Deserialize<'de> for SizeWire {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        use serde::de::Error;
+        match byte_count(deserializer)? {
+            0 => Err(serde::de::Error::custom(
+                "a size must be at least 1 byte, not 0",
+            )),
+            bytes => Ok(SizeWire(bytes)),
+        }
+    }
+}
 
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Bytes(u64),
-            Text(String),
-        }
-        let raw = Raw::deserialize(deserializer).map_err(|_| {
-            D::Error::custom("expected a size: a whole number of bytes or a string like \"64 KiB\"")
-        })?;
-        let bytes = match raw {
-            Raw::Bytes(bytes) => bytes,
-            Raw::Text(text) => crate::units::parse_size(&text).map_err(D::Error::custom)?,
-        };
-        if bytes == 0 {
-            return Err(D::Error::custom("a size must be at least 1 byte, not 0"));
-        }
-        Ok(SizeWire(bytes))
+/// A position in a file: a byte count that may be 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OffsetWire(pub u64);
+
+impl<'de> Deserialize<'de> for OffsetWire {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        byte_count(deserializer).map(OffsetWire)
     }
 }
