@@ -11,6 +11,18 @@ const MAX_SAMPLES: u32 = 10_000;
 
 /// Parses and validates scenario JSON; `path` is only used in errors and results.
 pub fn from_json(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let first = text.trim_start().chars().next();
+    if first != Some('{') {
+        return Err(ScenarioError {
+            file: path.to_path_buf(),
+            field: None,
+            position: None,
+            message: match first {
+                None => "the file is empty; a scenario is one JSON object: {\"name\": ..., \"operation\": ..., ...}".to_string(),
+                Some(_) => "a scenario is one JSON object: {\"name\": ..., \"operation\": ..., ...}".to_string(),
+            },
+        });
+    }
     let deserializer = &mut serde_json::Deserializer::from_str(text);
     let wire: ScenarioWire = serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let field = error.path().to_string();
@@ -18,7 +30,7 @@ pub fn from_json(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
         let position = (inner.line() > 0).then(|| (inner.line(), inner.column()));
         ScenarioError {
             file: path.to_path_buf(),
-            field: (field != "." && !field.is_empty()).then_some(field),
+            field: (!matches!(field.as_str(), "." | "?" | "")).then_some(field),
             position,
             message: strip_position(&inner.to_string()),
         }
