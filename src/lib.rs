@@ -9,5 +9,6 @@
 pub mod checksum;
 pub mod perf;
 pub mod probe;
+pub mod report;
 pub mod results;
 pub mod units;
