@@ -7,7 +7,7 @@ use super::charts::{Chart, Panel, Reference, Series, render_panels};
 use super::format::{escape, ratio};
 use super::html::{figure, page, slug, table as html_table};
 use super::markdown::table as md_table;
-use super::palette::Palette;
+use super::palette::{Palette, method_rank};
 use super::table::{Row, Table};
 use crate::results::{Cell, Results, ScenarioResult};
 use crate::units::{ExactSize, Rate};
@@ -25,8 +25,13 @@ fn same_cell(x: &Cell, y: &Cell) -> bool {
     x.size == y.size && x.label == y.label
 }
 
+/// Sort key: size, then maps before read()-style methods, then label.
+fn order_key(cell: &Cell) -> (u64, usize, &str) {
+    (cell.size, method_rank(&cell.method), &cell.label)
+}
+
 fn by_size_then_label(cells: &mut [&Cell]) {
-    cells.sort_by(|x, y| x.size.cmp(&y.size).then_with(|| x.label.cmp(&y.label)));
+    cells.sort_by(|x, y| order_key(x).cmp(&order_key(y)));
 }
 
 /// Matches the cells of two versions of a scenario (either may be missing).

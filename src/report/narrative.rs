@@ -137,6 +137,15 @@ fn capitalise(text: &str) -> String {
         .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
+/// "1 read call", "2 read calls".
+fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count(n))
+    }
+}
+
 /// What one cell cost, in counters: calls, copies, faults, disk.
 fn describe(cell: &Cell) -> String {
     let c = &cell.counters;
@@ -152,7 +161,7 @@ fn describe(cell: &Cell) -> String {
         )),
     }
     if let Some(map) = c.map_calls.filter(|m| *m > 0) {
-        parts.push(format!("{} map calls", count(map)));
+        parts.push(counted(map, "map call"));
     }
     let moved = copied(cell);
     parts.push(if moved == 0 {
@@ -161,11 +170,15 @@ fn describe(cell: &Cell) -> String {
         format!("copied {}", bytes(moved))
     });
     if c.minor_faults > 0 || c.major_faults > 0 {
-        let mut faults = format!("took {} minor", count(c.minor_faults));
-        if c.major_faults > 0 {
-            faults.push_str(&format!(" and {} major", count(c.major_faults)));
-        }
-        faults.push_str(" faults");
+        let mut faults = if c.major_faults == 0 {
+            format!("took {}", counted(c.minor_faults, "minor fault"))
+        } else {
+            format!(
+                "took {} minor and {}",
+                count(c.minor_faults),
+                counted(c.major_faults, "major fault")
+            )
+        };
         if is_map(cell) && c.minor_faults > 0 {
             faults.push_str(&format!(
                 " (one per {} of file)",

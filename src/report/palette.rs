@@ -55,7 +55,7 @@ pub(crate) struct Palette {
 }
 
 /// Where a method sorts in legends: maps first, then the read()-style methods.
-fn method_rank(method: &str) -> usize {
+pub(crate) fn method_rank(method: &str) -> usize {
     ["mmap", "positioned", "unbuffered", "buffered", "whole"]
         .iter()
         .position(|m| *m == method)

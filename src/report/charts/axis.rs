@@ -86,7 +86,7 @@ fn log_candidates(unit: Unit, min: f64, max: f64, max_ticks: usize) -> Vec<f64> 
         let span = (hi - lo).max(1);
         let step = [1, 2, 4, 5, 10, 20]
             .into_iter()
-            .find(|s| ((span as f64 / *s as f64).ceil() as usize) < max_ticks.max(2))
+            .find(|s| ((span as f64 / *s as f64).ceil() as usize) <= max_ticks.max(2))
             .unwrap_or(20);
         let start = lo.div_euclid(step) * step;
         return (start..=hi + step)
