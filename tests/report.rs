@@ -93,10 +93,16 @@ fn every_scenario_has_its_charts() {
             "System calls per operation",
             "Bytes copied per payload byte",
             "Page faults per MiB",
-            "Bytes mapped per fault",
         ] {
             assert!(part.contains(title), "{}: no {title:?}", scenario.name);
         }
+        let whole_file = scenario.cells.iter().all(|c| c.bytes >= c.size);
+        assert_eq!(
+            part.contains("Bytes mapped per fault (mmap)"),
+            whole_file,
+            "{}",
+            scenario.name
+        );
         assert!(part.contains("memcpy limit") && part.contains("scan limit"));
         let cold = part.contains("Cold cache: disk reads and residency");
         assert_eq!(cold, scenario.cache == "cold", "{}", scenario.name);

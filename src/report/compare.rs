@@ -3,7 +3,7 @@
 //! one run has.
 
 use super::charts::axis::{Scale, Unit};
-use super::charts::{Chart, Panel, Reference, Series, render_panels};
+use super::charts::{Chart, Panel, Reference, Series, coincident, render_panels};
 use super::format::{escape, ratio};
 use super::html::{figure, page, slug, table as html_table};
 use super::markdown::table as md_table;
@@ -172,18 +172,19 @@ fn ratio_chart(
         series,
         references: vec![Reference {
             value: 1.0,
-            text: "same speed".to_string(),
+            text: String::new(),
         }],
         empty_note: "no cell is in both runs".to_string(),
     };
     Ok(Chart {
         title: "Throughput ratio".to_string(),
         svg: render_panels(std::slice::from_ref(&panel), palette, 360)?,
+        caption: format!(
+            "Above 1 (the dashed line): {b_name} was faster than {a_name} for that method and size; below 1: slower. Log scale, so 2× and 0.5× are the same distance from the line.{}",
+            coincident(std::slice::from_ref(&panel))
+        ),
         labels: labels.iter().map(|l| l.to_string()).collect(),
         keys: Vec::new(),
-        caption: format!(
-            "Above 1: {b_name} was faster than {a_name} for that method and size; below 1: slower. Log scale, so 2× and 0.5× are the same distance from the line."
-        ),
     })
 }
 

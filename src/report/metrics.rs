@@ -38,9 +38,11 @@ pub(crate) fn other_calls(cell: &Cell) -> Option<u64> {
     Some(total.saturating_sub(c.read_calls + c.write_calls + map))
 }
 
-/// File bytes mapped per minor fault, for mmap cells that took faults.
+/// File bytes mapped per minor fault, for mmap cells that touched the whole
+/// file and took faults (when only part of the file is touched, file size ÷
+/// faults would overstate what one fault mapped).
 pub(crate) fn bytes_per_fault(cell: &Cell) -> Option<f64> {
-    (is_map(cell) && cell.counters.minor_faults > 0)
+    (is_map(cell) && cell.counters.minor_faults > 0 && cell.bytes >= cell.size)
         .then(|| cell.size as f64 / cell.counters.minor_faults as f64)
 }
 

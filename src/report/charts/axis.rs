@@ -97,7 +97,7 @@ fn log_candidates(unit: Unit, min: f64, max: f64, max_ticks: usize) -> Vec<f64> 
     let lo = min.log10().floor() as i32;
     let hi = max.log10().ceil() as i32;
     let decades = (hi - lo).max(1) as usize;
-    let mantissas: &[f64] = if decades * 3 <= max_ticks {
+    let mantissas: &[f64] = if decades * 3 <= max_ticks + 4 {
         &[1.0, 2.0, 5.0]
     } else {
         &[1.0]

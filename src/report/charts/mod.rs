@@ -69,6 +69,39 @@ pub(crate) fn plot_err<E: std::fmt::Debug>(err: E) -> anyhow::Error {
     anyhow!("drawing a chart failed: {err:?}")
 }
 
+/// Names the lines that lie exactly on top of each other, so a hidden line is
+/// not taken for a missing one. Empty when every line is visible.
+pub(crate) fn coincident(panels: &[Panel]) -> String {
+    let mut notes = Vec::new();
+    for panel in panels {
+        let mut done: Vec<usize> = Vec::new();
+        for (i, s) in panel.series.iter().enumerate() {
+            if done.contains(&i) {
+                continue;
+            }
+            let same: Vec<usize> = (i..panel.series.len())
+                .filter(|j| panel.series[*j].points == s.points)
+                .collect();
+            if same.len() > 1 {
+                let names: Vec<&str> = same
+                    .iter()
+                    .map(|j| panel.series[*j].label.as_str())
+                    .collect();
+                notes.push(format!("{} ({})", names.join(", "), panel.title));
+            }
+            done.extend(same);
+        }
+    }
+    if notes.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Lines drawn exactly on top of each other (equal values): {}.",
+            notes.join("; ")
+        )
+    }
+}
+
 /// Draws panels side by side into one SVG of `WIDTH` × `height`.
 pub(crate) fn render_panels(
     panels: &[Panel],

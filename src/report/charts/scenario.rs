@@ -2,7 +2,7 @@
 //! fault and, for cold caches, disk reads and residency.
 
 use super::axis::{Scale, Unit};
-use super::{Chart, Panel, Reference, Series, render_panels};
+use super::{Chart, Panel, Reference, Series, coincident, render_panels};
 use crate::report::format::{count, decimal};
 use crate::report::metrics::{
     MIB, bytes_per_fault, copies_per_byte, is_map, labels, per_mib, per_payload_byte, sizes,
@@ -58,6 +58,7 @@ fn chart(
     palette: &Palette,
     caption: String,
 ) -> anyhow::Result<Chart> {
+    let caption = caption + &coincident(&panels);
     Ok(Chart {
         title: title.to_string(),
         svg: render_panels(&panels, palette, HEIGHT)?,
@@ -128,6 +129,11 @@ and its cost shows up as page faults instead."
     )
 }
 
+/// True when some mmap cell touches less than its whole file.
+fn touches_part(scenario: &ScenarioResult) -> bool {
+    scenario.cells.iter().any(|c| is_map(c) && c.bytes < c.size)
+}
+
 /// Minor and major page faults per MiB of payload.
 pub(crate) fn faults(scenario: &ScenarioResult, palette: &Palette) -> anyhow::Result<Chart> {
     let panel = |title: &str, pick: fn(&Cell) -> u64| Panel {
@@ -145,6 +151,11 @@ Minor faults map a page that is already in memory; major faults waited for the d
         .to_string();
     if major_total == 0 {
         caption.push_str(" No cell in this scenario took a major fault.");
+    }
+    if touches_part(scenario) {
+        caption.push_str(
+            " This operation touches only part of each file, so bytes mapped per fault is not charted: file size ÷ faults would overstate it.",
+        );
     }
     chart(
         "Page faults per MiB",
@@ -164,7 +175,7 @@ pub(crate) fn fault_size(
     palette: &Palette,
 ) -> anyhow::Result<Option<Chart>> {
     let series = series_by_label(scenario, palette, bytes_per_fault);
-    if series.is_empty() {
+    if series.is_empty() || touches_part(scenario) {
         return Ok(None);
     }
     let panel = Panel {
@@ -188,7 +199,7 @@ pub(crate) fn fault_size(
     let largest = scenario
         .cells
         .iter()
-        .filter(|c| is_map(c) && c.counters.minor_faults > 0)
+        .filter(|c| bytes_per_fault(c).is_some())
         .max_by_key(|c| c.size);
     let detail = largest.map_or(String::new(), |c| {
         format!(
