@@ -46,11 +46,7 @@ fn matched<'a>(
         .iter()
         .filter_map(|x| Some((*x, *b_cells.iter().find(|y| same_cell(x, y))?)))
         .collect();
-    pairs.sort_by(|p, q| {
-        p.0.size
-            .cmp(&q.0.size)
-            .then_with(|| p.0.label.cmp(&q.0.label))
-    });
+    pairs.sort_by(|p, q| order_key(p.0).cmp(&order_key(q.0)));
     let mut only_a: Vec<&Cell> = a_cells
         .iter()
         .copied()
