@@ -14,6 +14,7 @@ pub mod machine;
 pub mod method;
 pub mod perf;
 pub mod probe;
+pub mod report;
 pub mod results;
 pub mod runner;
 pub mod scenario;

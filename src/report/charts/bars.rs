@@ -1,0 +1,159 @@
+//! System calls per operation as horizontal bars: one group per method label,
+//! one bar per kind of call, at the smallest and the largest file size.
+
+use super::axis::{Axis, Scale, Ticked, Unit};
+use super::{Area, Chart, FONT, WIDTH, draw_note, plot_err};
+use crate::report::format::{count, maybe_count};
+use crate::report::metrics::{other_calls, sizes};
+use crate::report::palette::{Palette, css};
+use crate::results::{Cell, ScenarioResult, SyscallCounting};
+use crate::units::ExactSize;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// The kinds of call, each with a colour of its own lightness so greyscale prints tell them apart.
+const KINDS: [(&str, RGBColor); 4] = [
+    ("read-family", RGBColor(0x08, 0x30, 0x6b)),
+    ("write-family", RGBColor(0xd9, 0x48, 0x01)),
+    ("map-family", RGBColor(0x74, 0xc4, 0x76)),
+    ("other", RGBColor(0xbd, 0xbd, 0xbd)),
+];
+
+/// Rows per method group: one per kind and a gap.
+const ROWS: usize = KINDS.len() + 1;
+
+/// The four counts of a cell, `None` where not countable.
+fn kinds(cell: &Cell) -> [Option<u64>; 4] {
+    let c = &cell.counters;
+    [
+        Some(c.read_calls),
+        Some(c.write_calls),
+        c.map_calls,
+        other_calls(cell),
+    ]
+}
+
+/// Builds the system-call chart of a scenario.
+pub(crate) fn syscall_chart(
+    scenario: &ScenarioResult,
+    counting: &SyscallCounting,
+    palette: &Palette,
+) -> anyhow::Result<Chart> {
+    let all = sizes(scenario);
+    let mut shown: Vec<u64> = all.first().into_iter().chain(all.last()).copied().collect();
+    shown.dedup();
+    let methods = scenario.cells.iter().filter(|c| c.size == shown[0]).count();
+    let height = (methods * ROWS * 13 + 110).max(260) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let areas = root.split_evenly((1, shown.len()));
+        for (size, area) in shown.iter().zip(&areas) {
+            let mut cells: Vec<&Cell> = scenario.cells.iter().filter(|c| c.size == *size).collect();
+            let mut order: Vec<&str> = cells.iter().map(|c| c.label.as_str()).collect();
+            palette.order(&mut order);
+            cells.sort_by_key(|c| order.iter().position(|l| *l == c.label));
+            draw_group(area, &format!("at {}", ExactSize(*size)), &cells)?;
+        }
+        root.present().map_err(plot_err)?;
+    }
+    let mut caption = format!(
+        "System calls in one operation, by kind, on a symmetric log scale: a zero count has no bar and is printed as 0 at the axis. Left: the smallest file; right: the largest. Counts: {}.",
+        counting.source
+    );
+    if !counting.available {
+        caption.push_str(
+            " Map-family and other calls could not be counted on this run, so they show as n/a.",
+        );
+    }
+    Ok(Chart {
+        title: "System calls per operation".to_string(),
+        svg,
+        labels: Vec::new(),
+        keys: KINDS
+            .iter()
+            .map(|(n, c)| (css(*c), n.to_string()))
+            .collect(),
+        caption,
+    })
+}
+
+fn draw_group(area: &Area, title: &str, cells: &[&Cell]) -> anyhow::Result<()> {
+    if cells.is_empty() {
+        return draw_note(area, title, "no cells");
+    }
+    let values = cells
+        .iter()
+        .flat_map(|c| kinds(c))
+        .flatten()
+        .map(|v| v as f64);
+    let mut x = Axis::fit(Scale::SymLog, Unit::Count, values, 5);
+    // Room right of the longest bar for its number.
+    x.hi += (x.hi - x.lo) * 0.3;
+    let rows = cells.len() * ROWS;
+    let top = rows as f64 - 0.5;
+    let centre = |group: usize| top - (group * ROWS) as f64 - 1.5 - 0.5;
+    let key_points: Vec<f64> = (0..cells.len()).map(centre).collect();
+    let label_of = |p: &f64| {
+        key_points
+            .iter()
+            .position(|k| (k - p).abs() < 0.01)
+            .map(|i| cells[i].label.clone())
+            .unwrap_or_default()
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, 17).into_font().style(FontStyle::Bold))
+        .margin(8)
+        .margin_right(12)
+        .x_label_area_size(40)
+        .y_label_area_size(160)
+        .build_cartesian_2d(
+            x.coord(),
+            Ticked {
+                lo: -0.5,
+                hi: top,
+                ticks: key_points.clone(),
+            },
+        )
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|p| x.label(*p))
+        .y_label_formatter(&label_of)
+        .x_desc("calls per operation")
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .y_max_light_lines(0)
+        .draw()
+        .map_err(plot_err)?;
+    let area = chart.plotting_area();
+    for (group, cell) in cells.iter().enumerate() {
+        let first = top - (group * ROWS) as f64 - 0.5;
+        for (k, (value, (_, colour))) in kinds(cell).iter().zip(KINDS).enumerate() {
+            let yc = first - k as f64;
+            let end = value.map_or(0.0, |v| x.position(v as f64).unwrap_or(0.0));
+            if end > 0.0 {
+                area.draw(&Rectangle::new(
+                    [(0.0, yc - 0.42), (end, yc + 0.42)],
+                    colour.filled(),
+                ))
+                .map_err(plot_err)?;
+                area.draw(&Rectangle::new(
+                    [(0.0, yc - 0.42), (end, yc + 0.42)],
+                    RGBColor(60, 60, 60).stroke_width(1),
+                ))
+                .map_err(plot_err)?;
+            }
+            let text = value.map_or_else(|| maybe_count(None), count);
+            let style = (FONT, 12)
+                .into_font()
+                .color(&RGBColor(40, 40, 40))
+                .pos(Pos::new(HPos::Left, VPos::Center));
+            area.draw(&(EmptyElement::at((end, yc)) + Text::new(text, (4, 0), style)))
+                .map_err(plot_err)?;
+        }
+    }
+    Ok(())
+}

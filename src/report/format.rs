@@ -1,0 +1,152 @@
+//! Text for people: escaping for HTML, counts with digit grouping, ratios,
+//! shares and the tick labels of chart axes.
+
+use crate::units::{ApproxSize, ExactSize, Rate};
+
+/// Escapes the five characters that matter in HTML text and attribute values.
+pub(crate) fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A whole number with thousands grouped by commas: `65536` prints as `65,536`.
+pub(crate) fn count(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A count that may be unknown; unknown prints as `n/a`.
+pub(crate) fn maybe_count(value: Option<u64>) -> String {
+    value.map_or_else(|| "n/a".to_string(), count)
+}
+
+/// A measured byte amount: exact when zero, approximate otherwise.
+pub(crate) fn bytes(value: u64) -> String {
+    if value == 0 {
+        "0".to_string()
+    } else {
+        ApproxSize(value as f64).to_string()
+    }
+}
+
+/// A fractional amount with about three significant digits (`0.25`, `12.5`, `1,024`).
+pub(crate) fn decimal(value: f64) -> String {
+    if value == 0.0 {
+        "0".to_string()
+    } else if value.abs() >= 1000.0 {
+        count(value.round() as u64)
+    } else if value.abs() >= 100.0 {
+        format!("{value:.0}")
+    } else if value.abs() >= 10.0 {
+        format!("{value:.1}")
+    } else if value.abs() >= 0.01 {
+        format!("{value:.2}")
+    } else {
+        format!("{value:.1e}")
+    }
+}
+
+/// A speed ratio such as `1.85×`.
+pub(crate) fn ratio(value: f64) -> String {
+    if value >= 10.0 {
+        format!("{value:.0}×")
+    } else {
+        format!("{value:.2}×")
+    }
+}
+
+/// A fraction (0..1, or above) printed as a percentage.
+pub(crate) fn percent(fraction: f64) -> String {
+    let pct = fraction * 100.0;
+    if pct != 0.0 && pct.abs() < 1.0 {
+        format!("{pct:.1}%")
+    } else {
+        format!("{pct:.0}%")
+    }
+}
+
+/// Drops a trailing `.0` or `.00` so tick labels read `2 GB/s`, not `2.00 GB/s`.
+fn trim_zeros(text: String) -> String {
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
+/// Tick label for a rate axis: decimal units, no needless decimals.
+pub(crate) fn rate_tick(value: f64) -> String {
+    for (unit, name) in [(1e9, "GB/s"), (1e6, "MB/s"), (1e3, "kB/s")] {
+        if value >= unit {
+            return format!("{} {name}", trim_zeros(format!("{:.2}", value / unit)));
+        }
+    }
+    Rate(value).to_string()
+}
+
+/// Tick label for a byte axis: exact binary units where they fit.
+pub(crate) fn bytes_tick(value: f64) -> String {
+    let rounded = value.round();
+    if rounded >= 1.0 && (value - rounded).abs() < 1e-6 * value.max(1.0) {
+        ExactSize(rounded as u64).to_string()
+    } else {
+        ApproxSize(value).to_string()
+    }
+}
+
+/// Tick label for a plain count or ratio-of-amounts axis.
+pub(crate) fn count_tick(value: f64) -> String {
+    if value >= 1e6 {
+        format!("{}M", trim_zeros(format!("{:.1}", value / 1e6)))
+    } else if value >= 1000.0 {
+        format!("{}k", trim_zeros(format!("{:.1}", value / 1e3)))
+    } else {
+        trim_zeros(format!("{value:.2}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn groups_digits() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(65536), "65,536");
+        assert_eq!(count(1234567), "1,234,567");
+    }
+
+    #[test]
+    fn ticks_are_short() {
+        assert_eq!(rate_tick(2e9), "2 GB/s");
+        assert_eq!(rate_tick(500e6), "500 MB/s");
+        assert_eq!(rate_tick(1.5e9), "1.5 GB/s");
+        assert_eq!(bytes_tick(4096.0), "4 KiB");
+        assert_eq!(bytes_tick(1048576.0), "1 MiB");
+        assert_eq!(count_tick(10000.0), "10k");
+        assert_eq!(count_tick(0.5), "0.5");
+    }
+
+    #[test]
+    fn escapes_markup() {
+        assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

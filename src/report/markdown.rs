@@ -1,0 +1,78 @@
+//! summary.md: the report's paragraphs and tables in Markdown, for slides and
+//! issue threads.
+
+use super::narrative::paragraph;
+use super::table::{TEXT_COLUMNS, Table, cell_table};
+use crate::results::Results;
+use crate::units::{ApproxSize, ExactSize, Rate};
+use std::fmt::Write;
+
+/// Renders a table as a GitHub-flavoured Markdown table.
+pub(crate) fn table(table: &Table) -> String {
+    let clean = |s: &str| s.replace('|', "\\|");
+    let mut out = String::new();
+    let headers: Vec<String> = table.headers.iter().map(|h| clean(h)).collect();
+    let _ = writeln!(out, "| {} |", headers.join(" | "));
+    let rule: Vec<&str> = (0..table.headers.len())
+        .map(|i| if i < TEXT_COLUMNS { "---" } else { "---:" })
+        .collect();
+    let _ = writeln!(out, "| {} |", rule.join(" | "));
+    for row in &table.rows {
+        let cells: Vec<String> = row.cells.iter().map(|c| clean(c)).collect();
+        let _ = writeln!(out, "| {} |", cells.join(" | "));
+    }
+    out
+}
+
+/// Renders summary.md for a run.
+pub(crate) fn summary(results: &Results) -> String {
+    let m = &results.machine;
+    let l = &results.limits;
+    let mut out = String::from("# mmap-lab summary\n\n");
+    let _ = writeln!(
+        out,
+        "Run of {} with mmap-lab {}{}.\n",
+        results.started_at,
+        results.tool_version,
+        if results.quick { " (quick run)" } else { "" }
+    );
+    let _ = writeln!(
+        out,
+        "Machine: {}, {} cores, kernel {}, {} pages, THP {}, {}, {} of memory.  ",
+        m.cpu,
+        m.cores,
+        m.kernel,
+        ExactSize(m.page_size),
+        m.thp,
+        m.filesystem,
+        ApproxSize(m.memory_bytes as f64)
+    );
+    let _ = writeln!(
+        out,
+        "Limits: memcpy {}, scan {} ({} buffers).  ",
+        Rate(l.memcpy_bytes_per_sec),
+        Rate(l.scan_bytes_per_sec),
+        ExactSize(l.buffer_bytes)
+    );
+    let _ = writeln!(
+        out,
+        "System call counting: {} ({}).",
+        if results.syscall_counting.available {
+            "available"
+        } else {
+            "unavailable"
+        },
+        results.syscall_counting.source
+    );
+    for s in &results.scenarios {
+        let _ = writeln!(out, "\n## {}\n\n{}\n", s.name, s.about);
+        let _ = writeln!(
+            out,
+            "Operation `{}`, {} cache, parameters `{}`.\n",
+            s.operation, s.cache, s.operation_params
+        );
+        let _ = writeln!(out, "{}\n", paragraph(s));
+        out.push_str(&table(&cell_table(s, l)));
+    }
+    out
+}

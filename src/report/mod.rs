@@ -1,0 +1,87 @@
+//! Reports rendered from results: a self-contained `index.html` with charts,
+//! `summary.md` with the same tables, and a comparison of two runs.
+//!
+//! ```no_run
+//! use mmap_lab::results::Results;
+//! use std::path::Path;
+//!
+//! let results = Results::load(Path::new("reports/results.json"))?;
+//! mmap_lab::report::write_report(&results, Path::new("reports"))?;
+//! # Ok::<(), anyhow::Error>(())
+//! ```
+
+mod charts;
+mod compare;
+mod format;
+mod html;
+mod markdown;
+mod metrics;
+mod narrative;
+mod palette;
+mod table;
+
+use crate::results::Results;
+use anyhow::Context;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Where criterion puts its HTML report, relative to the current directory.
+const CRITERION_REPORT: &str = "target/criterion/report/index.html";
+
+/// Writes `index.html` and `summary.md` for a run into `out_dir` (created if missing).
+pub fn write_report(results: &Results, out_dir: &Path) -> anyhow::Result<()> {
+    let criterion = criterion_report();
+    let page = html::report(results, criterion.as_deref())?;
+    create_dir(out_dir)?;
+    write_atomic(&out_dir.join("index.html"), &page)?;
+    write_atomic(&out_dir.join("summary.md"), &markdown::summary(results))
+}
+
+/// Writes `compare.html` and `compare.md` comparing run `a` with run `b` into `out_dir`.
+pub fn write_comparison(
+    a: &Results,
+    a_name: &str,
+    b: &Results,
+    b_name: &str,
+    out_dir: &Path,
+) -> anyhow::Result<()> {
+    let page = compare::html(a, a_name, b, b_name)?;
+    create_dir(out_dir)?;
+    write_atomic(&out_dir.join("compare.html"), &page)?;
+    write_atomic(
+        &out_dir.join("compare.md"),
+        &compare::markdown(a, a_name, b, b_name),
+    )
+}
+
+/// criterion's report as an absolute path, when it exists under the current directory.
+fn criterion_report() -> Option<PathBuf> {
+    let path = Path::new(CRITERION_REPORT);
+    path.is_file()
+        .then(|| std::fs::canonicalize(path).ok())
+        .flatten()
+}
+
+fn create_dir(dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
+}
+
+/// Writes a file by writing a temporary file beside it and renaming it into place,
+/// so a reader never sees half a report.
+fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut temp = tempfile::NamedTempFile::new_in(dir)
+        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    temp.write_all(contents.as_bytes())
+        .with_context(|| format!("cannot write {}", temp.path().display()))?;
+    // Reports are for reading: give them the usual file mode, not the temp file's 0600.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o644))
+            .with_context(|| format!("cannot set permissions on {}", temp.path().display()))?;
+    }
+    temp.persist(path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -1,0 +1,236 @@
+//! The paragraph under each scenario, written from its numbers: who won at the
+//! smallest and largest size, where mmap and the best call-based method cross,
+//! and which counters explain the difference.
+
+use super::format::{bytes, count, percent, ratio};
+use super::metrics::{copied, is_map, ranked_at, sizes};
+use crate::results::{Cell, ScenarioResult};
+use crate::units::{ApproxSize, ExactSize, Rate};
+
+/// Writes the paragraph for one scenario as plain sentences.
+pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
+    let sizes = sizes(scenario);
+    let (Some(&smallest), Some(&largest)) = (sizes.first(), sizes.last()) else {
+        return "No cells were measured in this scenario.".to_string();
+    };
+    let mut sentences = vec![winner(scenario, smallest)];
+    if largest != smallest {
+        sentences.push(winner(scenario, largest));
+    }
+    sentences.extend(crossing(scenario, &sizes));
+    sentences.extend(explanation(scenario, largest));
+    sentences.extend(residency(scenario));
+    let failed: Vec<String> = scenario
+        .cells
+        .iter()
+        .filter(|c| !c.verified)
+        .map(|c| format!("{} at {}", c.label, ExactSize(c.size)))
+        .collect();
+    if !failed.is_empty() {
+        sentences.push(format!(
+            "Warning: {} did not match the reference checksum, so their times mean little.",
+            failed.join(", ")
+        ));
+    }
+    sentences.join(" ")
+}
+
+/// "At SIZE, X was fastest at RATE, N× the next best (Y, RATE)."
+fn winner(scenario: &ScenarioResult, size: u64) -> String {
+    let ranked = ranked_at(scenario, size);
+    let first = ranked[0];
+    match ranked.get(1) {
+        Some(second) => format!(
+            "At {}, {} was fastest at {}, {} the next best ({}, {}).",
+            ExactSize(size),
+            first.label,
+            Rate(first.throughput_bytes_per_sec),
+            ratio(first.throughput_bytes_per_sec / second.throughput_bytes_per_sec),
+            second.label,
+            Rate(second.throughput_bytes_per_sec)
+        ),
+        None => format!(
+            "At {}, only {} was measured ({}).",
+            ExactSize(size),
+            first.label,
+            Rate(first.throughput_bytes_per_sec)
+        ),
+    }
+}
+
+/// What the call-based methods are called for this operation.
+fn call_style(scenario: &ScenarioResult) -> &'static str {
+    if scenario.operation.contains("write") {
+        "write()-style"
+    } else {
+        "read()-style"
+    }
+}
+
+/// The fastest map cell and the fastest call-based cell at a size, if both were measured.
+fn best_pair(scenario: &ScenarioResult, size: u64) -> Option<(&Cell, &Cell)> {
+    let ranked = ranked_at(scenario, size);
+    let map = ranked.iter().find(|c| is_map(c))?;
+    let call = ranked.iter().find(|c| !is_map(c))?;
+    Some((map, call))
+}
+
+/// Where the best mmap cell overtakes or falls behind the best call-based cell.
+fn crossing(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
+    let style = call_style(scenario);
+    let points: Vec<(u64, f64, &Cell, &Cell)> = sizes
+        .iter()
+        .filter_map(|s| {
+            let (map, call) = best_pair(scenario, *s)?;
+            let r = (map.throughput_bytes_per_sec / call.throughput_bytes_per_sec).ln();
+            Some((*s, r, map, call))
+        })
+        .collect();
+    if points.len() < 2 {
+        return None;
+    }
+    let mut changes = Vec::new();
+    for pair in points.windows(2) {
+        let (a, ra, ..) = pair[0];
+        let (b, rb, ..) = pair[1];
+        if (ra > 0.0) != (rb > 0.0) {
+            // Interpolate the log speed ratio on a log size axis.
+            let t = ra / (ra - rb);
+            let estimate =
+                2f64.powf((a as f64).log2() + t * ((b as f64).log2() - (a as f64).log2()));
+            let verb = if rb > 0.0 { "overtook" } else { "fell behind" };
+            changes.push(format!(
+                "a memory map {verb} the best {style} method between {} and {} (about {} by interpolation)",
+                ExactSize(a),
+                ExactSize(b),
+                ApproxSize(estimate)
+            ));
+        }
+    }
+    if !changes.is_empty() {
+        return Some(format!("{}.", capitalise(&changes.join("; then "))));
+    }
+    let (extreme_size, extreme, ..) = if points[0].1 > 0.0 {
+        points.iter().min_by(|x, y| x.1.total_cmp(&y.1))?
+    } else {
+        points.iter().max_by(|x, y| x.1.total_cmp(&y.1))?
+    };
+    Some(if points[0].1 > 0.0 {
+        format!(
+            "A memory map beat the best {style} method at every size; its narrowest lead was {} at {}.",
+            ratio(extreme.exp()),
+            ExactSize(*extreme_size)
+        )
+    } else {
+        format!(
+            "No memory map caught up with the best {style} method; at best it reached {} of its speed, at {}.",
+            ratio(extreme.exp()),
+            ExactSize(*extreme_size)
+        )
+    })
+}
+
+fn capitalise(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// "1 read call", "2 read calls".
+fn counted(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{} {noun}s", count(n))
+    }
+}
+
+/// What one cell cost, in counters: calls, copies, faults, disk.
+fn describe(cell: &Cell) -> String {
+    let c = &cell.counters;
+    let mut parts = Vec::new();
+    match (c.read_calls, c.write_calls) {
+        (0, 0) => parts.push("made no read or write calls".to_string()),
+        (r, 0) => parts.push(format!("made {} read calls", count(r))),
+        (0, w) => parts.push(format!("made {} write calls", count(w))),
+        (r, w) => parts.push(format!(
+            "made {} read and {} write calls",
+            count(r),
+            count(w)
+        )),
+    }
+    if let Some(map) = c.map_calls.filter(|m| *m > 0) {
+        parts.push(counted(map, "map call"));
+    }
+    let moved = copied(cell);
+    parts.push(if moved == 0 {
+        "copied nothing between kernel and user space".to_string()
+    } else {
+        format!("copied {}", bytes(moved))
+    });
+    if c.minor_faults > 0 || c.major_faults > 0 {
+        let mut faults = if c.major_faults == 0 {
+            format!("took {}", counted(c.minor_faults, "minor fault"))
+        } else {
+            format!(
+                "took {} minor and {}",
+                count(c.minor_faults),
+                counted(c.major_faults, "major fault")
+            )
+        };
+        if is_map(cell) && c.minor_faults > 0 {
+            faults.push_str(&format!(
+                " (one per {} of file)",
+                ApproxSize(cell.size as f64 / c.minor_faults as f64)
+            ));
+        }
+        parts.push(faults);
+    }
+    if c.disk_read_bytes > 0 {
+        parts.push(format!("read {} from disk", bytes(c.disk_read_bytes)));
+    }
+    let last = parts.pop().unwrap_or_default();
+    if parts.is_empty() {
+        format!("{} {last}", cell.label)
+    } else {
+        format!("{} {} and {last}", cell.label, parts.join(", "))
+    }
+}
+
+/// The counters behind the result at the largest size.
+fn explanation(scenario: &ScenarioResult, size: u64) -> Option<String> {
+    let ranked = ranked_at(scenario, size);
+    let (map, call) = best_pair(scenario, size)?;
+    let busiest = ranked
+        .iter()
+        .filter(|c| !is_map(c))
+        .max_by_key(|c| c.counters.read_calls + c.counters.write_calls)?;
+    let mut text = format!("At {}: {}", ExactSize(size), describe(call));
+    if busiest.label != call.label {
+        text.push_str(&format!("; {}", describe(busiest)));
+    }
+    text.push_str(&format!("; {}.", describe(map)));
+    Some(text)
+}
+
+/// How cold the cold runs really were.
+fn residency(scenario: &ScenarioResult) -> Option<String> {
+    let resident: Vec<(f64, &Cell)> = scenario
+        .cells
+        .iter()
+        .filter_map(|c| Some((c.resident_before?, c)))
+        .collect();
+    let (most, cell) = resident.iter().max_by(|a, b| a.0.total_cmp(&b.0))?;
+    Some(if *most <= 0.01 {
+        "Before every operation at most 1% of the file was resident, so the cache really was cold."
+            .to_string()
+    } else {
+        format!(
+            "The cache was not fully cold everywhere: up to {} of the file was resident before the operation ({} at {}), which flatters that cell.",
+            percent(*most),
+            cell.label,
+            ExactSize(cell.size)
+        )
+    })
+}

@@ -1,0 +1,140 @@
+//! One look per method label, shared by every chart of a report: a colour, a
+//! marker shape and a solid or dashed line, so lines stay apart in greyscale.
+
+use crate::results::Results;
+use plotters::style::RGBColor;
+
+/// Colours that stay distinct for colour-blind readers (Okabe–Ito, then extras).
+const COLOURS: [RGBColor; 10] = [
+    RGBColor(0x00, 0x72, 0xB2),
+    RGBColor(0xD5, 0x5E, 0x00),
+    RGBColor(0x00, 0x9E, 0x73),
+    RGBColor(0xCC, 0x79, 0xA7),
+    RGBColor(0xE6, 0x9F, 0x00),
+    RGBColor(0x56, 0xB4, 0xE9),
+    RGBColor(0x00, 0x00, 0x00),
+    RGBColor(0x88, 0x22, 0x55),
+    RGBColor(0x33, 0x22, 0x88),
+    RGBColor(0x7F, 0x7F, 0x7F),
+];
+
+/// Marker shapes, in the order they are handed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Marker {
+    Dot,
+    Square,
+    Triangle,
+    Cross,
+    Ring,
+    Block,
+    OpenTriangle,
+}
+
+const MARKERS: [Marker; 7] = [
+    Marker::Dot,
+    Marker::Square,
+    Marker::Triangle,
+    Marker::Cross,
+    Marker::Ring,
+    Marker::Block,
+    Marker::OpenTriangle,
+];
+
+/// How one method label is drawn.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct Style {
+    pub colour: RGBColor,
+    pub marker: Marker,
+    pub dashed: bool,
+}
+
+/// Method labels and their styles, fixed for one report.
+#[derive(Debug, Clone)]
+pub(crate) struct Palette {
+    labels: Vec<String>,
+}
+
+/// Where a method sorts in legends: maps first, then the read()-style methods.
+pub(crate) fn method_rank(method: &str) -> usize {
+    ["mmap", "positioned", "unbuffered", "buffered", "whole"]
+        .iter()
+        .position(|m| *m == method)
+        .unwrap_or(5)
+}
+
+impl Palette {
+    /// Collects every label of the given runs, ordered by method, then by first appearance.
+    pub(crate) fn new(runs: &[&Results]) -> Palette {
+        let mut seen: Vec<(usize, usize, String)> = Vec::new();
+        for cell in runs
+            .iter()
+            .flat_map(|r| &r.scenarios)
+            .flat_map(|s| &s.cells)
+        {
+            if !seen.iter().any(|(_, _, l)| *l == cell.label) {
+                seen.push((method_rank(&cell.method), seen.len(), cell.label.clone()));
+            }
+        }
+        seen.sort();
+        Palette {
+            labels: seen.into_iter().map(|(_, _, l)| l).collect(),
+        }
+    }
+
+    /// The style of a label; unknown labels share the last slot.
+    pub(crate) fn style(&self, label: &str) -> Style {
+        let i = self
+            .labels
+            .iter()
+            .position(|l| l == label)
+            .unwrap_or(self.labels.len());
+        Style {
+            colour: COLOURS[i % COLOURS.len()],
+            marker: MARKERS[i % MARKERS.len()],
+            dashed: i % 2 == 1,
+        }
+    }
+
+    /// Sorts labels into palette (legend) order.
+    pub(crate) fn order(&self, labels: &mut [&str]) {
+        labels.sort_by_key(|l| self.labels.iter().position(|p| p == l));
+    }
+}
+
+/// CSS colour text for a palette colour.
+pub(crate) fn css(colour: RGBColor) -> String {
+    format!("#{:02x}{:02x}{:02x}", colour.0, colour.1, colour.2)
+}
+
+/// A small inline SVG showing a label's line and marker, for HTML legends.
+pub(crate) fn swatch(style: Style) -> String {
+    let c = css(style.colour);
+    let dash = if style.dashed {
+        " stroke-dasharray=\"6 4\""
+    } else {
+        ""
+    };
+    let marker = match style.marker {
+        Marker::Dot => format!("<circle cx=\"17\" cy=\"7\" r=\"4\" fill=\"{c}\"/>"),
+        Marker::Ring => {
+            format!(
+                "<circle cx=\"17\" cy=\"7\" r=\"4\" fill=\"white\" stroke=\"{c}\" stroke-width=\"2\"/>"
+            )
+        }
+        Marker::Square => format!(
+            "<rect x=\"13\" y=\"3\" width=\"8\" height=\"8\" fill=\"white\" stroke=\"{c}\" stroke-width=\"2\"/>"
+        ),
+        Marker::Block => format!("<rect x=\"13\" y=\"3\" width=\"8\" height=\"8\" fill=\"{c}\"/>"),
+        Marker::Triangle => format!("<polygon points=\"17,2 22,11 12,11\" fill=\"{c}\"/>"),
+        Marker::OpenTriangle => format!(
+            "<polygon points=\"17,2 22,11 12,11\" fill=\"white\" stroke=\"{c}\" stroke-width=\"2\"/>"
+        ),
+        Marker::Cross => {
+            format!("<path d=\"M13 3 L21 11 M21 3 L13 11\" stroke=\"{c}\" stroke-width=\"2\"/>")
+        }
+    };
+    format!(
+        "<svg class=\"swatch\" width=\"34\" height=\"14\" viewBox=\"0 0 34 14\" aria-hidden=\"true\">\
+<line x1=\"1\" y1=\"7\" x2=\"33\" y2=\"7\" stroke=\"{c}\" stroke-width=\"2\"{dash}/>{marker}</svg>"
+    )
+}

@@ -1,0 +1,255 @@
+//! Renders the hand-made fixture runs and checks what a reader would rely on:
+//! the page is well-formed and self-contained, every scenario has its charts,
+//! every number is in the tables, and the generated text names the right winner.
+
+use mmap_lab::report::{write_comparison, write_report};
+use mmap_lab::results::{Results, ScenarioResult};
+use mmap_lab::units::{Nanos, Rate};
+use quick_xml::Reader;
+use quick_xml::events::Event;
+use std::path::{Path, PathBuf};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn load(name: &str) -> Results {
+    Results::load(&fixture(name)).expect("fixture loads")
+}
+
+fn render(results: &Results) -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    write_report(results, dir.path()).expect("report renders");
+    let html = std::fs::read_to_string(dir.path().join("index.html")).unwrap();
+    (dir, html)
+}
+
+/// Parses the page as XML: every tag closed, in order, and the document complete.
+fn assert_well_formed(html: &str) {
+    let body = html
+        .strip_prefix("<!DOCTYPE html>")
+        .expect("page starts with a doctype");
+    let mut reader = Reader::from_str(body);
+    let mut depth = 0i64;
+    let mut elements = 0;
+    loop {
+        match reader.read_event() {
+            Ok(Event::Start(_)) => {
+                depth += 1;
+                elements += 1;
+            }
+            Ok(Event::Empty(_)) => elements += 1,
+            Ok(Event::End(_)) => depth -= 1,
+            Ok(Event::Eof) => break,
+            Ok(_) => {}
+            Err(e) => panic!("not well-formed at byte {}: {e}", reader.buffer_position()),
+        }
+        assert!(depth >= 0, "more closing than opening tags");
+    }
+    assert_eq!(depth, 0, "unclosed tags at the end");
+    assert!(elements > 100);
+}
+
+/// The part of the page belonging to one scenario (from its heading to the next h2).
+fn section<'a>(html: &'a str, scenario: &ScenarioResult) -> &'a str {
+    let start = html
+        .find(&format!(">{}</h2>", scenario.name))
+        .expect("scenario heading");
+    let rest = &html[start..];
+    let end = rest[1..].find("<h2").map_or(rest.len(), |i| i + 1);
+    &rest[..end]
+}
+
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn page_is_well_formed() {
+    let (_dir, html) = render(&load("run-a.json"));
+    assert_well_formed(&html);
+}
+
+#[test]
+fn every_scenario_has_its_charts() {
+    let results = load("run-a.json");
+    let (_dir, html) = render(&results);
+    for scenario in &results.scenarios {
+        let part = section(&html, scenario);
+        let charts = part.matches("<svg ").count() - part.matches("class=\"swatch\"").count();
+        assert!(charts >= 4, "{}: only {charts} charts", scenario.name);
+        for title in [
+            "Throughput against file size",
+            "System calls per operation",
+            "Bytes copied per payload byte",
+            "Page faults per MiB",
+        ] {
+            assert!(part.contains(title), "{}: no {title:?}", scenario.name);
+        }
+        let whole_file = scenario.cells.iter().all(|c| c.bytes >= c.size);
+        assert_eq!(
+            part.contains("Bytes mapped per fault (mmap)"),
+            whole_file,
+            "{}",
+            scenario.name
+        );
+        assert!(part.contains("memcpy limit") && part.contains("scan limit"));
+        let cold = part.contains("Cold cache: disk reads and residency");
+        assert_eq!(cold, scenario.cache == "cold", "{}", scenario.name);
+    }
+}
+
+#[test]
+fn every_cell_is_in_the_table() {
+    let results = load("run-a.json");
+    let (_dir, html) = render(&results);
+    for scenario in &results.scenarios {
+        let part = section(&html, scenario);
+        let table = &part[part.find("<table>").expect("a table")..];
+        for cell in &scenario.cells {
+            let c = &cell.counters;
+            let mut expected = vec![
+                Nanos(cell.median_ns as f64).to_string(),
+                Nanos(cell.min_ns as f64).to_string(),
+                Nanos(cell.max_ns as f64).to_string(),
+                Rate(cell.throughput_bytes_per_sec).to_string(),
+                grouped(c.read_calls),
+                grouped(c.write_calls),
+                grouped(c.minor_faults),
+                grouped(c.major_faults),
+                grouped(c.ctx_switches),
+            ];
+            expected.extend(c.syscalls.map(grouped));
+            expected.extend(c.map_calls.map(grouped));
+            for text in expected {
+                assert!(
+                    table.contains(&format!("<td class=\"num\">{text}</td>")),
+                    "{} {} {}: {text} missing",
+                    scenario.name,
+                    cell.label,
+                    cell.size
+                );
+            }
+            assert!(table.contains(&format!("<td>{}</td>", cell.label)));
+        }
+        let rows = table.matches("<tr").count() - 1;
+        assert_eq!(rows, scenario.cells.len(), "{}", scenario.name);
+    }
+}
+
+#[test]
+fn paragraph_names_the_known_winners() {
+    let (_dir, html) = render(&load("run-a.json"));
+    for claim in [
+        "At 4 KiB, unbuffered 4 KiB was fastest at 3.10 GB/s, 1.03× the next best (unbuffered 64 KiB",
+        "At 256 MiB, mmap was fastest at 10.50 GB/s",
+        "overtook the best read()-style method between 64 KiB and 1 MiB",
+        "fell behind the best read()-style method between 16 MiB and 256 MiB",
+        "unbuffered 4 KiB made 65,537 read calls and copied 256.0 MiB",
+        "mmap made no read or write calls, 2 map calls, copied nothing",
+        "up to 12% of the file was resident",
+    ] {
+        assert!(html.contains(claim), "paragraph lacks {claim:?}");
+    }
+}
+
+#[test]
+fn page_loads_nothing_from_the_network() {
+    let (_dir, html) = render(&load("run-a.json"));
+    assert!(!html.contains("<script"), "no scripts");
+    assert!(!html.contains("<link"), "no linked stylesheets");
+    assert!(!html.contains("@import"));
+    for attr in ["src=\"", "href=\"", "url("] {
+        for (i, _) in html.match_indices(attr) {
+            let target = &html[i + attr.len()..];
+            assert!(
+                !target.starts_with("http") && !target.starts_with("//"),
+                "remote {attr}{}",
+                &target[..40.min(target.len())]
+            );
+        }
+    }
+    // The only http:// text allowed is the SVG namespace, which is a name, not a load.
+    let namespace = "xmlns=\"http://www.w3.org/2000/svg\"";
+    assert_eq!(
+        html.matches("http://").count(),
+        html.matches(namespace).count()
+    );
+    assert!(!html.contains("https://"));
+}
+
+#[test]
+fn summary_matches_snapshot() {
+    let (dir, _) = render(&load("run-a.json"));
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    let expected_path = fixture("run-a.summary.md");
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(&expected_path, &summary).unwrap();
+    }
+    let expected = std::fs::read_to_string(&expected_path)
+        .expect("snapshot exists (run with UPDATE_SNAPSHOTS=1 to create it)");
+    assert_eq!(
+        summary, expected,
+        "summary.md changed; review and re-run with UPDATE_SNAPSHOTS=1"
+    );
+}
+
+#[test]
+fn unavailable_syscall_counts_show_as_unknown() {
+    let results = load("run-b-nosyscalls.json");
+    let (dir, html) = render(&results);
+    assert_well_formed(&html);
+    assert!(html.contains("<td class=\"num\">n/a</td>"));
+    assert!(html.contains("could not be counted on this run"));
+    assert!(html.contains("perf_event_paranoid is 3"));
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(summary.contains("System call counting: unavailable"));
+    assert!(summary.contains("| n/a |"));
+}
+
+#[test]
+fn comparison_lists_cells_only_one_run_has() {
+    let a = load("run-a.json");
+    let b = load("run-b-nosyscalls.json");
+    let dir = tempfile::tempdir().unwrap();
+    write_comparison(&a, "before", &b, "after", dir.path()).unwrap();
+    let html = std::fs::read_to_string(dir.path().join("compare.html")).unwrap();
+    let md = std::fs::read_to_string(dir.path().join("compare.md")).unwrap();
+    assert_well_formed(&html);
+    for text in [&html, &md] {
+        assert!(text.contains("after ÷ before"));
+        assert!(text.contains("256 MiB whole"), "cell missing from after");
+        assert!(text.contains("1 MiB buffered 64 KiB"), "cell only in after");
+        assert!(
+            text.contains("sequential-read-cold"),
+            "scenario only in before"
+        );
+    }
+    assert!(md.contains("Only in before:\n\n- 256 MiB whole"));
+    assert!(md.contains("Only in after:\n\n- 1 MiB buffered 64 KiB"));
+    // In the second fixture mmap cells take 1/0.92 as long.
+    assert!(md.contains("| 256 MiB | mmap | 10.50 GB/s | 9.66 GB/s | 0.92× |"));
+    assert!(html.matches("<svg ").count() > html.matches("class=\"swatch\"").count());
+}
+
+#[test]
+fn write_errors_name_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("not-a-dir");
+    std::fs::write(&blocker, "x").unwrap();
+    let err = write_report(&load("run-a.json"), &blocker.join("out")).unwrap_err();
+    assert!(
+        format!("{err:#}").contains("not-a-dir"),
+        "error without path: {err:#}"
+    );
+}
