@@ -91,6 +91,45 @@ pub fn check(files: &[PathBuf]) -> Result<Vec<Scenario>, AppError> {
     Ok(scenarios)
 }
 
+/// `mmap-lab report`: renders a saved results file into `out` (default: its directory).
+pub fn report(results_path: &Path, out: Option<&Path>) -> Result<(), AppError> {
+    let results = load_results(results_path)?;
+    let out = out
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| parent_dir(results_path));
+    crate::report::write_report(&results, &out).map_err(|e| AppError::Failed(format!("{e:#}")))?;
+    println!("report: {}", out.join("index.html").display());
+    Ok(())
+}
+
+/// `mmap-lab compare`: two results files side by side, written into `out`.
+pub fn compare(first: &Path, second: &Path, out: &Path) -> Result<(), AppError> {
+    let a = load_results(first)?;
+    let b = load_results(second)?;
+    crate::report::write_comparison(
+        &a,
+        &first.display().to_string(),
+        &b,
+        &second.display().to_string(),
+        out,
+    )
+    .map_err(|e| AppError::Failed(format!("{e:#}")))?;
+    println!("comparison: {}", out.join("compare.html").display());
+    Ok(())
+}
+
+/// Loads a results file; a missing or malformed file is the user's to fix.
+fn load_results(path: &Path) -> Result<Results, AppError> {
+    Results::load(path).map_err(|e| AppError::Usage(format!("{e:#}")))
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// `mmap-lab run`: validates everything first, then verifies and measures
 /// each scenario, saving results.json after each one. `after_save` is called
 /// with the results each time they are saved (the report hooks in there).

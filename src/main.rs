@@ -31,6 +31,24 @@ enum Command {
         #[arg(long)]
         work_dir: Option<PathBuf>,
     },
+    /// Render index.html and summary.md from a saved results.json.
+    Report {
+        /// A results.json written by `mmap-lab run`.
+        results: PathBuf,
+        /// Output directory (default: the results file's directory).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Put two runs side by side: compare.html and compare.md.
+    Compare {
+        /// The first (baseline) results.json.
+        first: PathBuf,
+        /// The second results.json.
+        second: PathBuf,
+        /// Output directory.
+        #[arg(long, default_value = "reports/compare")]
+        out: PathBuf,
+    },
     /// Validate scenario files without running anything.
     Check {
         /// Scenario files (default: every scenarios/*.json).
@@ -54,8 +72,13 @@ fn main() -> ExitCode {
                 quick,
                 work_dir,
             };
-            app::run(&options, &interrupted, &|_, _| Ok(())).map(|_| ())
+            app::run(&options, &interrupted, &|results, out| {
+                mmap_lab::report::write_report(results, out)
+            })
+            .map(|_| eprintln!("report: {}", options.out.join("index.html").display()))
         }
+        Command::Report { results, out } => app::report(&results, out.as_deref()),
+        Command::Compare { first, second, out } => app::compare(&first, &second, &out),
         Command::Check { files } => app::check(&files).map(|scenarios| {
             for scenario in scenarios {
                 println!(

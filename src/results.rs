@@ -179,6 +179,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
     temp.write_all(bytes)
         .and_then(|_| temp.as_file().sync_data())
         .with_context(|| format!("cannot write {}", temp.path().display()))?;
+    // Outputs are for reading: the usual file mode, not the temporary file's 0600.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o644))
+        .with_context(|| format!("cannot set permissions on {}", temp.path().display()))?;
     temp.persist(path)
         .with_context(|| format!("cannot rename into {}", path.display()))?;
     Ok(())

@@ -20,9 +20,8 @@ mod narrative;
 mod palette;
 mod table;
 
-use crate::results::Results;
+use crate::results::{Results, write_atomically};
 use anyhow::Context;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where criterion puts its HTML report, relative to the current directory.
@@ -66,22 +65,7 @@ fn create_dir(dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))
 }
 
-/// Writes a file by writing a temporary file beside it and renaming it into place,
-/// so a reader never sees half a report.
+/// Reports are written like results: whole or not at all.
 fn write_atomic(path: &Path, contents: &str) -> anyhow::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut temp = tempfile::NamedTempFile::new_in(dir)
-        .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-    temp.write_all(contents.as_bytes())
-        .with_context(|| format!("cannot write {}", temp.path().display()))?;
-    // Reports are for reading: give them the usual file mode, not the temp file's 0600.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o644))
-            .with_context(|| format!("cannot set permissions on {}", temp.path().display()))?;
-    }
-    temp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
+    write_atomically(path, contents.as_bytes())
 }
