@@ -38,12 +38,13 @@ pub(crate) fn other_calls(cell: &Cell) -> Option<u64> {
     Some(total.saturating_sub(c.read_calls + c.write_calls + map))
 }
 
-/// File bytes mapped per minor fault, for mmap cells that touched the whole
-/// file and took faults (when only part of the file is touched, file size ÷
-/// faults would overstate what one fault mapped).
+/// File bytes mapped per minor fault, for mmap cells that touched whole
+/// files and took faults: payload ÷ faults (all files for many_files). When
+/// only part of a file is touched, that ratio would overstate what one fault
+/// mapped, so there is none.
 pub(crate) fn bytes_per_fault(cell: &Cell) -> Option<f64> {
     (is_map(cell) && cell.counters.minor_faults > 0 && cell.bytes >= cell.size)
-        .then(|| cell.size as f64 / cell.counters.minor_faults as f64)
+        .then(|| cell.bytes as f64 / cell.counters.minor_faults as f64)
 }
 
 /// True for cells measured through a memory map.
