@@ -73,8 +73,10 @@ fn memory_bytes() -> u64 {
 
 /// Measures memcpy bandwidth and consume-step speed over `bytes`-byte warm buffers.
 pub fn measure_limits(bytes: usize) -> Limits {
-    let source = crate::workload::file_contents(1, 0, bytes as u64);
-    let mut target = vec![1u8; bytes];
+    let mut source = huge_page_buffer(bytes);
+    source.copy_from_slice(&crate::workload::file_contents(1, 0, bytes as u64));
+    let mut target = huge_page_buffer(bytes);
+    target.fill(1);
     let memcpy_ns = median_ns(|| {
         target.copy_from_slice(black_box(&source));
         black_box(&target);
@@ -88,6 +90,16 @@ pub fn measure_limits(bytes: usize) -> Limits {
         scan_bytes_per_sec: per_sec(scan_ns),
         buffer_bytes: bytes as u64,
     }
+}
+
+/// Anonymous memory for the limits, backed by transparent huge pages where
+/// the kernel allows, so that TLB misses do not pull the ceilings below what
+/// a file mapped in large folios can reach.
+fn huge_page_buffer(bytes: usize) -> memmap2::MmapMut {
+    let buffer = memmap2::MmapMut::map_anon(bytes).expect("memory for the limit buffers");
+    // Only a hint: without THP the buffer still works, in small pages.
+    let _ = buffer.advise(memmap2::Advice::HugePage);
+    buffer
 }
 
 fn median_ns(mut work: impl FnMut()) -> f64 {
