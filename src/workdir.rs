@@ -29,8 +29,10 @@ impl WorkDir {
             Some(dir) => dir.to_path_buf(),
             None => default_parent(),
         };
+        use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::Builder::new()
             .prefix("mmap-lab-")
+            .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(&parent)
             .map_err(|e| {
                 io::Error::new(
@@ -161,4 +163,48 @@ pub fn filesystem_name(path: &Path) -> io::Result<String> {
 pub fn free_bytes(path: &Path) -> io::Result<u64> {
     let stats = statfs(path)?;
     Ok(stats.f_bavail as u64 * stats.f_bsize as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn work_dirs_are_private_and_removed_on_drop() {
+        use std::os::unix::fs::PermissionsExt;
+        let work = WorkDir::create(None).unwrap();
+        let path = work.path().to_path_buf();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        std::fs::write(path.join("file"), b"x").unwrap();
+        drop(work);
+        assert!(!path.exists());
+    }
+
+    #[test]
+    fn the_default_is_not_in_memory_when_a_disk_is_available() {
+        let work = WorkDir::create(None).unwrap();
+        if filesystem_name(Path::new("/var/tmp")).is_ok_and(|fs| !is_memory_filesystem(&fs)) {
+            assert!(!work.is_memory_backed(), "{}", work.filesystem());
+        }
+    }
+
+    #[test]
+    fn tmpfs_is_recognised() {
+        if Path::new("/dev/shm").is_dir() {
+            assert_eq!(filesystem_name(Path::new("/dev/shm")).unwrap(), "tmpfs");
+        }
+    }
+
+    #[test]
+    fn too_little_space_is_refused_with_the_numbers() {
+        let work = WorkDir::create(None).unwrap();
+        let error = work.ensure_space(u64::MAX / 4, "a test").unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("not enough free space") && message.contains("--work-dir"),
+            "{message}"
+        );
+        work.ensure_space(1, "a test").unwrap();
+    }
 }
