@@ -2,7 +2,7 @@
 //! turns them into one system call per `capacity` bytes. Each byte is copied
 //! twice: kernel to buffer, then buffer to the program's piece.
 
-use super::{IoMethod, consume_exactly};
+use super::{IoMethod, consume_exactly, with_buffer};
 use crate::checksum::Fold;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -39,15 +39,16 @@ impl Buffered {
 impl IoMethod for Buffered {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut reader = self.reader(path)?;
-        let mut piece = vec![0u8; self.piece];
-        loop {
-            match reader.read(&mut piece) {
-                Ok(0) => return Ok(()),
-                Ok(n) => fold.update(&piece[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+        with_buffer(self.piece, |piece| {
+            loop {
+                match reader.read(piece) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => fold.update(&piece[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
             }
-        }
+        })
     }
 
     fn read_records(
@@ -58,22 +59,24 @@ impl IoMethod for Buffered {
         fold: &mut Fold,
     ) -> io::Result<()> {
         let mut reader = self.reader(path)?;
-        let mut piece = vec![0u8; self.piece];
-        let mut position = 0u64;
-        for &offset in offsets {
-            // seek_relative keeps the buffer when the target is already in it.
-            reader.seek_relative(offset as i64 - position as i64)?;
-            consume_exactly(path, record, &mut piece, fold, |b, _| reader.read(b))?;
-            position = offset + record;
-        }
-        Ok(())
+        with_buffer(self.piece, |piece| {
+            let mut position = 0u64;
+            for &offset in offsets {
+                // seek_relative keeps the buffer when the target is already in it.
+                reader.seek_relative(offset as i64 - position as i64)?;
+                consume_exactly(path, record, piece, fold, |b, _| reader.read(b))?;
+                position = offset + record;
+            }
+            Ok(())
+        })
     }
 
     fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
         let mut reader = self.reader(path)?;
-        let mut piece = vec![0u8; self.piece];
-        reader.seek(SeekFrom::Start(start))?;
-        consume_exactly(path, end - start, &mut piece, fold, |b, _| reader.read(b))
+        with_buffer(self.piece, |piece| {
+            reader.seek(SeekFrom::Start(start))?;
+            consume_exactly(path, end - start, piece, fold, |b, _| reader.read(b))
+        })
     }
 
     fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {

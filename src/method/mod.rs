@@ -82,6 +82,25 @@ pub fn for_kind(kind: &MethodKind) -> Box<dyn IoMethod> {
     }
 }
 
+thread_local! {
+    /// The program's own read buffer, kept between operations.
+    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Lends `f` a buffer of `len` bytes that lives on between operations, as a
+/// program reading many files keeps its buffer. Allocating (and zeroing) a
+/// fresh 1 MiB buffer for each 4 KiB file would measure the allocator, not
+/// the I/O; it is paid once, in the untimed verification pass.
+pub(crate) fn with_buffer<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    READ_BUFFER.with(|cell| {
+        let mut buffer = cell.borrow_mut();
+        if buffer.len() < len {
+            buffer.resize(len, 0);
+        }
+        f(&mut buffer[..len])
+    })
+}
+
 /// Sizes in scenarios are u64; buffers are usize (the same on 64-bit Linux).
 pub(crate) fn to_usize(value: u64) -> usize {
     usize::try_from(value).expect("sizes fit in memory on a 64-bit machine")

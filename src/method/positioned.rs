@@ -1,7 +1,7 @@
 //! `read_at` and `write_at` (pread/pwrite): like unbuffered calls, but each
 //! names its offset, so no seek is needed and the file position never moves.
 
-use super::{IoMethod, consume_exactly};
+use super::{IoMethod, consume_exactly, with_buffer};
 use crate::checksum::Fold;
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -18,19 +18,20 @@ pub struct Positioned {
 impl IoMethod for Positioned {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let file = File::open(path)?;
-        let mut buffer = vec![0u8; self.chunk];
-        let mut offset = 0u64;
-        loop {
-            match file.read_at(&mut buffer, offset) {
-                Ok(0) => return Ok(()),
-                Ok(n) => {
-                    fold.update(&buffer[..n]);
-                    offset += n as u64;
+        with_buffer(self.chunk, |buffer| {
+            let mut offset = 0u64;
+            loop {
+                match file.read_at(buffer, offset) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => {
+                        fold.update(&buffer[..n]);
+                        offset += n as u64;
+                    }
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
                 }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
             }
-        }
+        })
     }
 
     fn read_records(
@@ -41,20 +42,22 @@ impl IoMethod for Positioned {
         fold: &mut Fold,
     ) -> io::Result<()> {
         let file = File::open(path)?;
-        let mut buffer = vec![0u8; self.chunk];
-        for &offset in offsets {
-            consume_exactly(path, record, &mut buffer, fold, |b, done| {
-                file.read_at(b, offset + done)
-            })?;
-        }
-        Ok(())
+        with_buffer(self.chunk, |buffer| {
+            for &offset in offsets {
+                consume_exactly(path, record, buffer, fold, |b, done| {
+                    file.read_at(b, offset + done)
+                })?;
+            }
+            Ok(())
+        })
     }
 
     fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
         let file = File::open(path)?;
-        let mut buffer = vec![0u8; self.chunk];
-        consume_exactly(path, end - start, &mut buffer, fold, |b, done| {
-            file.read_at(b, start + done)
+        with_buffer(self.chunk, |buffer| {
+            consume_exactly(path, end - start, buffer, fold, |b, done| {
+                file.read_at(b, start + done)
+            })
         })
     }
 

@@ -1,7 +1,7 @@
 //! `File::read` and `File::write` in fixed-size calls: one system call per
 //! chunk, each copying between the kernel's page cache and our buffer.
 
-use super::{IoMethod, consume_exactly};
+use super::{IoMethod, consume_exactly, with_buffer};
 use crate::checksum::Fold;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -17,15 +17,16 @@ pub struct Unbuffered {
 impl IoMethod for Unbuffered {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut file = File::open(path)?;
-        let mut buffer = vec![0u8; self.chunk];
-        loop {
-            match file.read(&mut buffer) {
-                Ok(0) => return Ok(()),
-                Ok(n) => fold.update(&buffer[..n]),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
+        with_buffer(self.chunk, |buffer| {
+            loop {
+                match file.read(buffer) {
+                    Ok(0) => return Ok(()),
+                    Ok(n) => fold.update(&buffer[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
             }
-        }
+        })
     }
 
     fn read_records(
@@ -36,19 +37,21 @@ impl IoMethod for Unbuffered {
         fold: &mut Fold,
     ) -> io::Result<()> {
         let mut file = File::open(path)?;
-        let mut buffer = vec![0u8; self.chunk];
-        for &offset in offsets {
-            file.seek(SeekFrom::Start(offset))?;
-            consume_exactly(path, record, &mut buffer, fold, |b, _| file.read(b))?;
-        }
-        Ok(())
+        with_buffer(self.chunk, |buffer| {
+            for &offset in offsets {
+                file.seek(SeekFrom::Start(offset))?;
+                consume_exactly(path, record, buffer, fold, |b, _| file.read(b))?;
+            }
+            Ok(())
+        })
     }
 
     fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
         let mut file = File::open(path)?;
-        let mut buffer = vec![0u8; self.chunk];
-        file.seek(SeekFrom::Start(start))?;
-        consume_exactly(path, end - start, &mut buffer, fold, |b, _| file.read(b))
+        with_buffer(self.chunk, |buffer| {
+            file.seek(SeekFrom::Start(start))?;
+            consume_exactly(path, end - start, buffer, fold, |b, _| file.read(b))
+        })
     }
 
     fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
