@@ -15,6 +15,7 @@ mod sandbox;
 pub mod sigbus;
 pub mod slice;
 mod steps;
+mod trial;
 pub mod why;
 pub mod write;
 
