@@ -103,18 +103,6 @@ fn offset_sees_einval_unaligned_and_memmap2_rounds_down() {
 }
 
 #[test]
-fn sigbus_kills_the_child_and_not_the_parent() {
-    let (facts, output) = capture(demo::sigbus::run);
-    assert_eq!(facts.child_signal, Some(libc::SIGBUS));
-    assert_eq!(facts.child_exit_code, None);
-    assert_eq!(
-        facts.map_len_after_truncate,
-        2 * mmap_lab::machine::page_size() as usize
-    );
-    assert!(output.contains("SIGBUS"));
-}
-
-#[test]
 fn why_measures_four_verified_ways_with_the_expected_counters() {
     let big = 2 << 20;
     let (facts, _) = capture(|s| demo::why::run_sized(s, big, 4096));
