@@ -247,3 +247,21 @@ fn cli_pauses_between_steps_when_asked() {
         .success()
         .stdout(predicate::str::contains("[Enter for step 2]"));
 }
+
+#[test]
+fn classroom_scenarios_are_valid_and_small() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/classroom");
+    let files = mmap_lab::scenario::files_in(&dir).expect("scenarios/classroom exists");
+    assert!(files.len() >= 5);
+    let scenarios =
+        mmap_lab::scenario::load_all(&files).expect("every classroom scenario is valid");
+    for scenario in scenarios {
+        let largest = scenario.sizes.iter().max().copied().unwrap_or(0);
+        assert!(
+            largest <= 64 << 20,
+            "{}: classroom files stay small",
+            scenario.name
+        );
+        assert!(scenario.samples <= 20, "{}: few samples", scenario.name);
+    }
+}
