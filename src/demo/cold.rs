@@ -111,11 +111,13 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
             MethodKind::Mmap { .. } => "mmap_lab::cache::evict(&path)?;\nlet map = unsafe { Mmap::map(&file)? }; checksum(&map);   // and again, warm",
             _ => "mmap_lab::cache::evict(&path)?;\nloop { file.read(&mut buf_64k)? ... }   // and again, warm",
         })?;
+        let mut table = HEADER.to_string();
         for cold in [true, false] {
             let row = read_once(&mut probe, label, method.as_ref(), &path, cold)?;
-            steps.result(&describe(&row))?;
+            table.push_str(&describe(&row));
             rows.push(row);
         }
+        steps.result(&table)?;
     }
 
     steps.step("What the counters say.")?;
@@ -149,10 +151,15 @@ fn read_once(
     })
 }
 
+/// Column names for [`describe`].
+const HEADER: &str =
+    "cache  resident       time  disk read  major faults  minor faults  read calls\n";
+
+/// One row under [`HEADER`].
 fn describe(row: &ColdRow) -> String {
     let c = &row.counters;
     format!(
-        "{:<5} ({:>3.0}% resident): {:>9}, disk read {:>9}, major faults {:>5}, minor {:>5}, read calls {:>4}",
+        "{:<5}  {:>7.0}%  {:>9}  {:>9}  {:>12}  {:>12}  {:>10}\n",
         if row.cold { "cold" } else { "warm" },
         row.resident_before * 100.0,
         Nanos(row.time.as_nanos() as f64).to_string(),

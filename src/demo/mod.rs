@@ -142,17 +142,18 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
             None => {
                 return Err(AppError::Usage(format!(
                     "no lesson called {name:?}; the lessons are:\n{}",
-                    listing()
+                    listing().trim_end()
                 )));
             }
         },
         (None, false) => {
             return Err(AppError::Usage(format!(
                 "name a lesson (or pass --all); the lessons are:\n{}",
-                listing()
+                listing().trim_end()
             )));
         }
     };
+    clean_up_on_interrupt();
     let stdout = io::stdout().lock();
     let mut steps = Steps::new(stdout).with_color(color_wanted(options.no_color));
     if options.pause {
@@ -164,6 +165,20 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
             .map_err(|e| AppError::Failed(format!("lesson {}: {e:#}", lesson.name)))?;
     }
     Ok(())
+}
+
+/// Ctrl-C (or SIGTERM) during a lesson, say while it waits for Enter:
+/// remove the lesson's files, then exit with code 130.
+fn clean_up_on_interrupt() {
+    let installed = ctrlc::set_handler(|| {
+        crate::workdir::remove_all_live();
+        std::process::exit(AppError::Interrupted.exit_code());
+    });
+    if let Err(e) = installed {
+        eprintln!(
+            "warning: cannot catch Ctrl-C ({e}); an interrupted lesson may leave files behind"
+        );
+    }
 }
 
 /// One line per lesson: name and summary.

@@ -112,9 +112,9 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
     steps.code("let now = std::fs::read(&path)?;")?;
     let now = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
     let seen_before_flush = now.starts_with(new);
+    steps.result(String::from_utf8_lossy(&now).trim_end())?;
     steps.result(&format!(
-        "{}   (starts with the new sentence: {seen_before_flush})",
-        String::from_utf8_lossy(&now).trim_end()
+        "starts with the new sentence: {seen_before_flush}"
     ))?;
     steps.say(
         "A shared map and read(2) use the very same pages of the page cache, so\n\
