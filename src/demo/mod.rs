@@ -45,7 +45,7 @@ impl Lesson {
 }
 
 /// Every lesson, in teaching order.
-pub const LESSONS: &[Lesson] = &[
+pub static LESSONS: &[Lesson] = &[
     Lesson {
         name: "read",
         summary: "map a file and read it whole: bytes, text, and what a map is",
@@ -188,4 +188,41 @@ pub fn listing() -> String {
         .iter()
         .map(|l| format!("  {:width$}  {}\n", l.name, l.summary))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lessons_have_unique_names_and_one_line_summaries() {
+        for (index, lesson) in LESSONS.iter().enumerate() {
+            assert!(find(lesson.name).is_some_and(|found| std::ptr::eq(found, lesson)));
+            assert!(LESSONS[..index].iter().all(|l| l.name != lesson.name));
+            assert!(!lesson.summary.contains('\n') && lesson.summary.len() < 80);
+        }
+        assert!(find("nosuch").is_none());
+    }
+
+    #[test]
+    fn the_listing_has_one_line_per_lesson_in_order() {
+        let listing = listing();
+        let names: Vec<&str> = listing
+            .lines()
+            .map(|line| line.split_whitespace().next().unwrap())
+            .collect();
+        let expected: Vec<&str> = LESSONS.iter().map(|l| l.name).collect();
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn an_unknown_lesson_is_a_usage_error_that_lists_the_lessons() {
+        let options = DemoOptions {
+            lesson: Some("nosuch".to_string()),
+            ..DemoOptions::default()
+        };
+        let error = command(&options).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().contains("sigbus"));
+    }
 }

@@ -63,3 +63,21 @@ pub fn errno_name(error: &io::Error) -> String {
     let reason = text.split(" (os error").next().unwrap_or(&text);
     format!("{name} ({reason})")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn maps_at_a_page_offset_and_refuses_length_zero() {
+        let page = crate::machine::page_size() as usize;
+        let mut file = tempfile::tempfile().unwrap();
+        let contents: Vec<u8> = (0..2 * page).map(|i| (i / page) as u8 + b'a').collect();
+        file.write_all(&contents).unwrap();
+        let map = RawMap::map(&file, 10, page as u64).unwrap();
+        assert_eq!(map.bytes(), b"bbbbbbbbbb");
+        let empty = RawMap::map(&file, 0, 0).err().unwrap();
+        assert_eq!(errno_name(&empty), "EINVAL (Invalid argument)");
+    }
+}
