@@ -85,6 +85,9 @@ fn empty_sees_einval_from_mmap_and_an_empty_map_from_memmap2() {
     let (facts, _) = capture(demo::empty::run);
     assert_eq!(facts.raw_errno, Some(libc::EINVAL));
     assert_eq!(facts.memmap2_len, 0);
+    if let Some(calls) = facts.memmap2_map_calls {
+        assert_eq!(calls, 1, "memmap2 maps one byte instead of none");
+    }
     assert!(facts.no_room_when_empty);
     assert_eq!(facts.final_contents, demo::empty::TEXT);
 }

@@ -4,6 +4,7 @@
 
 use super::raw::{RawMap, errno_name};
 use super::{Sandbox, Steps, byte_literal};
+use crate::probe::Probe;
 use anyhow::Context;
 use memmap2::{Mmap, MmapMut};
 use std::fs::{self, OpenOptions};
@@ -20,6 +21,8 @@ pub struct EmptyFacts {
     pub raw_errno: Option<i32>,
     /// The length of memmap2's read-only map of the empty file.
     pub memmap2_len: usize,
+    /// mmap-family calls memmap2 made for it, when they could be counted.
+    pub memmap2_map_calls: Option<u64>,
     /// True when the writable map of the empty file had no room for 5 bytes.
     pub no_room_when_empty: bool,
     /// The file's bytes after set_len, the write through the map, and trimming.
@@ -67,20 +70,26 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     drop(raw);
     steps.say("The kernel refuses a mapping of zero bytes: there would be nothing to map.")?;
 
-    steps.step("Ask memmap2 for a map of the empty file.")?;
-    steps.code("let map = unsafe { Mmap::map(&file)? };")?;
+    steps.step("Ask memmap2 for a map of the empty file, counting map calls.")?;
+    steps.code("let (map, _, counters) = probe.measure(|| unsafe { Mmap::map(&file) })?;")?;
+    let mut probe = Probe::new()?;
     // SAFETY: the file is private to this lesson and nothing truncates it.
-    let map =
-        unsafe { Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))?;
+    let (map, _, counters) = probe.measure(|| unsafe { Mmap::map(&file) })?;
+    let map = map.with_context(|| format!("cannot map {}", path.display()))?;
     let memmap2_len = map.len();
     steps.result(&format!(
         "Ok: map.len() = {memmap2_len}, map.is_empty() = {}",
         map.is_empty()
     ))?;
+    match counters.map_calls {
+        Some(calls) => steps.result(&format!("mmap/munmap calls made: {calls}"))?,
+        None => steps.result("(map calls cannot be counted here)")?,
+    }
     drop(map);
     steps.say(
-        "memmap2 sees length 0 and skips the system call, handing back an empty\n\
-         slice, so code that reads \"all of a file\" works for empty files too.",
+        "memmap2 does call mmap(2), but for 1 byte instead of 0: a mapping may\n\
+         reach past the end of a file. It then shows you a slice of length 0, so\n\
+         code that reads \"all of a file\" works for empty files too.",
     )?;
 
     steps.step("Map the empty file writable: there is no room to write.")?;
@@ -142,6 +151,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     Ok(EmptyFacts {
         raw_errno,
         memmap2_len,
+        memmap2_map_calls: counters.map_calls,
         no_room_when_empty,
         final_contents,
     })

@@ -116,14 +116,14 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ReadFacts> {
         mapped_sum? == checksum(&read_back),
         "the map and fs::read disagree"
     );
-    steps.result(&format!(
-        "map:      {} read calls, {} bytes copied to us",
-        by_map.read_calls, by_map.bytes_to_user
-    ))?;
-    steps.result(&format!(
-        "fs::read: {} read calls, {} bytes copied to us",
-        by_read.read_calls, by_read.bytes_to_user
-    ))?;
+    for (name, c) in [("map:     ", &by_map), ("fs::read:", &by_read)] {
+        steps.result(&format!(
+            "{name} read calls {}, bytes copied to us {}, page faults {}",
+            c.read_calls,
+            c.bytes_to_user,
+            c.minor_faults + c.major_faults
+        ))?;
+    }
     steps.say(
         "fs::read asks the kernel to copy the bytes into a new buffer (one read\n\
          for the data, one more that returns 0 to confirm the end). The map asks\n\
