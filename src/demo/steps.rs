@@ -15,6 +15,7 @@ pub struct Steps<'a> {
     color: bool,
     pause: Option<Box<dyn BufRead + 'a>>,
     number: usize,
+    lessons: usize,
 }
 
 impl<'a> Steps<'a> {
@@ -25,6 +26,7 @@ impl<'a> Steps<'a> {
             color: false,
             pause: None,
             number: 0,
+            lessons: 0,
         }
     }
 
@@ -40,8 +42,13 @@ impl<'a> Steps<'a> {
         self
     }
 
-    /// The lesson's heading; restarts the step numbers.
+    /// The lesson's heading; restarts the step numbers. With pauses, waits
+    /// first when a lesson came before.
     pub fn heading(&mut self, name: &str, summary: &str) -> io::Result<()> {
+        if self.lessons > 0 {
+            self.wait(&format!("lesson {name}"))?;
+        }
+        self.lessons += 1;
         self.number = 0;
         let line = format!("== {name}: {summary} ==");
         let styled = self.paint(BOLD, &line);
@@ -51,7 +58,7 @@ impl<'a> Steps<'a> {
     /// Starts the next numbered step, saying what it does.
     pub fn step(&mut self, what: &str) -> io::Result<()> {
         if self.number > 0 {
-            self.wait()?;
+            self.wait(&format!("step {}", self.number + 1))?;
         }
         self.number += 1;
         let line = format!("{}. {what}", self.number);
@@ -91,11 +98,12 @@ impl<'a> Steps<'a> {
         self.out.flush()
     }
 
-    fn wait(&mut self) -> io::Result<()> {
+    /// With pauses on, asks for Enter before `next` and waits for a line.
+    fn wait(&mut self, next: &str) -> io::Result<()> {
         let Some(input) = self.pause.as_mut() else {
             return Ok(());
         };
-        write!(self.out, "\n   [Enter for step {}] ", self.number + 1)?;
+        write!(self.out, "\n   [Enter for {next}] ")?;
         self.out.flush()?;
         let mut line = String::new();
         input.read_line(&mut line)?;
@@ -145,13 +153,17 @@ mod tests {
         let mut steps = Steps::new(&mut buffer)
             .with_color(true)
             .with_pause(&b"\n\n"[..]);
+        steps.heading("a", "first").unwrap();
         steps.step("one").unwrap();
         steps.step("two").unwrap();
+        steps.heading("b", "second").unwrap();
+        steps.step("one").unwrap();
         drop(steps);
         let text = String::from_utf8(buffer).unwrap();
         assert!(text.contains("\x1b[1m1. one\x1b[0m"));
         assert!(text.contains("[Enter for step 2]"));
         assert!(!text.contains("[Enter for step 1]"));
+        assert!(text.contains("[Enter for lesson b]"));
     }
 
     #[test]
