@@ -1,11 +1,12 @@
 //! Lesson `copy`: a private copy-on-write map (Python's ACCESS_COPY, memmap2's
 //! `map_copy`): writes change this process's copy of a page, never the file.
 
+use super::sandbox::open_read;
 use super::{Sandbox, Steps, byte_literal};
 use crate::probe::Probe;
 use anyhow::Context;
 use memmap2::MmapOptions;
-use std::fs::{self, File};
+use std::fs;
 
 /// The file's text; it must come out of the lesson unchanged.
 pub const TEXT: &str = "The file keeps these words, whatever the private copy says.\n";
@@ -36,7 +37,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<CopyFacts> {
         "let file = File::open(&path)?;   // read-only is enough\n\
          let mut map = unsafe { MmapOptions::new().map_copy(&file)? };  // MAP_PRIVATE",
     )?;
-    let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file = open_read(&path)?;
     // SAFETY: the file is private to this lesson and nothing truncates it.
     let mut map = unsafe { MmapOptions::new().map_copy(&file) }
         .with_context(|| format!("cannot map {} copy-on-write", path.display()))?;

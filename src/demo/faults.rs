@@ -2,6 +2,7 @@
 //! is far fewer than one per page (fault-around, large folios), and how
 //! `populate` and `madvise` advice change the count.
 
+use super::sandbox::open_read;
 use super::{Sandbox, Steps};
 use crate::cache;
 use crate::checksum::checksum;
@@ -12,7 +13,6 @@ use crate::workdir::WorkDir;
 use crate::workload::file_contents;
 use anyhow::Context;
 use memmap2::{Advice, Mmap, MmapOptions};
-use std::fs::File;
 use std::path::Path;
 
 /// The file mapped.
@@ -202,7 +202,7 @@ fn map_and_read(
     if cold {
         cache::evict(path)?;
     }
-    let file = File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file = open_read(path)?;
     let mut options = MmapOptions::new();
     if way.populate {
         options.populate();

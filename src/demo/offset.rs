@@ -3,11 +3,12 @@
 //! and points into the map where you asked.
 
 use super::raw::{RawMap, errno_name};
+use super::sandbox::open_read_write;
 use super::{Sandbox, Steps, byte_literal};
 use crate::machine::page_size;
 use anyhow::Context;
 use memmap2::MmapOptions;
-use std::fs::{self, OpenOptions};
+use std::fs;
 
 /// The unaligned offset the lesson asks for.
 pub const OFFSET: u64 = 100;
@@ -72,11 +73,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<OffsetFacts> {
 
     steps.step("Ask mmap(2) for 40 bytes from offset 100, through libc.")?;
     steps.code("libc::mmap(null_mut(), 40, PROT_READ, MAP_SHARED, fd, 100)")?;
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let file = open_read_write(&path)?;
     let unaligned = RawMap::map(&file, LEN, OFFSET);
     let unaligned_errno = unaligned.as_ref().err().and_then(|e| e.raw_os_error());
     match &unaligned {

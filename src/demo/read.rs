@@ -1,13 +1,14 @@
 //! Lesson `read`: map a file and read it whole, as bytes and as text, and see
 //! that a map is a range of addresses onto the file's cached pages, not a copy.
 
+use super::sandbox::open_read;
 use super::{Sandbox, Steps, byte_literal};
 use crate::checksum::checksum;
 use crate::machine::page_size;
 use crate::probe::Probe;
 use anyhow::Context;
 use memmap2::Mmap;
-use std::fs::{self, File};
+use std::fs;
 
 /// The file the lesson maps.
 pub const TEXT: &str = "Every byte of this file is reachable through a memory map.\n";
@@ -43,7 +44,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ReadFacts> {
          // unsafe: we promise nobody shrinks the file while it is mapped (lesson sigbus)\n\
          let map = unsafe { Mmap::map(&file)? };",
     )?;
-    let file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let file = open_read(&path)?;
     // SAFETY: the file is private to this lesson and nothing truncates it.
     let map =
         unsafe { Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))?;

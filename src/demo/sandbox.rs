@@ -2,7 +2,8 @@
 
 use crate::workdir::WorkDir;
 use anyhow::Context;
-use std::path::PathBuf;
+use std::fs::{File, OpenOptions};
+use std::path::{Path, PathBuf};
 
 /// A private (0700) temporary directory, removed when the lesson drops it.
 pub struct Sandbox {
@@ -34,4 +35,18 @@ impl Sandbox {
     pub fn work(&self) -> &WorkDir {
         &self.work
     }
+}
+
+/// Opens `path` read-only; the error names the path.
+pub fn open_read(path: &Path) -> anyhow::Result<File> {
+    File::open(path).with_context(|| format!("cannot open {}", path.display()))
+}
+
+/// Opens `path` for reading and writing (Python's `"r+"`); the error names the path.
+pub fn open_read_write(path: &Path) -> anyhow::Result<File> {
+    OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(path)
+        .with_context(|| format!("cannot open {} for reading and writing", path.display()))
 }

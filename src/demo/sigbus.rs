@@ -2,11 +2,11 @@
 //! raises SIGBUS. A forked child process takes the hit, the lesson survives
 //! to report it, and explains why memmap2's constructors are `unsafe`.
 
+use super::sandbox::open_read_write;
 use super::{Sandbox, Steps};
 use crate::machine::page_size;
 use anyhow::Context;
 use memmap2::Mmap;
-use std::fs::OpenOptions;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
@@ -32,11 +32,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SigbusFacts> {
          let first = map[0];",
     )?;
     let path = sandbox.file("shrinking.txt", &vec![b'x'; len])?;
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open {}", path.display()))?;
+    let file = open_read_write(&path)?;
     // SAFETY: not upheld on purpose: this lesson truncates the file while it
     // is mapped, and only a forked child touches the map afterwards.
     let map =

@@ -1,12 +1,12 @@
 //! Lesson `slice`: take bytes 9..98 from a map as a slice, and the same bytes
 //! with seek + read, and count the system calls each way takes.
 
+use super::sandbox::open_read;
 use super::{Sandbox, Steps, byte_literal};
 use crate::probe::Probe;
 use crate::results::Counters;
 use anyhow::Context;
 use memmap2::Mmap;
-use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 
 /// The file the lesson slices (more than 98 bytes).
@@ -42,7 +42,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SliceFacts> {
          let map = unsafe { Mmap::map(&file)? };",
     )?;
     let path = sandbox.file("sentences.txt", TEXT.as_bytes())?;
-    let mut file = File::open(&path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut file = open_read(&path)?;
     // SAFETY: the file is private to this lesson and nothing truncates it.
     let map =
         unsafe { Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))?;

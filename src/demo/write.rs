@@ -3,6 +3,7 @@
 //! file back with plain std I/O to see that the file itself changed.
 
 use super::raw::errno_name;
+use super::sandbox::open_read_write;
 use super::{Sandbox, Steps, byte_literal};
 use anyhow::Context;
 use memmap2::MmapMut;
@@ -64,11 +65,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
         "let file = OpenOptions::new().read(true).write(true).open(&path)?; // \"r+\"\n\
          let mut map = unsafe { MmapMut::map_mut(&file)? };  // MAP_SHARED, writable",
     )?;
-    let file = OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open {} for reading and writing", path.display()))?;
+    let file = open_read_write(&path)?;
     // SAFETY: the file is private to this lesson and nothing truncates it.
     let mut map = unsafe { MmapMut::map_mut(&file) }
         .with_context(|| format!("cannot map {} writable", path.display()))?;
