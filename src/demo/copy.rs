@@ -1,12 +1,11 @@
 //! Lesson `copy`: a private copy-on-write map (Python's ACCESS_COPY, memmap2's
 //! `map_copy`): writes change this process's copy of a page, never the file.
 
-use super::sandbox::open_read;
+use super::sandbox::{open_read, read_back};
 use super::{Sandbox, Steps, byte_literal};
 use crate::probe::Probe;
 use anyhow::Context;
 use memmap2::MmapOptions;
-use std::fs;
 
 /// The file's text; it must come out of the lesson unchanged.
 pub const TEXT: &str = "The file keeps these words, whatever the private copy says.\n";
@@ -77,7 +76,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<CopyFacts> {
     )?;
     map.flush()
         .with_context(|| format!("cannot flush the map of {}", path.display()))?;
-    let file_after = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let file_after = read_back(&path)?;
     steps.result(&format!("file: {}", byte_literal(&file_after)))?;
     steps.result(&format!(
         "file unchanged, byte for byte: {}",

@@ -3,11 +3,12 @@
 //! for writing.
 
 use super::raw::{RawMap, errno_name};
+use super::sandbox::read_back;
 use super::{Sandbox, Steps, byte_literal};
 use crate::probe::Probe;
 use anyhow::Context;
 use memmap2::{Mmap, MmapMut};
-use std::fs::{self, OpenOptions};
+use std::fs::OpenOptions;
 
 /// The length the lesson gives the file before mapping it for writing.
 pub const ROOM: u64 = 32;
@@ -130,7 +131,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     map.flush()
         .with_context(|| format!("cannot flush the map of {}", path.display()))?;
     drop(map);
-    let padded = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let padded = read_back(&path)?;
     steps.result(&byte_literal(&padded))?;
     steps.say(
         "set_len fills the new length with zero bytes (without writing them to\n\
@@ -144,8 +145,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     )?;
     file.set_len(TEXT.len() as u64)
         .with_context(|| format!("cannot set the length of {}", path.display()))?;
-    let final_contents =
-        fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let final_contents = read_back(&path)?;
     steps.result(&byte_literal(&final_contents))?;
 
     Ok(EmptyFacts {

@@ -3,12 +3,11 @@
 //! and points into the map where you asked.
 
 use super::raw::{RawMap, errno_name};
-use super::sandbox::open_read_write;
+use super::sandbox::{open_read_write, read_back};
 use super::{Sandbox, Steps, byte_literal};
 use crate::machine::page_size;
 use anyhow::Context;
 use memmap2::MmapOptions;
-use std::fs;
 
 /// The unaligned offset the lesson asks for.
 pub const OFFSET: u64 = 100;
@@ -140,7 +139,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<OffsetFacts> {
     map.flush()
         .with_context(|| format!("cannot flush the map of {}", path.display()))?;
     drop(map);
-    let after = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let after = read_back(&path)?;
     let page_start = page as usize;
     let first_page_kept = after[..page_start] == original[..page_start];
     let edit_landed = after[page_start..].starts_with(EDIT);

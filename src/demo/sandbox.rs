@@ -50,3 +50,8 @@ pub fn open_read_write(path: &Path) -> anyhow::Result<File> {
         .open(path)
         .with_context(|| format!("cannot open {} for reading and writing", path.display()))
 }
+
+/// The file's bytes, read with plain std I/O; the error names the path.
+pub fn read_back(path: &Path) -> anyhow::Result<Vec<u8>> {
+    std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))
+}

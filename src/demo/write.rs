@@ -3,11 +3,11 @@
 //! file back with plain std I/O to see that the file itself changed.
 
 use super::raw::errno_name;
-use super::sandbox::open_read_write;
+use super::sandbox::{open_read_write, read_back};
 use super::{Sandbox, Steps, byte_literal};
 use anyhow::Context;
 use memmap2::MmapMut;
-use std::fs::{self, OpenOptions};
+use std::fs::OpenOptions;
 
 /// The file's text before the lesson writes.
 pub const OLD_TEXT: &str = "This line was put here the ordinary way, with std::fs::write.\n";
@@ -107,7 +107,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
 
     steps.step("Before any flush, read the file the ordinary way.")?;
     steps.code("let now = std::fs::read(&path)?;")?;
-    let now = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let now = read_back(&path)?;
     let seen_before_flush = now.starts_with(new);
     steps.result(String::from_utf8_lossy(&now).trim_end())?;
     steps.result(&format!(
@@ -132,7 +132,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
 
     steps.step("Read the file back with plain std I/O.")?;
     steps.code("let after = std::fs::read(&path)?;")?;
-    let after = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let after = read_back(&path)?;
     let mut expected = new.to_vec();
     expected.extend_from_slice(&OLD_TEXT.as_bytes()[new.len()..]);
     steps.result(&byte_literal(&after))?;
