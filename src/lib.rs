@@ -9,6 +9,7 @@
 pub mod app;
 pub mod cache;
 pub mod checksum;
+pub mod demo;
 pub mod fixture;
 pub mod machine;
 pub mod method;

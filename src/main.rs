@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use mmap_lab::app::{self, AppError, RunOptions};
+use mmap_lab::demo::{self, DemoOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -54,6 +55,23 @@ enum Command {
         /// Scenario files (default: every scenarios/*.json).
         files: Vec<PathBuf>,
     },
+    /// Live lessons on memory maps, one small experiment at a time.
+    Demo {
+        /// The lesson to run (see --list).
+        lesson: Option<String>,
+        /// List the lessons with one line about each.
+        #[arg(long, conflicts_with_all = ["all", "lesson"])]
+        list: bool,
+        /// Run every lesson, in order.
+        #[arg(long)]
+        all: bool,
+        /// Wait for Enter between steps, for teaching live.
+        #[arg(long)]
+        pause: bool,
+        /// Never colour the output (NO_COLOR does the same).
+        #[arg(long)]
+        no_color: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -90,6 +108,19 @@ fn main() -> ExitCode {
                     scenario.sizes.len()
                 );
             }
+        }),
+        Command::Demo {
+            lesson,
+            list,
+            all,
+            pause,
+            no_color,
+        } => demo::command(&DemoOptions {
+            lesson,
+            list,
+            all,
+            pause,
+            no_color,
         }),
     };
     match outcome {

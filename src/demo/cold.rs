@@ -1,0 +1,207 @@
+//! Lesson `cold`: the same reads with the file's pages out of memory (cold)
+//! and in memory (warm): time, disk bytes and major faults, for a map and
+//! for read(). Eviction is fsync + posix_fadvise(DONTNEED), checked with mincore.
+
+use super::trial;
+use super::{Sandbox, Steps};
+use crate::cache;
+use crate::checksum::checksum;
+use crate::method::{self, IoMethod};
+use crate::probe::Probe;
+use crate::results::Counters;
+use crate::scenario::MethodKind;
+use crate::units::{ApproxSize, ExactSize, Nanos};
+use crate::workload::file_contents;
+use std::path::Path;
+use std::time::Duration;
+
+/// The file read.
+pub const SIZE: u64 = 32 << 20;
+
+/// One read of the whole file.
+#[derive(Debug, Clone)]
+pub struct ColdRow {
+    /// The way of reading.
+    pub label: String,
+    /// True when the file was evicted first.
+    pub cold: bool,
+    /// Fraction of the file's pages in memory just before the read.
+    pub resident_before: f64,
+    /// Wall time of the read.
+    pub time: Duration,
+    /// Its counters.
+    pub counters: Counters,
+}
+
+/// What the lesson saw.
+#[derive(Debug, Clone)]
+pub struct ColdFacts {
+    /// True when the file lived on a memory filesystem (it cannot be cold there).
+    pub memory_backed: bool,
+    /// Cold then warm, for the map and then for read().
+    pub rows: Vec<ColdRow>,
+}
+
+/// Runs the lesson on a 32 MiB file.
+pub fn run(steps: &mut Steps) -> anyhow::Result<ColdFacts> {
+    run_sized(steps, SIZE)
+}
+
+/// Runs the lesson on a file of `size` bytes.
+pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
+    let sandbox = Sandbox::new()?;
+    let mut probe = Probe::new()?;
+    let memory_backed = sandbox.work().is_memory_backed();
+
+    steps.step(&format!(
+        "Make a {} file and ask how much of it is in memory.",
+        ExactSize(size)
+    ))?;
+    steps.code(
+        "std::fs::write(&path, &contents)?;\n\
+         mmap_lab::cache::resident_fraction(&path)?   // mincore(2) over a map of the file",
+    )?;
+    let contents = file_contents(11, 0, size);
+    let path = sandbox.file("cold.bin", &contents)?;
+    let expected = checksum(&contents);
+    drop(contents);
+    let resident = cache::resident_fraction(&path)?;
+    steps.result(&format!(
+        "on {}: {:.0}% of its pages are in the page cache",
+        sandbox.work().filesystem(),
+        resident * 100.0
+    ))?;
+    steps.say(
+        "Writing a file leaves its pages in memory (the page cache): the file is\n\
+         warm. mincore(2) reports, page by page, what is resident.",
+    )?;
+    if memory_backed {
+        steps.say(
+            "This directory is on a memory filesystem: its pages cannot be dropped,\n\
+             so the \"cold\" rows below will be warm too. Set TMPDIR to a disk.",
+        )?;
+    }
+
+    steps.step("Evict it: write back dirty pages, then tell the kernel we are done with them.")?;
+    steps.code(
+        "file.sync_data()?;                                     // dirty pages cannot be dropped\n\
+         libc::posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);    // drop clean pages\n\
+         // both in mmap_lab::cache::evict(&path)",
+    )?;
+    let left = cache::evict(&path)?;
+    steps.result(&format!("resident after eviction: {:.0}%", left * 100.0))?;
+    steps.say("No root needed, and no other file is disturbed (unlike drop_caches).")?;
+
+    let ways: [(&str, MethodKind); 2] = [
+        (
+            "mmap",
+            MethodKind::Mmap {
+                populate: false,
+                advice: None,
+            },
+        ),
+        ("read() 64 KiB", MethodKind::Unbuffered { chunk: 64 << 10 }),
+    ];
+    let mut rows = Vec::new();
+    for (label, kind) in ways {
+        let method = method::for_kind(&kind);
+        trial::verify(label, method.as_ref(), &path, expected)?;
+        steps.step(&format!("Read it all with {label}: cold, then warm."))?;
+        steps.code(match kind {
+            MethodKind::Mmap { .. } => "mmap_lab::cache::evict(&path)?;\nlet map = unsafe { Mmap::map(&file)? }; checksum(&map);   // and again, warm",
+            _ => "mmap_lab::cache::evict(&path)?;\nloop { file.read(&mut buf_64k)? ... }   // and again, warm",
+        })?;
+        let mut table = HEADER.to_string();
+        for cold in [true, false] {
+            let row = read_once(&mut probe, label, method.as_ref(), &path, cold)?;
+            table.push_str(&describe(&row));
+            rows.push(row);
+        }
+        steps.result(&table)?;
+    }
+
+    steps.step("What the counters say.")?;
+    explain(steps, &rows, size)?;
+
+    Ok(ColdFacts {
+        memory_backed,
+        rows,
+    })
+}
+
+/// Reads the whole file once, evicting it first when `cold`.
+fn read_once(
+    probe: &mut Probe,
+    label: &str,
+    method: &dyn IoMethod,
+    path: &Path,
+    cold: bool,
+) -> anyhow::Result<ColdRow> {
+    if cold {
+        cache::evict(path)?;
+    }
+    let resident_before = cache::resident_fraction(path)?;
+    let (time, counters) = trial::counted_read(probe, method, path)?;
+    Ok(ColdRow {
+        label: label.to_string(),
+        cold,
+        resident_before,
+        time,
+        counters,
+    })
+}
+
+/// Column names for [`describe`].
+const HEADER: &str =
+    "cache  resident       time  disk read  major faults  minor faults  read calls\n";
+
+/// One row under [`HEADER`].
+fn describe(row: &ColdRow) -> String {
+    let c = &row.counters;
+    format!(
+        "{:<5}  {:>7.0}%  {:>9}  {:>9}  {:>12}  {:>12}  {:>10}\n",
+        if row.cold { "cold" } else { "warm" },
+        row.resident_before * 100.0,
+        Nanos(row.time.as_nanos() as f64).to_string(),
+        ApproxSize(c.disk_read_bytes as f64).to_string(),
+        c.major_faults,
+        c.minor_faults,
+        c.read_calls
+    )
+}
+
+fn explain(steps: &mut Steps, rows: &[ColdRow], size: u64) -> anyhow::Result<()> {
+    let [map_cold, map_warm, read_cold, read_warm] = rows else {
+        return Ok(());
+    };
+    let slower = |cold: &ColdRow, warm: &ColdRow| {
+        cold.time.as_secs_f64() / warm.time.as_secs_f64().max(1e-9)
+    };
+    steps.say(&format!(
+        "Cold, the map took {:.1}x its warm time and read() {:.1}x: the disk, not\n\
+         the way of reading, sets the pace. From disk: {} for the map, {} for\n\
+         read(), the whole {} file each time.",
+        slower(map_cold, map_warm),
+        slower(read_cold, read_warm),
+        ApproxSize(map_cold.counters.disk_read_bytes as f64),
+        ApproxSize(read_cold.counters.disk_read_bytes as f64),
+        ExactSize(size)
+    ))?;
+    steps.say(&format!(
+        "Major faults (faults that waited for the disk): {} for the map, while\n\
+         the disk delivered {} pages. Read-ahead fetches many pages per request,\n\
+         so most faults find their page already arriving and count as minor:\n\
+         major faults undercount disk work; count disk bytes instead. read()\n\
+         took {} major faults: it waits for the disk inside the read call.",
+        map_cold.counters.major_faults,
+        map_cold.counters.disk_read_bytes / crate::machine::page_size(),
+        read_cold.counters.major_faults,
+    ))?;
+    steps.say(&format!(
+        "Warm again, nothing came from disk. The map still took {} minor faults:\n\
+         pages read back from disk sit in read-ahead's smaller folios, not the\n\
+         large ones a fresh write makes (lesson faults), so each fault maps less.",
+        map_warm.counters.minor_faults
+    ))?;
+    Ok(())
+}

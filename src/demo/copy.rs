@@ -1,0 +1,106 @@
+//! Lesson `copy`: a private copy-on-write map (Python's ACCESS_COPY, memmap2's
+//! `map_copy`): writes change this process's copy of a page, never the file.
+
+use super::sandbox::{open_read, read_back};
+use super::{Sandbox, Steps, byte_literal};
+use crate::probe::Probe;
+use anyhow::Context;
+use memmap2::MmapOptions;
+
+/// The file's text; it must come out of the lesson unchanged.
+pub const TEXT: &str = "The file keeps these words, whatever the private copy says.\n";
+/// What the lesson writes into its private copy.
+pub const CHANGE: &[u8] = b"A PRIVATE";
+
+/// What the lesson saw.
+#[derive(Debug, Clone)]
+pub struct CopyFacts {
+    /// The map's bytes after the change.
+    pub map_after: Vec<u8>,
+    /// The file's bytes after the change and a flush, read with `fs::read`.
+    pub file_after: Vec<u8>,
+    /// Page faults the first write took (the page being copied).
+    pub write_faults: u64,
+}
+
+/// Runs the lesson.
+pub fn run(steps: &mut Steps) -> anyhow::Result<CopyFacts> {
+    let sandbox = Sandbox::new()?;
+    steps.step("Make a file with one line of text.")?;
+    let path = sandbox.file("keep.txt", TEXT.as_bytes())?;
+    steps.code("std::fs::write(&path, \"The file keeps these words, ...\\n\")?;")?;
+    steps.result(TEXT.trim_end())?;
+
+    steps.step("Open it read-only and make a private, writable map of it.")?;
+    steps.code(
+        "let file = File::open(&path)?;   // read-only is enough\n\
+         let mut map = unsafe { MmapOptions::new().map_copy(&file)? };  // MAP_PRIVATE",
+    )?;
+    let file = open_read(&path)?;
+    // SAFETY: the file is private to this lesson and nothing truncates it.
+    let mut map = unsafe { MmapOptions::new().map_copy(&file) }
+        .with_context(|| format!("cannot map {} copy-on-write", path.display()))?;
+    steps.result(&format!("a writable map of {} bytes", map.len()))?;
+    steps.say(
+        "Python: mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY). Both ask the\n\
+         kernel for MAP_PRIVATE: until we write, the map shares the cached file's\n\
+         pages; our writes are never carried back to the file.",
+    )?;
+
+    steps.step("Change the first bytes of the map, counting page faults.")?;
+    steps.code(
+        "let (_, _, counters) = probe.measure(|| map[..9].copy_from_slice(b\"A PRIVATE\"))?;",
+    )?;
+    let mut probe = Probe::new()?;
+    let (_, _, counters) = probe.measure(|| map[..CHANGE.len()].copy_from_slice(CHANGE))?;
+    let map_after = map.to_vec();
+    steps.result(&format!(
+        "map:  {}",
+        String::from_utf8_lossy(&map_after).trim_end()
+    ))?;
+    steps.result(&format!(
+        "page faults during the write: {}",
+        counters.minor_faults
+    ))?;
+    steps.say(&format!(
+        "The first write to a page traps into the kernel, which copies that one\n\
+         page ({} bytes) into memory of our own and lets the write go there. The\n\
+         rest of the file is still shared, uncopied. That is copy-on-write.",
+        crate::machine::page_size()
+    ))?;
+
+    steps.step("Flush, then read the file the ordinary way.")?;
+    steps.code(
+        "map.flush()?;                        // nothing to send: the copy is ours\n\
+         let on_disk = std::fs::read(&path)?;",
+    )?;
+    map.flush()
+        .with_context(|| format!("cannot flush the map of {}", path.display()))?;
+    let file_after = read_back(&path)?;
+    steps.result(&format!("file: {}", byte_literal(&file_after)))?;
+    steps.result(&format!(
+        "file unchanged, byte for byte: {}",
+        file_after == TEXT.as_bytes()
+    ))?;
+    anyhow::ensure!(
+        file_after == TEXT.as_bytes(),
+        "the file changed under a private map"
+    );
+
+    steps.step("Drop the map: the private copy is gone.")?;
+    steps.code("drop(map);   // the changed page is freed; the file never knew")?;
+    drop(map);
+    drop(file);
+    steps.result("dropped")?;
+    steps.say(
+        "Use a private map as scratch space shaped like the file: patch it, parse\n\
+         it in place, and leave the original alone. ACCESS_WRITE (lesson write)\n\
+         changes the file; ACCESS_COPY changes only your copy.",
+    )?;
+
+    Ok(CopyFacts {
+        map_after,
+        file_after,
+        write_faults: counters.minor_faults,
+    })
+}

@@ -1,0 +1,326 @@
+//! Lesson `faults`: how many page faults reading through a map takes, why it
+//! is far fewer than one per page (fault-around, large folios), and how
+//! `populate` and `madvise` advice change the count.
+
+use super::sandbox::open_read;
+use super::{Sandbox, Steps};
+use crate::cache;
+use crate::checksum::checksum;
+use crate::machine::page_size;
+use crate::probe::Probe;
+use crate::units::ExactSize;
+use crate::workdir::WorkDir;
+use crate::workload::file_contents;
+use anyhow::Context;
+use memmap2::{Advice, Mmap, MmapOptions};
+use std::path::Path;
+
+/// The file mapped.
+pub const SIZE: u64 = 32 << 20;
+/// Where a memory-backed (tmpfs) copy is tried, for comparison.
+const MEMORY_DIR: &str = "/dev/shm";
+
+/// One way of mapping, and the faults it took.
+#[derive(Debug, Clone)]
+pub struct FaultRow {
+    /// How the lesson names the way.
+    pub label: String,
+    /// Page faults during the mmap call itself.
+    pub while_mapping: u64,
+    /// Page faults while reading every byte of the map.
+    pub while_reading: u64,
+    /// Of all those faults, the ones that waited for the disk.
+    pub major: u64,
+}
+
+/// What the lesson saw.
+#[derive(Debug, Clone)]
+pub struct FaultFacts {
+    /// Pages in the file.
+    pub pages: u64,
+    /// One row per way of mapping, the plain map first, on the warm file.
+    pub rows: Vec<FaultRow>,
+    /// The same ways on the file evicted from the page cache first.
+    pub cold: Vec<FaultRow>,
+    /// The same rows for a copy of the file on tmpfs, when one was available.
+    pub tmpfs: Vec<FaultRow>,
+}
+
+/// How one row maps the file.
+#[derive(Clone, Copy)]
+struct Way {
+    label: &'static str,
+    populate: bool,
+    advice: Option<Advice>,
+}
+
+const WAYS: [Way; 5] = [
+    Way {
+        label: "plain",
+        populate: false,
+        advice: None,
+    },
+    Way {
+        label: "populate",
+        populate: true,
+        advice: None,
+    },
+    Way {
+        label: "advice random",
+        populate: false,
+        advice: Some(Advice::Random),
+    },
+    Way {
+        label: "advice sequential",
+        populate: false,
+        advice: Some(Advice::Sequential),
+    },
+    Way {
+        label: "advice willneed",
+        populate: false,
+        advice: Some(Advice::WillNeed),
+    },
+];
+
+/// Runs the lesson on a 32 MiB file.
+pub fn run(steps: &mut Steps) -> anyhow::Result<FaultFacts> {
+    run_sized(steps, SIZE)
+}
+
+/// Runs the lesson on a file of `size` bytes.
+pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
+    let sandbox = Sandbox::new()?;
+    let page = page_size();
+    let pages = size / page;
+    let mut probe = Probe::new()?;
+
+    steps.step(&format!(
+        "Make a {} file: {pages} pages of {page} bytes.",
+        ExactSize(size)
+    ))?;
+    let contents = file_contents(7, 0, size);
+    let path = sandbox.file("pages.bin", &contents)?;
+    let expected = checksum(&contents);
+    steps.code("std::fs::write(&path, &contents)?;   // now in the page cache (warm)")?;
+    steps.result(&format!(
+        "{} on {}",
+        ExactSize(size),
+        sandbox.work().filesystem()
+    ))?;
+    steps.say(
+        "A page fault is the CPU stopping at an address that has no page table\n\
+         entry yet, and the kernel filling one in. A new map has none: each\n\
+         first touch of the file's pages faults. One fault per page would be\n\
+         one per 4 KiB. Count them.",
+    )?;
+
+    steps.step("Map the file, then read every byte, counting faults in each part.")?;
+    steps.code(
+        "let (map, _, mapping) = probe.measure(|| unsafe { Mmap::map(&file) })?;\n\
+         let (_, _, reading) = probe.measure(|| checksum(&map))?;",
+    )?;
+    let plain = map_and_read(&mut probe, &path, WAYS[0], expected, false)?;
+    steps.result(&format!(
+        "faults while mapping: {}, while reading: {}  ({} pages)",
+        plain.while_mapping, plain.while_reading, pages
+    ))?;
+    steps.result(&format!(
+        "about {} pages per fault",
+        per_fault(pages, plain.while_reading)
+    ))?;
+    steps.say(
+        "Far fewer than one per page. On a fault the kernel maps more than the\n\
+         page asked for: every neighbouring page already in the page cache, up\n\
+         to 16 pages (\"fault-around\"), and when the cache holds the file in\n\
+         large folios (blocks of many pages, up to 2 MiB on ext4 today) it maps\n\
+         the whole folio at once. mmap() itself faulted nothing: it only made\n\
+         the address range.",
+    )?;
+
+    steps
+        .step("On tmpfs (files in memory, small pages) the same read shows fault-around alone.")?;
+    steps.code("// the same file, written to /dev/shm")?;
+    let tmpfs = match tmpfs_rows(&mut probe, &contents, expected) {
+        Ok(rows) if !rows.is_empty() => {
+            let row = &rows[0];
+            steps.result(&format!(
+                "tmpfs: faults while reading: {}  → about {} pages per fault",
+                row.while_reading,
+                per_fault(pages, row.while_reading)
+            ))?;
+            steps.say(
+                "There the cache holds single 4 KiB pages, so each fault maps one\n\
+                 16-page window: fault-around, 64 KiB per fault.",
+            )?;
+            rows
+        }
+        Ok(_) => {
+            steps.result("no tmpfs at /dev/shm here; skipped")?;
+            Vec::new()
+        }
+        Err(e) => {
+            steps.result(&format!("skipped: {e:#}"))?;
+            Vec::new()
+        }
+    };
+
+    steps.step("Change the count: MAP_POPULATE, and madvise advice.")?;
+    steps.code(
+        "unsafe { MmapOptions::new().populate().map(&file)? }   // fault it all in now\n\
+         map.advise(Advice::Random)?      // madvise(MADV_RANDOM): no read-around\n\
+         map.advise(Advice::Sequential)?  // madvise(MADV_SEQUENTIAL)\n\
+         map.advise(Advice::WillNeed)?    // madvise(MADV_WILLNEED): start reading it all now\n\
+         // each way on the warm file, on the file evicted from the cache (cold), and on tmpfs",
+    )?;
+    let mut rows = vec![plain];
+    for way in &WAYS[1..] {
+        rows.push(map_and_read(&mut probe, &path, *way, expected, false)?);
+    }
+    let cold = WAYS
+        .iter()
+        .map(|way| map_and_read(&mut probe, &path, *way, expected, true))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    steps.result(&fault_table(&rows, &cold, &tmpfs))?;
+    explain_ways(steps, &rows, &cold)?;
+
+    Ok(FaultFacts {
+        pages,
+        rows,
+        cold,
+        tmpfs,
+    })
+}
+
+/// Maps `path` one way and reads it all, counting faults in each part.
+fn map_and_read(
+    probe: &mut Probe,
+    path: &Path,
+    way: Way,
+    expected: u64,
+    cold: bool,
+) -> anyhow::Result<FaultRow> {
+    if cold {
+        cache::evict(path)?;
+    }
+    let file = open_read(path)?;
+    let mut options = MmapOptions::new();
+    if way.populate {
+        options.populate();
+    }
+    // SAFETY: the file is private to this lesson and nothing truncates it.
+    let (map, _, mapping) = probe.measure(|| unsafe { options.map(&file) })?;
+    let map: Mmap = map.with_context(|| format!("cannot map {}", path.display()))?;
+    if let Some(advice) = way.advice {
+        map.advise(advice)
+            .with_context(|| format!("madvise on the map of {}", path.display()))?;
+    }
+    let (sum, _, reading) = probe.measure(|| checksum(&map))?;
+    anyhow::ensure!(
+        sum == expected,
+        "the map of {} read wrong bytes",
+        path.display()
+    );
+    Ok(FaultRow {
+        label: way.label.to_string(),
+        while_mapping: mapping.minor_faults + mapping.major_faults,
+        while_reading: reading.minor_faults + reading.major_faults,
+        major: mapping.major_faults + reading.major_faults,
+    })
+}
+
+/// The plain map of a copy of the file on tmpfs, if there is a tmpfs at /dev/shm.
+fn tmpfs_rows(probe: &mut Probe, contents: &[u8], expected: u64) -> anyhow::Result<Vec<FaultRow>> {
+    let dir = Path::new(MEMORY_DIR);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let work = WorkDir::create(Some(dir))?;
+    if !work.is_memory_backed() {
+        return Ok(Vec::new());
+    }
+    let path = work.path().join("pages.bin");
+    std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+    WAYS.iter()
+        .map(|way| map_and_read(probe, &path, *way, expected, false))
+        .collect()
+}
+
+/// What the table shows, with this run's numbers.
+fn explain_ways(steps: &mut Steps, warm: &[FaultRow], cold: &[FaultRow]) -> anyhow::Result<()> {
+    let [plain, populate, random, ..] = warm else {
+        return Ok(());
+    };
+    steps.say(&format!(
+        "populate: the faults move into the mmap call ({} there, {} while reading).\n\
+         The kernel fills the page table before mmap returns; you pay for every\n\
+         page up front, even the ones you never read.",
+        populate.while_mapping, populate.while_reading
+    ))?;
+    steps.say(&format!(
+        "Advice on the warm file: {} faults with random against {} plain. When\n\
+         the pages are already cached, advice has little to change.",
+        random.while_reading, plain.while_reading
+    ))?;
+    if let [cold_plain, _, cold_random, ..] = cold {
+        steps.say(&format!(
+            "Advice on the cold file: plain took {} faults, {} of them major (waiting\n\
+             for the disk); random took {}, {} major. MADV_RANDOM turns read-ahead\n\
+             off, so each page is read from disk on its own fault. Without it the\n\
+             kernel reads ahead in large chunks, and later faults find the pages\n\
+             already in the cache (minor faults). A file read back from disk is\n\
+             cached in the read-ahead's smaller folios, so it takes more faults than\n\
+             the freshly written warm file.",
+            cold_plain.while_mapping + cold_plain.while_reading,
+            cold_plain.major,
+            cold_random.while_mapping + cold_random.while_reading,
+            cold_random.major
+        ))?;
+    }
+    Ok(())
+}
+
+/// Pages per fault, rounded; "all" when there were no faults.
+fn per_fault(pages: u64, faults: u64) -> String {
+    if faults == 0 {
+        "all".to_string()
+    } else {
+        (pages as f64 / faults as f64).round().to_string()
+    }
+}
+
+/// Faults per way: in mmap and while reading, warm, cold (with how many
+/// waited for the disk) and, when measured, on tmpfs.
+fn fault_table(warm: &[FaultRow], cold: &[FaultRow], tmpfs: &[FaultRow]) -> String {
+    let mut text = format!(
+        "{:<18}  {:^16}  {:^25}",
+        "", "warm, on disk", "cold, on disk"
+    );
+    if !tmpfs.is_empty() {
+        text.push_str(&format!("  {:^16}", "warm, tmpfs"));
+    }
+    text.push_str(&format!(
+        "\n{:<18}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}",
+        "map", "in mmap", "reading", "in mmap", "reading", "(major)"
+    ));
+    if !tmpfs.is_empty() {
+        text.push_str(&format!("  {:>7}  {:>7}", "in mmap", "reading"));
+    }
+    text.push('\n');
+    for (index, row) in warm.iter().enumerate() {
+        text.push_str(&format!(
+            "{:<18}  {:>7}  {:>7}",
+            row.label, row.while_mapping, row.while_reading
+        ));
+        if let Some(c) = cold.get(index) {
+            text.push_str(&format!(
+                "  {:>7}  {:>7}  {:>7}",
+                c.while_mapping, c.while_reading, c.major
+            ));
+        }
+        if let Some(t) = tmpfs.get(index) {
+            text.push_str(&format!("  {:>7}  {:>7}", t.while_mapping, t.while_reading));
+        }
+        text.push('\n');
+    }
+    text
+}

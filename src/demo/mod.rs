@@ -1,0 +1,228 @@
+//! `mmap-lab demo`: short live lessons, one file each, that teach memory maps
+//! step by step (the points of the Python mmap tutorial the suite grew from,
+//! then what the kernel does underneath). Each lesson makes its own small
+//! files in a private temporary directory and returns the facts it saw, so
+//! tests can check them.
+
+pub mod cold;
+pub mod copy;
+pub mod empty;
+pub mod faults;
+pub mod offset;
+mod raw;
+pub mod read;
+mod sandbox;
+pub mod sigbus;
+pub mod slice;
+mod steps;
+mod trial;
+pub mod why;
+pub mod write;
+
+use crate::app::AppError;
+use std::io::{self, IsTerminal};
+
+pub use sandbox::Sandbox;
+pub use steps::{Steps, byte_literal};
+
+/// One lesson: its name on the command line, one line about it, and how to run it.
+pub struct Lesson {
+    /// The name `mmap-lab demo NAME` takes; also docs/lessons/NAME.md.
+    pub name: &'static str,
+    /// One line saying what it shows.
+    pub summary: &'static str,
+    run: fn(&mut Steps) -> anyhow::Result<()>,
+}
+
+impl Lesson {
+    /// Runs the lesson, writing its steps to `steps`.
+    pub fn run(&self, steps: &mut Steps) -> anyhow::Result<()> {
+        steps.heading(self.name, self.summary)?;
+        (self.run)(steps)?;
+        steps.finish()?;
+        Ok(())
+    }
+}
+
+/// Every lesson, in teaching order.
+pub static LESSONS: &[Lesson] = &[
+    Lesson {
+        name: "read",
+        summary: "map a file and read it whole: bytes, text, and what a map is",
+        run: |s| read::run(s).map(drop),
+    },
+    Lesson {
+        name: "write",
+        summary: "write through a shared map: the file itself changes",
+        run: |s| write::run(s).map(drop),
+    },
+    Lesson {
+        name: "copy",
+        summary: "a private copy-on-write map: change the map, not the file",
+        run: |s| copy::run(s).map(drop),
+    },
+    Lesson {
+        name: "slice",
+        summary: "bytes 9..98 by slicing a map and by seek + read, counting system calls",
+        run: |s| slice::run(s).map(drop),
+    },
+    Lesson {
+        name: "empty",
+        summary: "an empty file cannot be mapped by mmap(2); give it a length first",
+        run: |s| empty::run(s).map(drop),
+    },
+    Lesson {
+        name: "offset",
+        summary: "mapping from an offset: page alignment, and how memmap2 hides it",
+        run: |s| offset::run(s).map(drop),
+    },
+    Lesson {
+        name: "why",
+        summary: "is a map faster? four ways to read 64 MiB and 4 KiB, measured now",
+        run: |s| why::run(s).map(drop),
+    },
+    Lesson {
+        name: "faults",
+        summary: "page faults of a map: far fewer than one per page, and how to change that",
+        run: |s| faults::run(s).map(drop),
+    },
+    Lesson {
+        name: "cold",
+        summary: "cold versus warm page cache: disk reads and major faults",
+        run: |s| cold::run(s).map(drop),
+    },
+    Lesson {
+        name: "sigbus",
+        summary: "a file shrinks under a map: SIGBUS, and why memmap2 says unsafe",
+        run: |s| sigbus::run(s).map(drop),
+    },
+];
+
+/// The lesson called `name`, if there is one.
+pub fn find(name: &str) -> Option<&'static Lesson> {
+    LESSONS.iter().find(|lesson| lesson.name == name)
+}
+
+/// What `mmap-lab demo` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct DemoOptions {
+    /// The lesson to run, by name.
+    pub lesson: Option<String>,
+    /// List the lessons instead of running one.
+    pub list: bool,
+    /// Run every lesson in order.
+    pub all: bool,
+    /// Wait for Enter between steps.
+    pub pause: bool,
+    /// Never use colour.
+    pub no_color: bool,
+}
+
+/// Colour only on a terminal, and never with `--no-color` or a non-empty `NO_COLOR`.
+pub fn color_wanted(no_color: bool) -> bool {
+    let env_says_no = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    !no_color && !env_says_no && io::stdout().is_terminal()
+}
+
+/// `mmap-lab demo`: lists the lessons, or runs one or all of them on stdout.
+pub fn command(options: &DemoOptions) -> Result<(), AppError> {
+    if options.list {
+        print!("{}", listing());
+        return Ok(());
+    }
+    let chosen: Vec<&Lesson> = match (&options.lesson, options.all) {
+        (Some(_), true) => {
+            return Err(AppError::Usage(
+                "name one lesson or pass --all, not both".to_string(),
+            ));
+        }
+        (None, true) => LESSONS.iter().collect(),
+        (Some(name), false) => match find(name) {
+            Some(lesson) => vec![lesson],
+            None => {
+                return Err(AppError::Usage(format!(
+                    "no lesson called {name:?}; the lessons are:\n{}",
+                    listing().trim_end()
+                )));
+            }
+        },
+        (None, false) => {
+            return Err(AppError::Usage(format!(
+                "name a lesson (or pass --all); the lessons are:\n{}",
+                listing().trim_end()
+            )));
+        }
+    };
+    clean_up_on_interrupt();
+    let stdout = io::stdout().lock();
+    let mut steps = Steps::new(stdout).with_color(color_wanted(options.no_color));
+    if options.pause {
+        steps = steps.with_pause(io::stdin().lock());
+    }
+    for lesson in chosen {
+        lesson
+            .run(&mut steps)
+            .map_err(|e| AppError::Failed(format!("lesson {}: {e:#}", lesson.name)))?;
+    }
+    Ok(())
+}
+
+/// Ctrl-C (or SIGTERM) during a lesson, say while it waits for Enter:
+/// remove the lesson's files, then exit with code 130.
+fn clean_up_on_interrupt() {
+    let installed = ctrlc::set_handler(|| {
+        crate::workdir::remove_all_live();
+        std::process::exit(AppError::Interrupted.exit_code());
+    });
+    if let Err(e) = installed {
+        eprintln!(
+            "warning: cannot catch Ctrl-C ({e}); an interrupted lesson may leave files behind"
+        );
+    }
+}
+
+/// One line per lesson: name and summary.
+pub fn listing() -> String {
+    let width = LESSONS.iter().map(|l| l.name.len()).max().unwrap_or(0);
+    LESSONS
+        .iter()
+        .map(|l| format!("  {:width$}  {}\n", l.name, l.summary))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lessons_have_unique_names_and_one_line_summaries() {
+        for (index, lesson) in LESSONS.iter().enumerate() {
+            assert!(find(lesson.name).is_some_and(|found| std::ptr::eq(found, lesson)));
+            assert!(LESSONS[..index].iter().all(|l| l.name != lesson.name));
+            assert!(!lesson.summary.contains('\n') && lesson.summary.len() < 80);
+        }
+        assert!(find("nosuch").is_none());
+    }
+
+    #[test]
+    fn the_listing_has_one_line_per_lesson_in_order() {
+        let listing = listing();
+        let names: Vec<&str> = listing
+            .lines()
+            .map(|line| line.split_whitespace().next().unwrap())
+            .collect();
+        let expected: Vec<&str> = LESSONS.iter().map(|l| l.name).collect();
+        assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn an_unknown_lesson_is_a_usage_error_that_lists_the_lessons() {
+        let options = DemoOptions {
+            lesson: Some("nosuch".to_string()),
+            ..DemoOptions::default()
+        };
+        let error = command(&options).unwrap_err();
+        assert_eq!(error.exit_code(), 2);
+        assert!(error.to_string().contains("sigbus"));
+    }
+}

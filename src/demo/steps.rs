@@ -1,0 +1,173 @@
+//! How a lesson talks: numbered steps, the Rust that does each one, and what
+//! came out; colour only when asked for, and an optional pause between steps.
+
+use std::io::{self, BufRead, Write};
+
+/// ANSI styles used on a terminal.
+const BOLD: &str = "\x1b[1m";
+const CYAN: &str = "\x1b[36m";
+const GREEN: &str = "\x1b[32m";
+const RESET: &str = "\x1b[0m";
+
+/// Where a lesson's output goes and how it looks.
+pub struct Steps<'a> {
+    out: Box<dyn Write + 'a>,
+    color: bool,
+    pause: Option<Box<dyn BufRead + 'a>>,
+    number: usize,
+    lessons: usize,
+}
+
+impl<'a> Steps<'a> {
+    /// Plain output to `out`, without colour or pauses (what tests use).
+    pub fn new(out: impl Write + 'a) -> Steps<'a> {
+        Steps {
+            out: Box::new(out),
+            color: false,
+            pause: None,
+            number: 0,
+            lessons: 0,
+        }
+    }
+
+    /// Turns ANSI colour on or off.
+    pub fn with_color(mut self, color: bool) -> Steps<'a> {
+        self.color = color;
+        self
+    }
+
+    /// Waits for a line on `input` before each step after the first.
+    pub fn with_pause(mut self, input: impl BufRead + 'a) -> Steps<'a> {
+        self.pause = Some(Box::new(input));
+        self
+    }
+
+    /// The lesson's heading; restarts the step numbers. With pauses, waits
+    /// first when a lesson came before.
+    pub fn heading(&mut self, name: &str, summary: &str) -> io::Result<()> {
+        if self.lessons > 0 {
+            self.wait(&format!("lesson {name}"))?;
+        }
+        self.lessons += 1;
+        self.number = 0;
+        let line = format!("== {name}: {summary} ==");
+        let styled = self.paint(BOLD, &line);
+        writeln!(self.out, "{styled}")
+    }
+
+    /// Starts the next numbered step, saying what it does.
+    pub fn step(&mut self, what: &str) -> io::Result<()> {
+        if self.number > 0 {
+            self.wait(&format!("step {}", self.number + 1))?;
+        }
+        self.number += 1;
+        let line = format!("{}. {what}", self.number);
+        let styled = self.paint(BOLD, &line);
+        writeln!(self.out, "\n{styled}")
+    }
+
+    /// Shows the lines of Rust that do the step.
+    pub fn code(&mut self, code: &str) -> io::Result<()> {
+        for line in code.lines() {
+            let styled = self.paint(CYAN, line);
+            writeln!(self.out, "     | {styled}")?;
+        }
+        Ok(())
+    }
+
+    /// Shows what came out; each line gets an arrow.
+    pub fn result(&mut self, text: &str) -> io::Result<()> {
+        for line in text.lines() {
+            let styled = self.paint(GREEN, line);
+            writeln!(self.out, "   → {styled}")?;
+        }
+        Ok(())
+    }
+
+    /// Explains, in prose.
+    pub fn say(&mut self, text: &str) -> io::Result<()> {
+        for line in text.lines() {
+            writeln!(self.out, "   {line}")?;
+        }
+        Ok(())
+    }
+
+    /// Ends the lesson with a blank line and flushes.
+    pub fn finish(&mut self) -> io::Result<()> {
+        writeln!(self.out)?;
+        self.out.flush()
+    }
+
+    /// With pauses on, asks for Enter before `next` and waits for a line.
+    fn wait(&mut self, next: &str) -> io::Result<()> {
+        let Some(input) = self.pause.as_mut() else {
+            return Ok(());
+        };
+        write!(self.out, "\n   [Enter for {next}] ")?;
+        self.out.flush()?;
+        let mut line = String::new();
+        input.read_line(&mut line)?;
+        Ok(())
+    }
+
+    fn paint(&self, style: &str, text: &str) -> String {
+        if self.color {
+            format!("{style}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Bytes as a Rust byte-string literal (`b"abc\n"`), the way Python prints `b'abc\n'`.
+pub fn byte_literal(bytes: &[u8]) -> String {
+    format!("b\"{}\"", bytes.escape_ascii())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_steps_and_marks_code_and_results() {
+        let mut buffer = Vec::new();
+        let mut steps = Steps::new(&mut buffer);
+        steps.heading("x", "a lesson").unwrap();
+        steps.step("first").unwrap();
+        steps.code("let a = 1;").unwrap();
+        steps.step("second").unwrap();
+        steps.result("1").unwrap();
+        steps.finish().unwrap();
+        drop(steps);
+        let text = String::from_utf8(buffer).unwrap();
+        assert_eq!(
+            text,
+            "== x: a lesson ==\n\n1. first\n     | let a = 1;\n\n2. second\n   → 1\n\n"
+        );
+        assert!(!text.contains('\x1b'));
+    }
+
+    #[test]
+    fn colours_only_when_asked_and_pauses_between_steps() {
+        let mut buffer = Vec::new();
+        let mut steps = Steps::new(&mut buffer)
+            .with_color(true)
+            .with_pause(&b"\n\n"[..]);
+        steps.heading("a", "first").unwrap();
+        steps.step("one").unwrap();
+        steps.step("two").unwrap();
+        steps.heading("b", "second").unwrap();
+        steps.step("one").unwrap();
+        drop(steps);
+        let text = String::from_utf8(buffer).unwrap();
+        assert!(text.contains("\x1b[1m1. one\x1b[0m"));
+        assert!(text.contains("[Enter for step 2]"));
+        assert!(!text.contains("[Enter for step 1]"));
+        assert!(text.contains("[Enter for lesson b]"));
+    }
+
+    #[test]
+    fn byte_literals_escape_like_python() {
+        assert_eq!(byte_literal(b"hi\n\"\xff"), "b\"hi\\n\\\"\\xff\"");
+    }
+}

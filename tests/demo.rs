@@ -1,0 +1,270 @@
+//! The lessons of `mmap-lab demo`: each runs to completion and its facts hold;
+//! the lesson list, the CLI and docs/lessons/ stay in sync.
+
+use assert_cmd::Command;
+use mmap_lab::demo::{self, LESSONS, Steps};
+use predicates::prelude::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+
+/// Runs a lesson function with its output captured; returns facts and output.
+fn capture<T>(lesson: impl FnOnce(&mut Steps) -> anyhow::Result<T>) -> (T, String) {
+    let mut buffer = Vec::new();
+    let facts = {
+        let mut steps = Steps::new(&mut buffer);
+        lesson(&mut steps).expect("the lesson runs to completion")
+    };
+    (
+        facts,
+        String::from_utf8(buffer).expect("lesson output is UTF-8"),
+    )
+}
+
+#[test]
+fn read_shows_the_file_through_a_map_without_copying() {
+    let (facts, output) = capture(demo::read::run);
+    assert_eq!(facts.bytes, demo::read::TEXT.as_bytes());
+    assert_eq!(facts.text, demo::read::TEXT);
+    assert!(facts.page_aligned);
+    assert_eq!(
+        facts.map_reads,
+        (0, 0),
+        "a map makes no read calls and copies nothing"
+    );
+    assert_eq!(facts.file_reads.1, demo::read::TEXT.len() as u64);
+    assert_eq!(facts.first_byte_after_close, b'E');
+    assert!(output.contains("b\"Every byte of this file"));
+}
+
+#[test]
+fn write_changes_the_file_exactly_as_described() {
+    let (facts, _) = capture(demo::write::run);
+    let new = demo::write::NEW_TEXT.as_bytes();
+    let old = demo::write::OLD_TEXT.as_bytes();
+    let mut expected = new.to_vec();
+    expected.extend_from_slice(&old[new.len()..]);
+    assert_eq!(facts.after, expected);
+    assert_eq!(
+        facts.after.len(),
+        old.len(),
+        "a map never changes the file's length"
+    );
+    assert!(facts.seen_before_flush);
+    assert_eq!(facts.write_only_errno, Some(libc::EACCES));
+    assert!(facts.growing_refused);
+}
+
+#[test]
+fn copy_changes_the_map_and_leaves_the_file_byte_for_byte() {
+    let (facts, _) = capture(demo::copy::run);
+    assert_eq!(facts.file_after, demo::copy::TEXT.as_bytes());
+    assert!(facts.map_after.starts_with(demo::copy::CHANGE));
+    assert_ne!(facts.map_after, facts.file_after);
+    assert!(facts.write_faults >= 1, "the first write copies the page");
+}
+
+#[test]
+fn slice_gets_the_same_bytes_both_ways() {
+    let (facts, _) = capture(demo::slice::run);
+    let expected = &demo::slice::TEXT.as_bytes()[demo::slice::RANGE];
+    assert_eq!(facts.by_map, expected);
+    assert_eq!(facts.by_read, expected);
+    assert_eq!(facts.map_counters.read_calls, 0);
+    assert_eq!(facts.map_counters.bytes_to_user, 0);
+    assert_eq!(facts.read_counters.read_calls, 1);
+    assert_eq!(facts.read_counters.bytes_to_user, 89);
+    if facts.syscalls_counted {
+        assert_eq!(facts.map_counters.syscalls, Some(0));
+        assert_eq!(facts.read_counters.syscalls, Some(2), "lseek + read");
+        assert_eq!(facts.setup_counters.map_calls, Some(2), "mmap + munmap");
+    }
+}
+
+#[test]
+fn empty_sees_einval_from_mmap_and_an_empty_map_from_memmap2() {
+    let (facts, _) = capture(demo::empty::run);
+    assert_eq!(facts.raw_errno, Some(libc::EINVAL));
+    assert_eq!(facts.memmap2_len, 0);
+    if let Some(calls) = facts.memmap2_map_calls {
+        assert_eq!(calls, 1, "memmap2 maps one byte instead of none");
+    }
+    assert!(facts.no_room_when_empty);
+    assert_eq!(facts.final_contents, demo::empty::TEXT);
+}
+
+#[test]
+fn offset_sees_einval_unaligned_and_memmap2_rounds_down() {
+    let (facts, _) = capture(demo::offset::run);
+    assert_eq!(facts.page_size, mmap_lab::machine::page_size());
+    assert_eq!(facts.unaligned_errno, Some(libc::EINVAL));
+    assert!(facts.aligned_ok);
+    assert_eq!(facts.memmap2_bytes, facts.file_bytes);
+    assert!(facts.memmap2_bytes.starts_with(b"[byte    100]"));
+    assert_eq!(facts.pointer_into_page, demo::offset::OFFSET);
+    assert!(facts.first_page_kept);
+    assert!(facts.edit_landed);
+}
+
+#[test]
+fn why_measures_four_verified_ways_with_the_expected_counters() {
+    let big = 2 << 20;
+    let (facts, _) = capture(|s| demo::why::run_sized(s, big, 4096));
+    for (trials, size) in [(&facts.big, big), (&facts.small, 4096)] {
+        let labels: Vec<&str> = trials.iter().map(|t| t.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            ["read() 4 KiB", "BufReader 8 KiB", "fs::read", "mmap"]
+        );
+        let [unbuffered, buffered, whole, mapped] = &trials[..] else {
+            unreachable!()
+        };
+        assert_eq!(unbuffered.counters.read_calls, size / 4096 + 1);
+        assert_eq!(buffered.counters.read_calls, size.div_ceil(8192) + 1);
+        assert_eq!(whole.counters.bytes_to_user, size);
+        assert_eq!(mapped.counters.read_calls, 0);
+        assert_eq!(mapped.counters.bytes_to_user, 0);
+        assert!(mapped.counters.minor_faults >= 1);
+    }
+}
+
+#[test]
+fn faults_are_fewer_than_pages_and_populate_moves_them() {
+    let (facts, _) = capture(|s| demo::faults::run_sized(s, 4 << 20));
+    let plain = &facts.rows[0];
+    let populate = &facts.rows[1];
+    assert!(plain.while_reading >= 1);
+    assert!(
+        plain.while_reading < facts.pages,
+        "fault-around maps many pages per fault"
+    );
+    assert_eq!(
+        populate.while_reading, 0,
+        "populate faults everything in at mmap"
+    );
+    assert_eq!(facts.cold.len(), facts.rows.len());
+}
+
+#[test]
+fn cold_reads_come_from_disk_and_warm_reads_do_not() {
+    let (facts, _) = capture(|s| demo::cold::run_sized(s, 4 << 20));
+    assert_eq!(facts.rows.len(), 4);
+    for row in &facts.rows {
+        if !row.cold {
+            assert_eq!(row.counters.disk_read_bytes, 0);
+            assert_eq!(row.counters.major_faults, 0);
+        } else if !facts.memory_backed {
+            assert!(row.resident_before < 0.5, "eviction worked");
+        }
+    }
+}
+
+#[test]
+fn a_lesson_prints_a_heading_and_numbered_steps() {
+    let lesson = demo::find("read").expect("read is a lesson");
+    let (_, output) = capture(|s| lesson.run(s));
+    assert!(output.starts_with("== read: "));
+    assert!(output.contains("\n1. Make a small file"));
+    assert!(output.contains("\n     | let map = unsafe { Mmap::map(&file)? };"));
+    assert!(!output.contains('\x1b'), "no colour unless asked");
+}
+
+#[test]
+fn every_lesson_has_a_page_and_every_page_is_a_lesson() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lessons");
+    let lessons: BTreeSet<String> = LESSONS.iter().map(|l| l.name.to_string()).collect();
+    let pages: BTreeSet<String> = std::fs::read_dir(&dir)
+        .expect("docs/lessons exists")
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .map(|path| path.file_stem().unwrap().to_string_lossy().into_owned())
+        .filter(|stem| stem != "README")
+        .collect();
+    assert_eq!(
+        lessons, pages,
+        "docs/lessons/<name>.md for exactly the lessons"
+    );
+    let index = std::fs::read_to_string(dir.join("README.md")).expect("docs/lessons/README.md");
+    for name in &lessons {
+        assert!(
+            index.contains(&format!("({name}.md)")),
+            "README.md links {name}.md"
+        );
+    }
+    let order: Vec<usize> = LESSONS
+        .iter()
+        .map(|l| index.find(&format!("({}.md)", l.name)).unwrap())
+        .collect();
+    assert!(
+        order.is_sorted(),
+        "README.md lists the lessons in teaching order"
+    );
+}
+
+#[test]
+fn cli_lists_every_lesson() {
+    let mut list = Command::cargo_bin("mmap-lab").unwrap();
+    let assert = list.args(["demo", "--list"]).assert().success();
+    let stdout = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    for lesson in LESSONS {
+        assert!(
+            stdout
+                .lines()
+                .any(|l| l.trim_start().starts_with(lesson.name) && l.contains(lesson.summary)),
+            "--list shows {}",
+            lesson.name
+        );
+    }
+}
+
+#[test]
+fn cli_runs_one_lesson_without_colour() {
+    Command::cargo_bin("mmap-lab")
+        .unwrap()
+        .args(["demo", "read", "--no-color"])
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("== read: "))
+        .stdout(predicate::str::contains("\n1. "))
+        .stdout(predicate::str::contains("b\"Every byte of this file"))
+        .stdout(predicate::str::contains("\x1b").not());
+}
+
+#[test]
+fn cli_refuses_an_unknown_lesson_with_exit_code_2_and_the_list() {
+    Command::cargo_bin("mmap-lab")
+        .unwrap()
+        .args(["demo", "nosuch"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no lesson called \"nosuch\""))
+        .stderr(predicate::str::contains("sigbus"));
+}
+
+#[test]
+fn cli_pauses_between_steps_when_asked() {
+    Command::cargo_bin("mmap-lab")
+        .unwrap()
+        .args(["demo", "empty", "--pause", "--no-color"])
+        .write_stdin("\n".repeat(10))
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("[Enter for step 2]"));
+}
+
+#[test]
+fn classroom_scenarios_are_valid_and_small() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/classroom");
+    let files = mmap_lab::scenario::files_in(&dir).expect("scenarios/classroom exists");
+    assert!(files.len() >= 5);
+    let scenarios =
+        mmap_lab::scenario::load_all(&files).expect("every classroom scenario is valid");
+    for scenario in scenarios {
+        let largest = scenario.sizes.iter().max().copied().unwrap_or(0);
+        assert!(
+            largest <= 64 << 20,
+            "{}: classroom files stay small",
+            scenario.name
+        );
+        assert!(scenario.samples <= 20, "{}: few samples", scenario.name);
+    }
+}

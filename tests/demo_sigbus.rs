@@ -1,0 +1,20 @@
+//! The `sigbus` lesson, in a test binary of its own: it forks, and a fork
+//! makes every writable page of the parent copy-on-write, so the other
+//! lessons' fault counts (measured on their own threads, in parallel) would
+//! pick up the copying if they shared this process.
+
+use mmap_lab::demo::{self, Steps};
+
+#[test]
+fn sigbus_kills_the_child_and_not_the_parent() {
+    let mut output = Vec::new();
+    let facts = demo::sigbus::run(&mut Steps::new(&mut output)).expect("the lesson runs");
+    assert_eq!(facts.child_signal, Some(libc::SIGBUS));
+    assert_eq!(facts.child_exit_code, None);
+    assert_eq!(
+        facts.map_len_after_truncate,
+        2 * mmap_lab::machine::page_size() as usize
+    );
+    let output = String::from_utf8(output).unwrap();
+    assert!(output.contains("killed by signal 7 (SIGBUS)"));
+}
