@@ -7,6 +7,7 @@
 //! (verify, then measure with a [`probe::Probe`]) → [`results`] (results.json).
 
 pub mod app;
+pub mod benchplan;
 pub mod cache;
 pub mod checksum;
 pub mod demo;
