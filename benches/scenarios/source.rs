@@ -1,7 +1,6 @@
 //! Which scenario files are benchmarked: those named by
 //! `MMAP_LAB_BENCH_SCENARIOS` (a directory or one file), else the default set
-//! in `scenarios/`, else, while that holds none, the small development set in
-//! `benches/fixtures/`.
+//! in `scenarios/`.
 
 use anyhow::Context;
 use mmap_lab::scenario::{self, Scenario};
@@ -26,30 +25,15 @@ fn named(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let files = json_files(path)?;
     anyhow::ensure!(
         !files.is_empty(),
-        "{SCENARIOS_VARIABLE}={}: no *.json scenario files there",
+        "{}: no *.json scenario files there",
         path.display()
     );
     Ok(files)
 }
 
 fn default_files() -> anyhow::Result<Vec<PathBuf>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let defaults = root.join("scenarios");
-    let files = if defaults.is_dir() {
-        json_files(&defaults)?
-    } else {
-        Vec::new()
-    };
-    if !files.is_empty() {
-        return Ok(files);
-    }
-    let development = root.join("benches").join("fixtures");
-    eprintln!(
-        "note: {} holds no *.json scenarios; benchmarking the development set in {}",
-        defaults.display(),
-        development.display()
-    );
-    json_files(&development)
+    let defaults = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    named(&defaults)
 }
 
 fn json_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
