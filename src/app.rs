@@ -180,7 +180,8 @@ pub fn run(
         started_at: crate::time::now_rfc3339(),
         quick: options.quick,
         machine: machine::describe(work.filesystem()),
-        limits: machine::measure_limits(limit_bytes),
+        limits: machine::measure_limits(limit_bytes)
+            .map_err(|e| AppError::Failed(format!("cannot allocate the limit buffers: {e}")))?,
         syscall_counting: probe.syscall_counting(),
         scenarios: Vec::new(),
     };

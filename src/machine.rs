@@ -71,35 +71,32 @@ fn memory_bytes() -> u64 {
         .unwrap_or(0)
 }
 
-/// Measures memcpy bandwidth and consume-step speed over `bytes`-byte warm buffers.
-pub fn measure_limits(bytes: usize) -> Limits {
-    let mut source = huge_page_buffer(bytes);
-    source.copy_from_slice(&crate::workload::file_contents(1, 0, bytes as u64));
-    let mut target = huge_page_buffer(bytes);
-    target.fill(1);
+/// Measures the two ceilings over `bytes`-byte warm buffers: memcpy between
+/// two ordinary heap buffers (what a program's own copy gets, the yardstick
+/// for the kernel's copies in `read`), and the consume step over a buffer in
+/// transparent huge pages where the kernel allows (the fastest the fold can
+/// go, free of TLB misses, so a file mapped in large folios cannot beat it).
+pub fn measure_limits(bytes: usize) -> std::io::Result<Limits> {
+    let source = crate::workload::file_contents(1, 0, bytes as u64);
+    let mut target = vec![1u8; bytes];
     let memcpy_ns = median_ns(|| {
         target.copy_from_slice(black_box(&source));
         black_box(&target);
     });
+    drop(target);
+    let mut scanned = memmap2::MmapMut::map_anon(bytes)?;
+    // Only a hint: without THP the buffer still works, in small pages.
+    let _ = scanned.advise(memmap2::Advice::HugePage);
+    scanned.copy_from_slice(&source);
     let scan_ns = median_ns(|| {
-        black_box(checksum(black_box(&source)));
+        black_box(checksum(black_box(&scanned)));
     });
     let per_sec = |ns: f64| bytes as f64 / ns * 1e9;
-    Limits {
+    Ok(Limits {
         memcpy_bytes_per_sec: per_sec(memcpy_ns),
         scan_bytes_per_sec: per_sec(scan_ns),
         buffer_bytes: bytes as u64,
-    }
-}
-
-/// Anonymous memory for the limits, backed by transparent huge pages where
-/// the kernel allows, so that TLB misses do not pull the ceilings below what
-/// a file mapped in large folios can reach.
-fn huge_page_buffer(bytes: usize) -> memmap2::MmapMut {
-    let buffer = memmap2::MmapMut::map_anon(bytes).expect("memory for the limit buffers");
-    // Only a hint: without THP the buffer still works, in small pages.
-    let _ = buffer.advise(memmap2::Advice::HugePage);
-    buffer
+    })
 }
 
 fn median_ns(mut work: impl FnMut()) -> f64 {

@@ -51,14 +51,14 @@ pub struct InputFiles {
 }
 
 impl InputFiles {
-    /// Generates and writes `count` files of `size` bytes into `dir`.
+    /// Generates `count` files of `size` bytes into `dir`, flushed to disk.
     pub fn generate(dir: &Path, seed: u64, size: u64, count: u64) -> io::Result<InputFiles> {
         let mut paths = Vec::new();
         let mut contents = Vec::new();
         for index in 0..count {
             let path = dir.join(format!("input-{index:05}.bin"));
             let bytes = file_contents(seed, index, size);
-            fs::write(&path, &bytes).map_err(|e| {
+            write_durably(&path, &bytes).map_err(|e| {
                 io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
             })?;
             paths.push(path);
@@ -74,6 +74,16 @@ impl InputFiles {
         }
         Ok(())
     }
+}
+
+/// Writes a file and waits until it is on disk, so that the kernel's
+/// background writeback of freshly generated files does not run (and take
+/// memory bandwidth and a core) while later operations are timed.
+fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut file = fs::File::create(path)?;
+    file.write_all(bytes)?;
+    file.sync_data()
 }
 
 #[cfg(test)]
