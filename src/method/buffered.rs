@@ -2,7 +2,7 @@
 //! turns them into one system call per `capacity` bytes. Each byte is copied
 //! twice: kernel to buffer, then buffer to the program's piece.
 
-use super::{IoMethod, consume_exactly, with_buffer};
+use super::{IoMethod, consume_exactly, consume_to_end, with_buffer};
 use crate::checksum::Fold;
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
@@ -40,14 +40,7 @@ impl IoMethod for Buffered {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut reader = self.reader(path)?;
         with_buffer(self.piece, |piece| {
-            loop {
-                match reader.read(piece) {
-                    Ok(0) => return Ok(()),
-                    Ok(n) => fold.update(&piece[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            consume_to_end(piece, fold, |b, _| reader.read(b))
         })
     }
 

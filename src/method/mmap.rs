@@ -5,7 +5,7 @@
 //! (0700) directory and are never truncated while mapped, so the bytes behind
 //! a map cannot vanish (which would raise SIGBUS).
 
-use super::{IoMethod, to_usize};
+use super::{IoMethod, change_and_fold, fold_records, to_usize};
 use crate::checksum::Fold;
 use crate::scenario::Advice;
 use memmap2::{Mmap, MmapMut, MmapOptions};
@@ -78,11 +78,7 @@ impl IoMethod for Mapped {
         fold: &mut Fold,
     ) -> io::Result<()> {
         let map = self.map_read(path)?;
-        let record = to_usize(record);
-        for &offset in offsets {
-            let start = to_usize(offset);
-            fold.update(&map[start..start + record]);
-        }
+        fold_records(&map, offsets, record, fold);
         Ok(())
     }
 
@@ -137,9 +133,7 @@ impl IoMethod for Mapped {
         if let Some(advice) = self.memmap_advice() {
             map.advise(advice)?;
         }
-        let start = to_usize(offset);
-        map[start..start + data.len()].copy_from_slice(data);
-        fold.update(&map);
+        change_and_fold(&mut map, offset, data, fold);
         Ok(())
     }
 }

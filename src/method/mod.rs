@@ -106,6 +106,45 @@ pub(crate) fn to_usize(value: u64) -> usize {
     usize::try_from(value).expect("sizes fit in memory on a 64-bit machine")
 }
 
+/// Consumes bytes through `read` until it returns 0 at the end of the file;
+/// `read` is called with the buffer and the count consumed so far.
+pub(crate) fn consume_to_end(
+    buffer: &mut [u8],
+    fold: &mut Fold,
+    mut read: impl FnMut(&mut [u8], u64) -> io::Result<usize>,
+) -> io::Result<()> {
+    let mut done = 0u64;
+    loop {
+        match read(buffer, done) {
+            Ok(0) => return Ok(()),
+            Ok(got) => {
+                fold.update(&buffer[..got]);
+                done += got as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Folds `record` bytes at each offset of a file already in memory (a map,
+/// or the whole file read into a buffer).
+pub(crate) fn fold_records(bytes: &[u8], offsets: &[u64], record: u64, fold: &mut Fold) {
+    let record = to_usize(record);
+    for &offset in offsets {
+        let start = to_usize(offset);
+        fold.update(&bytes[start..start + record]);
+    }
+}
+
+/// Writes `data` at `offset` into a private view of a file, then folds the
+/// whole view: the copy-on-write operation once the view exists.
+pub(crate) fn change_and_fold(view: &mut [u8], offset: u64, data: &[u8], fold: &mut Fold) {
+    let start = to_usize(offset);
+    view[start..start + data.len()].copy_from_slice(data);
+    fold.update(view);
+}
+
 /// Consumes exactly `len` bytes through `read`, which is called with a
 /// buffer of at most `buffer.len()` bytes and the count already consumed;
 /// a read of 0 before the end means the file is shorter than expected.

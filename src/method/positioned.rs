@@ -1,7 +1,7 @@
 //! `read_at` and `write_at` (pread/pwrite): like unbuffered calls, but each
 //! names its offset, so no seek is needed and the file position never moves.
 
-use super::{IoMethod, consume_exactly, with_buffer};
+use super::{IoMethod, consume_exactly, consume_to_end, with_buffer};
 use crate::checksum::Fold;
 use std::fs::{File, OpenOptions};
 use std::io;
@@ -19,18 +19,7 @@ impl IoMethod for Positioned {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let file = File::open(path)?;
         with_buffer(self.chunk, |buffer| {
-            let mut offset = 0u64;
-            loop {
-                match file.read_at(buffer, offset) {
-                    Ok(0) => return Ok(()),
-                    Ok(n) => {
-                        fold.update(&buffer[..n]);
-                        offset += n as u64;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            consume_to_end(buffer, fold, |b, done| file.read_at(b, done))
         })
     }
 

@@ -1,7 +1,7 @@
 //! `File::read` and `File::write` in fixed-size calls: one system call per
 //! chunk, each copying between the kernel's page cache and our buffer.
 
-use super::{IoMethod, consume_exactly, with_buffer};
+use super::{IoMethod, consume_exactly, consume_to_end, with_buffer};
 use crate::checksum::Fold;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
@@ -18,14 +18,7 @@ impl IoMethod for Unbuffered {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut file = File::open(path)?;
         with_buffer(self.chunk, |buffer| {
-            loop {
-                match file.read(buffer) {
-                    Ok(0) => return Ok(()),
-                    Ok(n) => fold.update(&buffer[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => return Err(e),
-                }
-            }
+            consume_to_end(buffer, fold, |b, _| file.read(b))
         })
     }
 

@@ -1,7 +1,7 @@
 //! `fs::read` and `fs::write`: the whole file in one buffer. Few calls, one
 //! copy of every byte, and memory for all of it at once.
 
-use super::{IoMethod, to_usize};
+use super::{IoMethod, change_and_fold, fold_records, to_usize};
 use crate::checksum::Fold;
 use std::fs::{self, File};
 use std::io::{self, Write};
@@ -35,12 +35,7 @@ impl IoMethod for Whole {
         record: u64,
         fold: &mut Fold,
     ) -> io::Result<()> {
-        let bytes = fs::read(path)?;
-        let record = to_usize(record);
-        for &offset in offsets {
-            let start = to_usize(offset);
-            fold.update(&bytes[start..start + record]);
-        }
+        fold_records(&fs::read(path)?, offsets, record, fold);
         Ok(())
     }
 
@@ -68,10 +63,7 @@ impl IoMethod for Whole {
         data: &[u8],
         fold: &mut Fold,
     ) -> io::Result<()> {
-        let mut bytes = fs::read(path)?;
-        let start = to_usize(offset);
-        bytes[start..start + data.len()].copy_from_slice(data);
-        fold.update(&bytes);
+        change_and_fold(&mut fs::read(path)?, offset, data, fold);
         Ok(())
     }
 }
