@@ -4,8 +4,10 @@
 use crate::results::Results;
 use plotters::style::RGBColor;
 
-/// Colours that stay distinct for colour-blind readers (Okabe–Ito, then extras).
-const COLOURS: [RGBColor; 10] = [
+/// Colours that stay distinct for colour-blind readers (Okabe–Ito, then
+/// extras from Paul Tol's palettes): enough that the default scenario set's
+/// labels never share one.
+const COLOURS: [RGBColor; 16] = [
     RGBColor(0x00, 0x72, 0xB2),
     RGBColor(0xD5, 0x5E, 0x00),
     RGBColor(0x00, 0x9E, 0x73),
@@ -16,6 +18,12 @@ const COLOURS: [RGBColor; 10] = [
     RGBColor(0x88, 0x22, 0x55),
     RGBColor(0x33, 0x22, 0x88),
     RGBColor(0x7F, 0x7F, 0x7F),
+    RGBColor(0x11, 0x77, 0x33),
+    RGBColor(0x99, 0x55, 0x22),
+    RGBColor(0x44, 0xAA, 0x99),
+    RGBColor(0x99, 0x99, 0x33),
+    RGBColor(0xCC, 0x33, 0x11),
+    RGBColor(0xAA, 0x44, 0x99),
 ];
 
 /// Marker shapes, in the order they are handed out.
@@ -137,4 +145,36 @@ pub(crate) fn swatch(style: Style) -> String {
         "<svg class=\"swatch\" width=\"34\" height=\"14\" viewBox=\"0 0 34 14\" aria-hidden=\"true\">\
 <line x1=\"1\" y1=\"7\" x2=\"33\" y2=\"7\" stroke=\"{c}\" stroke-width=\"2\"{dash}/>{marker}</svg>"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_scenarios_labels_get_distinct_colours() {
+        let files = crate::scenario::files_in(std::path::Path::new("scenarios")).unwrap();
+        let mut labels: Vec<String> = Vec::new();
+        for scenario in crate::scenario::load_all(&files).unwrap() {
+            for method in scenario.methods {
+                if !labels.contains(&method.label) {
+                    labels.push(method.label);
+                }
+            }
+        }
+        let palette = Palette {
+            labels: labels.clone(),
+        };
+        let mut colours: Vec<String> = labels
+            .iter()
+            .map(|l| css(palette.style(l).colour))
+            .collect();
+        colours.sort();
+        colours.dedup();
+        assert_eq!(
+            colours.len(),
+            labels.len(),
+            "two labels of the default run share a colour"
+        );
+    }
 }
