@@ -147,12 +147,7 @@ pub fn run(
             )));
         }
     }
-    if options.out.exists() && !options.out.is_dir() {
-        return Err(AppError::Usage(format!(
-            "--out {}: exists and is not a directory",
-            options.out.display()
-        )));
-    }
+    check_writable(&options.out)?;
     let work = WorkDir::create(options.work_dir.as_deref())
         .map_err(|e| AppError::Failed(e.to_string()))?;
     warn_about_memory_filesystem(&work, &scenarios);
@@ -211,6 +206,19 @@ pub fn run(
     }
     eprintln!("\nresults: {}", results_path.display());
     Ok(results)
+}
+
+/// Refuses an output directory that cannot be written before any time is
+/// spent measuring (it is created if missing: nothing else is written yet).
+fn check_writable(out: &Path) -> Result<(), AppError> {
+    let refuse = |why: String| AppError::Usage(format!("--out {}: {why}", out.display()));
+    if out.exists() && !out.is_dir() {
+        return Err(refuse("exists and is not a directory".to_string()));
+    }
+    std::fs::create_dir_all(out).map_err(|e| refuse(format!("cannot create it ({e})")))?;
+    tempfile::NamedTempFile::new_in(out)
+        .map(drop)
+        .map_err(|e| refuse(format!("cannot write there ({e})")))
 }
 
 fn warn_about_memory_filesystem(work: &WorkDir, scenarios: &[Scenario]) {
