@@ -9,8 +9,8 @@
 
 /// How far ahead of the fold memory is asked for. A single core reading a
 /// large buffer otherwise waits on too few cache misses at a time; this hint
-/// roughly doubles the fold's speed over DRAM (about 6 to 12-16 GB/s) on the reference
-/// machine and changes nothing for data already in cache.
+/// roughly doubles the fold's speed over DRAM (about 6 to 12-16 GB/s) on the
+/// reference machine and changes nothing for data already in cache.
 const PREFETCH_AHEAD: usize = 4096;
 /// Bytes folded per block: eight u64 lanes.
 const BLOCK: usize = 64;
