@@ -20,6 +20,7 @@ pub mod report;
 pub mod results;
 pub mod runner;
 pub mod scenario;
+pub mod stats;
 pub mod table;
 pub mod time;
 pub mod units;

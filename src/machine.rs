@@ -101,13 +101,12 @@ pub fn measure_limits(bytes: usize) -> std::io::Result<Limits> {
 
 fn median_ns(mut work: impl FnMut()) -> f64 {
     work();
-    let mut times: Vec<f64> = (0..LIMIT_REPEATS)
+    let times: Vec<f64> = (0..LIMIT_REPEATS)
         .map(|_| {
             let start = Instant::now();
             work();
             start.elapsed().as_nanos() as f64
         })
         .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
+    crate::stats::median(&times).expect("LIMIT_REPEATS is not zero")
 }

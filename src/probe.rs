@@ -252,10 +252,7 @@ fn minimum(a: Counters, b: Counters) -> Counters {
 
 /// The per-field median of several operations' counters.
 pub fn median_counters(all: &[Counters]) -> Counters {
-    fn median_of(mut values: Vec<u64>) -> u64 {
-        values.sort_unstable();
-        values.get(values.len() / 2).copied().unwrap_or(0)
-    }
+    let median_of = |values: Vec<u64>| crate::stats::median(&values).unwrap_or(0);
     let field = |get: fn(&Counters) -> u64| median_of(all.iter().map(get).collect());
     let optional = |get: fn(&Counters) -> Option<u64>| {
         all.iter()

@@ -12,6 +12,7 @@ use crate::method::{self, IoMethod};
 use crate::probe::{Probe, median_counters};
 use crate::results::{Cell, Counters, ScenarioResult};
 use crate::scenario::{Cache, MethodSpec, Scenario};
+use crate::stats::median;
 use crate::units::ExactSize;
 use crate::workdir::WorkDir;
 use std::io;
@@ -251,9 +252,7 @@ fn make_cell(
     counters: Counters,
     resident_before: Option<f64>,
 ) -> Cell {
-    let mut sorted = samples_ns.clone();
-    sorted.sort_unstable();
-    let median_ns = sorted[sorted.len() / 2].max(1);
+    let median_ns = median(&samples_ns).unwrap_or(0).max(1);
     Cell {
         method: spec.kind.name().to_string(),
         params: spec.kind.params_json(),
@@ -261,18 +260,12 @@ fn make_cell(
         size,
         bytes,
         median_ns,
-        min_ns: sorted[0],
-        max_ns: sorted[sorted.len() - 1],
+        min_ns: samples_ns.iter().copied().min().unwrap_or(0),
+        max_ns: samples_ns.iter().copied().max().unwrap_or(0),
         throughput_bytes_per_sec: bytes as f64 / median_ns as f64 * 1e9,
         samples_ns,
         verified: true,
         counters,
         resident_before,
     }
-}
-
-fn median(values: &[f64]) -> Option<f64> {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted.get(sorted.len() / 2).copied()
 }

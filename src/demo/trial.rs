@@ -67,12 +67,6 @@ pub fn time_per_read(method: &dyn IoMethod, path: &Path, reads: u32) -> anyhow::
     Ok(start.elapsed() / reads.max(1))
 }
 
-/// The median of some durations (zero for none).
-pub fn median(mut times: Vec<Duration>) -> Duration {
-    times.sort_unstable();
-    times.get(times.len() / 2).copied().unwrap_or_default()
-}
-
 /// A table of trials on a file of `size` bytes: time, rate and counters.
 /// The system call column appears only when calls could be counted.
 pub fn table(trials: &[Trial], size: u64, syscalls_counted: bool) -> String {

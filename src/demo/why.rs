@@ -160,7 +160,7 @@ fn measure(
             let (_, counters) = trial::counted_read(probe, method.as_ref(), path)?;
             Ok(Trial {
                 label: label.to_string(),
-                per_read: trial::median(times),
+                per_read: crate::stats::median(&times).unwrap_or_default(),
                 counters,
             })
         })
