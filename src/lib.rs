@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod benchplan;
+pub mod buffer;
 pub mod cache;
 pub mod checksum;
 pub mod demo;
