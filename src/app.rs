@@ -1,11 +1,12 @@
 //! What the `run` and `check` commands do, apart from argument parsing.
 
+use crate::console;
+use crate::error::AppError;
 use crate::machine;
 use crate::probe::Probe;
 use crate::results::Results;
 use crate::runner::{self, Progress, RunError, Runner};
-use crate::scenario::{self, Scenario, ScenarioError};
-use crate::table;
+use crate::scenario::{self, Scenario};
 use crate::workdir::WorkDir;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -19,37 +20,6 @@ pub const DEFAULT_OUT_DIR: &str = "reports/latest";
 const LIMIT_BUFFER: usize = 256 << 20;
 /// Buffer size for the limits under `--quick`.
 const QUICK_LIMIT_BUFFER: usize = 64 << 20;
-
-/// A command's failure, sorted by who can fix it.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    /// Bad input from the user (a scenario file, an argument): exit code 2.
-    #[error("{0}")]
-    Usage(String),
-    /// The run itself failed (I/O, verification): exit code 1.
-    #[error("{0}")]
-    Failed(String),
-    /// Interrupted by a signal: exit code 130.
-    #[error("interrupted; results of the scenarios that finished are kept")]
-    Interrupted,
-}
-
-impl AppError {
-    /// The process exit code for this error.
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            AppError::Usage(_) => 2,
-            AppError::Failed(_) => 1,
-            AppError::Interrupted => 130,
-        }
-    }
-}
-
-impl From<ScenarioError> for AppError {
-    fn from(e: ScenarioError) -> Self {
-        AppError::Usage(e.to_string())
-    }
-}
 
 /// Options of `mmap-lab run`.
 #[derive(Debug, Clone)]
@@ -139,6 +109,34 @@ pub fn run(
     after_save: &dyn Fn(&Results, &Path) -> anyhow::Result<()>,
 ) -> Result<Results, AppError> {
     let scenarios = scenario::load_all(&scenario_files(&options.files)?)?;
+    let work = prepare_work_dir(options, &scenarios)?;
+    let probe = Probe::new().map_err(|e| AppError::Failed(e.to_string()))?;
+    let mut results = start_results(options, &work, &probe)?;
+    let results_path = options.out.join("results.json");
+    let progress = TerminalProgress::new();
+    let mut runner = Runner::new(probe, &work, interrupted);
+    for scenario in &scenarios {
+        let outcome = runner.run(scenario, options.quick, &progress);
+        progress.clear();
+        let scenario_result = match outcome {
+            Ok(result) => result,
+            Err(RunError::Interrupted) => return Err(AppError::Interrupted),
+            Err(e) => return Err(AppError::Failed(e.to_string())),
+        };
+        print!("{}", console::render(&scenario_result));
+        results.scenarios.push(scenario_result);
+        results
+            .save(&results_path)
+            .map_err(|e| AppError::Failed(format!("{e:#}")))?;
+        after_save(&results, &options.out).map_err(|e| AppError::Failed(format!("{e:#}")))?;
+    }
+    eprintln!("\nresults: {}", results_path.display());
+    Ok(results)
+}
+
+/// Checks `--work-dir` and `--out`, then makes the private work directory
+/// with room for the largest scenario.
+fn prepare_work_dir(options: &RunOptions, scenarios: &[Scenario]) -> Result<WorkDir, AppError> {
     if let Some(dir) = &options.work_dir {
         if !dir.is_dir() {
             return Err(AppError::Usage(format!(
@@ -150,7 +148,7 @@ pub fn run(
     check_writable(&options.out)?;
     let work = WorkDir::create(options.work_dir.as_deref())
         .map_err(|e| AppError::Failed(e.to_string()))?;
-    warn_about_memory_filesystem(&work, &scenarios);
+    warn_about_memory_filesystem(&work, scenarios);
     let largest = scenarios
         .iter()
         .map(|s| runner::space_needed(s, &runner::effective_plan(s, options.quick).0))
@@ -158,8 +156,12 @@ pub fn run(
         .unwrap_or(0);
     work.ensure_space(largest, "the largest scenario")
         .map_err(|e| AppError::Failed(e.to_string()))?;
+    Ok(work)
+}
 
-    let probe = Probe::new().map_err(|e| AppError::Failed(e.to_string()))?;
+/// The run's record before any scenario: the machine, its limits (measured
+/// now) and how system calls are counted.
+fn start_results(options: &RunOptions, work: &WorkDir, probe: &Probe) -> Result<Results, AppError> {
     let limit_bytes = if options.quick {
         QUICK_LIMIT_BUFFER
     } else {
@@ -169,7 +171,7 @@ pub fn run(
         "measuring this machine's memcpy and scan speed over {} MiB...",
         limit_bytes >> 20
     );
-    let mut results = Results {
+    let results = Results {
         format_version: crate::results::FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         started_at: crate::time::now_rfc3339(),
@@ -186,25 +188,6 @@ pub fn run(
             results.syscall_counting.source
         );
     }
-    let results_path = options.out.join("results.json");
-    let progress = TerminalProgress::new();
-    let mut runner = Runner::new(probe, &work, interrupted);
-    for scenario in &scenarios {
-        let outcome = runner.run(scenario, options.quick, &progress);
-        progress.clear();
-        let scenario_result = match outcome {
-            Ok(result) => result,
-            Err(RunError::Interrupted) => return Err(AppError::Interrupted),
-            Err(e) => return Err(AppError::Failed(e.to_string())),
-        };
-        print!("{}", table::render(&scenario_result));
-        results.scenarios.push(scenario_result);
-        results
-            .save(&results_path)
-            .map_err(|e| AppError::Failed(format!("{e:#}")))?;
-        after_save(&results, &options.out).map_err(|e| AppError::Failed(format!("{e:#}")))?;
-    }
-    eprintln!("\nresults: {}", results_path.display());
     Ok(results)
 }
 
@@ -225,7 +208,7 @@ fn warn_about_memory_filesystem(work: &WorkDir, scenarios: &[Scenario]) {
     if work.is_memory_backed() {
         let cold = scenarios
             .iter()
-            .filter(|s| s.cache == scenario::Cache::Cold)
+            .filter(|s| s.cache == crate::vocab::Cache::Cold)
             .count();
         eprintln!(
             "warning: {} is on {}, which lives in memory: reads never touch a disk{}; pass --work-dir on a disk-backed filesystem for true figures",

@@ -1,19 +1,52 @@
 //! One size of one scenario made real: the generated input files, the data
 //! to write, the offsets to read, and the reference every method's output is
-//! checked against. The runner and the criterion benches both use it.
+//! checked against. It owns its operation and cache state, and offers the
+//! two things every door of the suite does with a method: verify it
+//! ([`Fixture::verify_method`]) and take one measured sample
+//! ([`Fixture::sample`]). The runner, the criterion benches, the lessons and
+//! the tests all go through these.
 
 use crate::cache;
 use crate::checksum::{Fold, checksum};
-use crate::method::{IoMethod, to_usize};
-use crate::scenario::{Cache, Operation, Scenario};
+use crate::method::IoMethod;
+use crate::probe::Probe;
+use crate::results::Counters;
+use crate::scenario::{Operation, Scenario};
+use crate::units::to_usize;
+use crate::vocab::Cache;
 use crate::workload::{InputFiles, file_contents, patch_contents, record_offsets};
 use std::fs;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Why a method failed verification.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The operation itself failed.
+    #[error("{0}")]
+    Io(#[from] io::Error),
+    /// It ran, but its output differs from the reference.
+    #[error("{0}")]
+    Mismatch(String),
+}
+
+/// One measured operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Sample {
+    /// Wall time of the operation alone.
+    pub elapsed: Duration,
+    /// What it cost, on the measuring thread.
+    pub counters: Counters,
+    /// For cold runs, the fraction of the inputs still resident before it.
+    pub resident_before: Option<f64>,
+}
 
 /// Everything one size of one scenario needs: files, reference, expectations.
 pub struct Fixture {
+    operation: Operation,
+    cache: Cache,
     inputs: InputFiles,
     output: PathBuf,
     patch: Vec<u8>,
@@ -24,28 +57,41 @@ pub struct Fixture {
 }
 
 impl Fixture {
-    /// Generates the input files of `size` bytes in `dir` and computes the reference.
+    /// Generates the input files of one size of `scenario` in `dir` and
+    /// computes the reference.
     pub fn generate(scenario: &Scenario, size: u64, dir: &Path) -> io::Result<Fixture> {
-        let op = scenario.operation;
-        let inputs = InputFiles::generate(dir, scenario.seed, size, op.input_files())?;
+        Fixture::new(scenario.operation, scenario.cache, scenario.seed, size, dir)
+    }
+
+    /// Generates the input files for `operation` on files of `size` bytes
+    /// from `seed` in `dir`, and computes the reference.
+    pub fn new(
+        operation: Operation,
+        cache: Cache,
+        seed: u64,
+        size: u64,
+        dir: &Path,
+    ) -> io::Result<Fixture> {
+        let op = operation;
+        let inputs = InputFiles::generate(dir, seed, size, op.input_files())?;
         let patch = match op {
             Operation::Overwrite { len, .. } | Operation::CopyOnWrite { len, .. } => {
-                patch_contents(scenario.seed, len)
+                patch_contents(seed, len)
             }
             _ => Vec::new(),
         };
         let offsets = match op {
-            Operation::RandomRead { count, record } => {
-                record_offsets(scenario.seed, size, record, count)
-            }
+            Operation::RandomRead { count, record } => record_offsets(seed, size, record, count),
             _ => Vec::new(),
         };
         let write_source = match op {
-            Operation::SequentialWrite { .. } => file_contents(scenario.seed, 0, size),
+            Operation::SequentialWrite { .. } => file_contents(seed, 0, size),
             _ => Vec::new(),
         };
         let output = dir.join("output.bin");
         let mut fixture = Fixture {
+            operation,
+            cache,
             inputs,
             output,
             patch,
@@ -53,14 +99,61 @@ impl Fixture {
             write_source,
             expected_checksum: 0,
         };
-        fixture.expected_checksum = fixture.reference_checksum(&op);
+        fixture.expected_checksum = fixture.reference_checksum();
         Ok(fixture)
     }
 
+    /// Sets the cache state later samples prepare (a lesson alternates them).
+    pub fn set_cache(&mut self, cache: Cache) {
+        self.cache = cache;
+    }
+
+    /// The generated input files, in index order.
+    pub fn input_paths(&self) -> &[PathBuf] {
+        &self.inputs.paths
+    }
+
+    /// Runs `method` once on a warm cache, untimed, and checks its output
+    /// and the files it touched against the reference. Returns the checksum
+    /// of what it consumed (0 for pure writes).
+    pub fn verify_method(&self, method: &dyn IoMethod) -> Result<u64, VerifyError> {
+        self.prepare(Cache::Warm)?;
+        let outcome = self.execute(method)?;
+        self.verify(outcome).map_err(VerifyError::Mismatch)?;
+        Ok(outcome)
+    }
+
+    /// Prepares the cache as the scenario asks (untimed), then runs `method`
+    /// once under `probe`: its time and counters.
+    pub fn sample(&self, method: &dyn IoMethod, probe: &mut Probe) -> io::Result<Sample> {
+        let resident_before = self.prepare(self.cache)?;
+        let (outcome, elapsed, counters) = probe.measure(|| self.execute(method))?;
+        outcome?;
+        Ok(Sample {
+            elapsed,
+            counters,
+            resident_before,
+        })
+    }
+
+    /// Total wall time of `iterations` operations, each after its own
+    /// untimed preparation (criterion's `iter_custom`).
+    pub fn time(&self, method: &dyn IoMethod, iterations: u64) -> io::Result<Duration> {
+        let mut total = Duration::ZERO;
+        for _ in 0..iterations {
+            self.prepare(self.cache)?;
+            let start = Instant::now();
+            let outcome = self.execute(method);
+            total += start.elapsed();
+            std::hint::black_box(outcome?);
+        }
+        Ok(total)
+    }
+
     /// The checksum a correct read-type method produces, computed in memory.
-    fn reference_checksum(&self, op: &Operation) -> u64 {
+    fn reference_checksum(&self) -> u64 {
         let first = self.inputs.contents.first();
-        match *op {
+        match self.operation {
             Operation::SequentialRead => checksum(first.expect("one input")),
             Operation::RandomRead { record, .. } => {
                 let bytes = first.expect("one input");
@@ -93,8 +186,8 @@ impl Fixture {
     /// Untimed set-up before one operation: undo the last overwrite, remove
     /// the file to be created, and for cold runs evict the inputs. Returns the
     /// resident fraction of the inputs for cold runs.
-    pub fn prepare(&self, scenario: &Scenario, cache: Cache) -> io::Result<Option<f64>> {
-        match scenario.operation {
+    fn prepare(&self, cache: Cache) -> io::Result<Option<f64>> {
+        match self.operation {
             Operation::Overwrite { offset, len, .. } => {
                 let original = &self.inputs.contents[0][to_usize(offset)..to_usize(offset + len)];
                 fs::OpenOptions::new()
@@ -120,10 +213,10 @@ impl Fixture {
 
     /// Runs the operation once; returns the checksum of what a read consumed
     /// (0 for pure writes).
-    pub fn execute(&self, op: &Operation, method: &dyn IoMethod) -> io::Result<u64> {
+    fn execute(&self, method: &dyn IoMethod) -> io::Result<u64> {
         let mut fold = Fold::new();
         let first = self.inputs.paths.first();
-        match *op {
+        match self.operation {
             Operation::SequentialRead => method.read_file(first.expect("one input"), &mut fold)?,
             Operation::RandomRead { record, .. } => {
                 method.read_records(first.expect("one input"), &self.offsets, record, &mut fold)?
@@ -153,10 +246,10 @@ impl Fixture {
     }
 
     /// Checks one operation's outcome and the files it touched.
-    pub fn verify(&self, op: &Operation, outcome: u64) -> Result<(), String> {
-        match op {
+    fn verify(&self, outcome: u64) -> Result<(), String> {
+        match self.operation {
             Operation::Overwrite { .. } | Operation::SequentialWrite { .. } => {
-                self.verify_files_after_samples(op)
+                self.verify_files_after_samples()
             }
             _ => {
                 if outcome != self.expected_checksum {
@@ -165,7 +258,7 @@ impl Fixture {
                         self.expected_checksum
                     ));
                 }
-                self.verify_files_after_samples(op)
+                self.verify_files_after_samples()
             }
         }
     }
@@ -173,11 +266,11 @@ impl Fixture {
     /// Checks the files on disk: an overwritten file holds the patch and
     /// nothing else changed; a created file holds exactly its data; a file
     /// read through a private copy is unchanged.
-    pub fn verify_files_after_samples(&self, op: &Operation) -> Result<(), String> {
+    pub fn verify_files_after_samples(&self) -> Result<(), String> {
         let read = |path: &Path| {
             fs::read(path).map_err(|e| format!("cannot read {} back: {e}", path.display()))
         };
-        match *op {
+        match self.operation {
             Operation::Overwrite { offset, .. } => {
                 let on_disk = read(&self.inputs.paths[0])?;
                 let original = &self.inputs.contents[0];

@@ -2,16 +2,19 @@
 //! faster than `read`/`write`, and explains why with kernel counters.
 //!
 //! The pieces, in the order data flows through them:
-//! [`scenario`] (what to measure) → [`workload`] (generated files and their
-//! reference checksums) → [`method`] (the ways of doing I/O) → [`runner`]
-//! (verify, then measure with a [`probe::Probe`]) → [`results`] (results.json).
+//! [`scenario`] (what to measure) → [`fixture`] (generated files, the
+//! reference, verify and sample) → [`method`] (the ways of doing I/O) →
+//! [`probe`] (counters) → [`runner`] (verify, then measure) → [`results`]
+//! (results.json) → [`report`]. The names that travel between them
+//! (operation, method, cache state, advice) are the enums of [`vocab`].
 
 pub mod app;
-pub mod benchplan;
 pub mod buffer;
 pub mod cache;
 pub mod checksum;
+pub mod console;
 pub mod demo;
+pub mod error;
 pub mod fixture;
 pub mod machine;
 pub mod method;
@@ -22,8 +25,8 @@ pub mod results;
 pub mod runner;
 pub mod scenario;
 pub mod stats;
-pub mod table;
 pub mod time;
 pub mod units;
+pub mod vocab;
 pub mod workdir;
 pub mod workload;

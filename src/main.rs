@@ -1,12 +1,12 @@
 //! The `mmap-lab` command line: a thin layer over the library.
 
 use clap::{Parser, Subcommand};
-use mmap_lab::app::{self, AppError, RunOptions};
+use mmap_lab::app::{self, RunOptions};
 use mmap_lab::demo::{self, DemoOptions};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 
 /// When is a memory map faster than read/write, and why? Measure it here.
 #[derive(Parser)]
@@ -103,7 +103,7 @@ fn main() -> ExitCode {
                     "ok  {}  {} ({}, {} methods, {} sizes)",
                     scenario.file.display(),
                     scenario.name,
-                    scenario.operation.name(),
+                    scenario.operation.kind(),
                     scenario.methods.len(),
                     scenario.sizes.len()
                 );
@@ -136,16 +136,6 @@ fn main() -> ExitCode {
 /// removes generated files on the way out. A second one: remove them now and exit.
 fn install_interrupt_handler() -> Arc<AtomicBool> {
     let interrupted = Arc::new(AtomicBool::new(false));
-    let flag = Arc::clone(&interrupted);
-    let installed = ctrlc::set_handler(move || {
-        if flag.swap(true, Ordering::SeqCst) {
-            mmap_lab::workdir::remove_all_live();
-            std::process::exit(AppError::Interrupted.exit_code());
-        }
-        eprintln!("\nstopping after the current sample (Ctrl-C again to stop now)...");
-    });
-    if let Err(e) = installed {
-        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupted run may leave files behind");
-    }
+    mmap_lab::workdir::clean_up_on_interrupt(Some(Arc::clone(&interrupted)));
     interrupted
 }

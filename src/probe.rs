@@ -96,7 +96,11 @@ impl Probe {
         operation: impl FnOnce() -> T,
     ) -> io::Result<(T, Duration, Counters)> {
         let (value, elapsed, raw) = self.measure_raw(operation)?;
-        Ok((value, elapsed, subtract(raw, self.baseline)))
+        Ok((
+            value,
+            elapsed,
+            raw.zip_with(self.baseline, u64::saturating_sub),
+        ))
     }
 
     /// Counters for `operation` before calibration is subtracted.
@@ -119,7 +123,7 @@ impl Probe {
             let (_, _, raw) = self.measure_raw(|| ())?;
             floor = Some(match floor {
                 None => raw,
-                Some(old) => minimum(old, raw),
+                Some(old) => old.zip_with(raw, u64::min),
             });
         }
         self.baseline = floor.unwrap_or_default();
@@ -218,60 +222,6 @@ fn difference(before: &Snapshot, after: &Snapshot) -> Counters {
         disk_read_bytes: after.io.read_bytes - before.io.read_bytes,
         disk_write_bytes: after.io.write_bytes - before.io.write_bytes,
         ctx_switches: after.usage.ctx_switches - before.usage.ctx_switches,
-    }
-}
-
-/// Applies `f` to each pair of matching counters.
-fn zip_with(a: Counters, b: Counters, f: impl Fn(u64, u64) -> u64) -> Counters {
-    let optional = |x: Option<u64>, y: Option<u64>| match (x, y) {
-        (Some(x), Some(y)) => Some(f(x, y)),
-        _ => None,
-    };
-    Counters {
-        read_calls: f(a.read_calls, b.read_calls),
-        write_calls: f(a.write_calls, b.write_calls),
-        map_calls: optional(a.map_calls, b.map_calls),
-        syscalls: optional(a.syscalls, b.syscalls),
-        bytes_to_user: f(a.bytes_to_user, b.bytes_to_user),
-        bytes_from_user: f(a.bytes_from_user, b.bytes_from_user),
-        minor_faults: f(a.minor_faults, b.minor_faults),
-        major_faults: f(a.major_faults, b.major_faults),
-        disk_read_bytes: f(a.disk_read_bytes, b.disk_read_bytes),
-        disk_write_bytes: f(a.disk_write_bytes, b.disk_write_bytes),
-        ctx_switches: f(a.ctx_switches, b.ctx_switches),
-    }
-}
-
-fn subtract(measured: Counters, baseline: Counters) -> Counters {
-    zip_with(measured, baseline, u64::saturating_sub)
-}
-
-fn minimum(a: Counters, b: Counters) -> Counters {
-    zip_with(a, b, u64::min)
-}
-
-/// The per-field median of several operations' counters.
-pub fn median_counters(all: &[Counters]) -> Counters {
-    let median_of = |values: Vec<u64>| crate::stats::median(&values).unwrap_or(0);
-    let field = |get: fn(&Counters) -> u64| median_of(all.iter().map(get).collect());
-    let optional = |get: fn(&Counters) -> Option<u64>| {
-        all.iter()
-            .map(get)
-            .collect::<Option<Vec<u64>>>()
-            .map(median_of)
-    };
-    Counters {
-        read_calls: field(|c| c.read_calls),
-        write_calls: field(|c| c.write_calls),
-        map_calls: optional(|c| c.map_calls),
-        syscalls: optional(|c| c.syscalls),
-        bytes_to_user: field(|c| c.bytes_to_user),
-        bytes_from_user: field(|c| c.bytes_from_user),
-        minor_faults: field(|c| c.minor_faults),
-        major_faults: field(|c| c.major_faults),
-        disk_read_bytes: field(|c| c.disk_read_bytes),
-        disk_write_bytes: field(|c| c.disk_write_bytes),
-        ctx_switches: field(|c| c.ctx_switches),
     }
 }
 

@@ -1,6 +1,7 @@
 //! The results.json record: what `mmap-lab run` writes and what the report,
 //! the comparison and the benches read. One flat, documented format.
 
+use crate::vocab::{Cache, MethodName, OperationKind};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -75,9 +76,9 @@ pub struct ScenarioResult {
     /// One-line description from the scenario file.
     pub about: String,
     /// Operation name (`sequential_read`, `random_read`, ...).
-    pub operation: String,
+    pub operation: OperationKind,
     /// `warm` or `cold`.
-    pub cache: String,
+    pub cache: Cache,
     /// The operation's own parameters (record size, range, offset...).
     pub operation_params: serde_json::Value,
     /// The scenario file it came from.
@@ -90,7 +91,7 @@ pub struct ScenarioResult {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Cell {
     /// Method name: mmap, buffered, unbuffered, positioned or whole.
-    pub method: String,
+    pub method: MethodName,
     /// The method's options as an object, e.g. `{"chunk": 4096}`.
     pub params: serde_json::Value,
     /// A short human label unique within the scenario, e.g. `unbuffered 4 KiB`.
@@ -118,32 +119,147 @@ pub struct Cell {
     pub resident_before: Option<f64>,
 }
 
-/// What one operation cost the kernel and the CPU, per operation, measured on
-/// the measuring thread alone and calibrated so an empty operation reads zero.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
-pub struct Counters {
+/// Declares [`Counters`] from one table: each row is a field with its doc,
+/// its type (`u64`, or `Option<u64>` for a count that may be unavailable),
+/// its unit, its header in the report and, for the counters `run` prints on
+/// the terminal, their place and short header there. The arithmetic and the
+/// column lists come from the same table, so a new counter is one row here
+/// (and one line where the probe reads it).
+macro_rules! counters {
+    ($(
+        $(#[doc = $doc:literal])*
+        $field:ident: $ty:ty, $unit:ident, $header:literal, $terminal:expr;
+    )+) => {
+        /// What one operation cost the kernel and the CPU, per operation,
+        /// measured on the measuring thread alone and calibrated so an empty
+        /// operation reads zero.
+        #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+        pub struct Counters {
+            $( $(#[doc = $doc])* pub $field: $ty, )+
+        }
+
+        impl Counters {
+            /// Every counter as a column, in results.json order.
+            pub const COLUMNS: &'static [CounterColumn] = &[
+                $( CounterColumn {
+                    name: stringify!($field),
+                    header: $header,
+                    unit: CounterUnit::$unit,
+                    terminal: $terminal,
+                    get: |c| CounterValue::value(&c.$field),
+                }, )+
+            ];
+
+            /// Applies `f` to each pair of matching counters; a counter that
+            /// is missing on either side stays missing.
+            pub fn zip_with(self, other: Counters, f: impl Fn(u64, u64) -> u64) -> Counters {
+                Counters {
+                    $( $field: CounterValue::zip(self.$field, other.$field, &f), )+
+                }
+            }
+
+            /// The per-counter median of several operations' counters.
+            pub fn median(all: &[Counters]) -> Counters {
+                Counters {
+                    $( $field: CounterValue::median(all.iter().map(|c| c.$field)), )+
+                }
+            }
+        }
+    };
+}
+
+counters! {
     /// read-family calls (read, pread64, readv...): `syscr`.
-    pub read_calls: u64,
+    read_calls: u64, Count, "read calls", Some((0, "reads"));
     /// write-family calls (write, pwrite64, writev...): `syscw`.
-    pub write_calls: u64,
+    write_calls: u64, Count, "write calls", Some((1, "writes"));
     /// mmap, munmap, madvise, msync and mremap calls; null when not countable.
-    pub map_calls: Option<u64>,
+    map_calls: Option<u64>, Count, "map calls", None;
     /// Every system call; null when not countable.
-    pub syscalls: Option<u64>,
+    syscalls: Option<u64>, Count, "all syscalls", Some((6, "syscalls"));
     /// Bytes read-family calls copied from the kernel to user space: `rchar`.
-    pub bytes_to_user: u64,
+    bytes_to_user: u64, Bytes, "to user", Some((2, "to user"));
     /// Bytes write-family calls copied from user space to the kernel: `wchar`.
-    pub bytes_from_user: u64,
+    bytes_from_user: u64, Bytes, "from user", Some((3, "from user"));
     /// Page faults served without disk I/O.
-    pub minor_faults: u64,
+    minor_faults: u64, Count, "minor faults", Some((4, "minflt"));
     /// Page faults that waited for disk I/O.
-    pub major_faults: u64,
+    major_faults: u64, Count, "major faults", Some((5, "majflt"));
     /// Bytes this thread caused to be read from the block device.
-    pub disk_read_bytes: u64,
+    disk_read_bytes: u64, Bytes, "disk read", None;
     /// Bytes this thread caused to be written (dirtied) toward the block device.
-    pub disk_write_bytes: u64,
+    disk_write_bytes: u64, Bytes, "disk write", None;
     /// Voluntary and involuntary context switches.
-    pub ctx_switches: u64,
+    ctx_switches: u64, Count, "ctx switches", None;
+}
+
+/// What a counter counts, for formatting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CounterUnit {
+    /// A number of events.
+    Count,
+    /// A number of bytes.
+    Bytes,
+}
+
+/// One counter as a table column.
+#[derive(Debug, Clone, Copy)]
+pub struct CounterColumn {
+    /// The field name in results.json.
+    pub name: &'static str,
+    /// The column header in the report's table.
+    pub header: &'static str,
+    /// What it counts.
+    pub unit: CounterUnit,
+    /// Place and short header in `run`'s terminal table, if shown there.
+    pub terminal: Option<(u8, &'static str)>,
+    /// The value in a cell's counters; `None` when it could not be counted.
+    pub get: fn(&Counters) -> Option<u64>,
+}
+
+impl CounterColumn {
+    /// The columns `run` prints on the terminal, in their order there.
+    pub fn terminal() -> Vec<(&'static str, CounterColumn)> {
+        let mut shown: Vec<(u8, &'static str, CounterColumn)> = Counters::COLUMNS
+            .iter()
+            .filter_map(|c| c.terminal.map(|(place, short)| (place, short, *c)))
+            .collect();
+        shown.sort_by_key(|(place, ..)| *place);
+        shown.into_iter().map(|(_, short, c)| (short, c)).collect()
+    }
+}
+
+/// The arithmetic one counter type supports: a plain count, or a count that
+/// may be unavailable (`None` stays `None`).
+trait CounterValue: Copy {
+    fn value(&self) -> Option<u64>;
+    fn zip(a: Self, b: Self, f: &impl Fn(u64, u64) -> u64) -> Self;
+    fn median(values: impl Iterator<Item = Self>) -> Self;
+}
+
+impl CounterValue for u64 {
+    fn value(&self) -> Option<u64> {
+        Some(*self)
+    }
+    fn zip(a: u64, b: u64, f: &impl Fn(u64, u64) -> u64) -> u64 {
+        f(a, b)
+    }
+    fn median(values: impl Iterator<Item = u64>) -> u64 {
+        crate::stats::median(&values.collect::<Vec<_>>()).unwrap_or(0)
+    }
+}
+
+impl CounterValue for Option<u64> {
+    fn value(&self) -> Option<u64> {
+        *self
+    }
+    fn zip(a: Self, b: Self, f: &impl Fn(u64, u64) -> u64) -> Self {
+        Some(f(a?, b?))
+    }
+    fn median(values: impl Iterator<Item = Self>) -> Self {
+        let all: Vec<u64> = values.collect::<Option<_>>()?;
+        Some(crate::stats::median(&all).unwrap_or(0))
+    }
 }
 
 impl Results {

@@ -7,11 +7,10 @@
 //! Set-up that must not be timed (restoring an overwritten range, removing a
 //! file to be created, evicting the cache) happens before the probe starts.
 
-use crate::fixture::Fixture;
-use crate::method::{self, IoMethod};
-use crate::probe::{Probe, median_counters};
+use crate::fixture::{Fixture, Sample, VerifyError};
+use crate::probe::Probe;
 use crate::results::{Cell, Counters, ScenarioResult};
-use crate::scenario::{Cache, MethodSpec, Scenario};
+use crate::scenario::{MethodSpec, Scenario};
 use crate::stats::median;
 use crate::units::ExactSize;
 use crate::workdir::WorkDir;
@@ -133,106 +132,94 @@ impl<'a> Runner<'a> {
         progress: &dyn Progress,
     ) -> Result<ScenarioResult, RunError> {
         let (sizes, samples) = effective_plan(scenario, quick);
-        let methods: Vec<(MethodSpec, Box<dyn IoMethod>)> = scenario
-            .methods
-            .iter()
-            .map(|spec| (spec.clone(), method::for_kind(&spec.kind)))
-            .collect();
         progress.scenario_started(
             &scenario.name,
-            sizes.len() as u64 * methods.len() as u64 * (samples as u64 + 1),
+            sizes.len() as u64 * scenario.methods.len() as u64 * (samples as u64 + 1),
         );
         let mut cells = Vec::new();
         for &size in &sizes {
-            let size_text = ExactSize(size).to_string();
-            let io_error = |doing: &str, source: io::Error| RunError::Io {
-                scenario: scenario.name.clone(),
-                size: size_text.clone(),
-                doing: doing.to_string(),
-                source,
-            };
-            self.work
-                .ensure_space(
-                    space_needed(scenario, &[size]),
-                    &format!("scenario {}", scenario.name),
-                )
-                .map_err(|e| io_error("checking free space", e))?;
-            let fixture = Fixture::generate(scenario, size, self.work.path())
-                .map_err(|e| io_error("generating files", e))?;
-            for (spec, method) in &methods {
-                self.check_interrupt()?;
-                fixture
-                    .prepare(scenario, Cache::Warm)
-                    .map_err(|e| io_error(&spec.label, e))?;
-                let outcome = fixture.execute(&scenario.operation, method.as_ref());
-                let outcome = outcome.map_err(|e| io_error(&spec.label, e))?;
-                fixture
-                    .verify(&scenario.operation, outcome)
-                    .map_err(|detail| RunError::Verification {
-                        scenario: scenario.name.clone(),
-                        size: size_text.clone(),
-                        method: spec.label.clone(),
-                        detail,
-                    })?;
-                progress.step(&format!(
-                    "{} {size_text} {} verified",
-                    scenario.name, spec.label
-                ));
-            }
-            let mut timings = vec![Vec::new(); methods.len()];
-            let mut counters = vec![Vec::new(); methods.len()];
-            let mut residency = vec![Vec::new(); methods.len()];
-            for _ in 0..samples {
-                for (index, (spec, method)) in methods.iter().enumerate() {
-                    self.check_interrupt()?;
-                    let resident = fixture
-                        .prepare(scenario, scenario.cache)
-                        .map_err(|e| io_error(&format!("preparing {}", spec.label), e))?;
-                    let (outcome, elapsed, sample_counters) = self
-                        .probe
-                        .measure(|| fixture.execute(&scenario.operation, method.as_ref()))
-                        .map_err(|e| io_error("reading counters", e))?;
-                    outcome.map_err(|e| io_error(&spec.label, e))?;
-                    timings[index].push(elapsed.as_nanos() as u64);
-                    counters[index].push(sample_counters);
-                    if let Some(fraction) = resident {
-                        residency[index].push(fraction);
-                    }
-                    progress.step(&format!("{} {size_text} {}", scenario.name, spec.label));
-                }
-            }
+            let place = Place::new(scenario, size);
+            let fixture = self.generate(&place)?;
+            self.verify_methods(&place, &fixture, progress)?;
+            let series = self.take_samples(&place, &fixture, samples, progress)?;
             // The timed samples must have left the files as verified.
             fixture
-                .verify_files_after_samples(&scenario.operation)
-                .map_err(|detail| RunError::Verification {
-                    scenario: scenario.name.clone(),
-                    size: size_text.clone(),
-                    method: "(after timed samples)".to_string(),
-                    detail,
-                })?;
-            for (index, (spec, _)) in methods.iter().enumerate() {
-                cells.push(make_cell(
-                    spec,
-                    size,
-                    scenario.operation.payload_bytes(size),
-                    std::mem::take(&mut timings[index]),
-                    median_counters(&counters[index]),
-                    median(&residency[index]),
-                ));
-            }
+                .verify_files_after_samples()
+                .map_err(|detail| place.mismatch("(after timed samples)", detail))?;
             fixture
                 .remove()
-                .map_err(|e| io_error("removing files", e))?;
+                .map_err(|e| place.io("removing files", e))?;
+            let bytes = scenario.operation.payload_bytes(size);
+            for (spec, series) in scenario.methods.iter().zip(series) {
+                cells.push(series.into_cell(spec, size, bytes));
+            }
         }
         Ok(ScenarioResult {
             name: scenario.name.clone(),
             about: scenario.about.clone(),
-            operation: scenario.operation.name().to_string(),
-            cache: scenario.cache.name().to_string(),
+            operation: scenario.operation.kind(),
+            cache: scenario.cache,
             operation_params: scenario.operation.params_json(),
             file: scenario.file.display().to_string(),
             cells,
         })
+    }
+
+    /// Makes room for and generates the files of one size.
+    fn generate(&self, place: &Place) -> Result<Fixture, RunError> {
+        let scenario = place.scenario;
+        self.work
+            .ensure_space(
+                space_needed(scenario, &[place.size]),
+                &format!("scenario {}", scenario.name),
+            )
+            .map_err(|e| place.io("checking free space", e))?;
+        Fixture::generate(scenario, place.size, self.work.path())
+            .map_err(|e| place.io("generating files", e))
+    }
+
+    /// Runs every method once against the reference; the first mismatch stops the run.
+    fn verify_methods(
+        &self,
+        place: &Place,
+        fixture: &Fixture,
+        progress: &dyn Progress,
+    ) -> Result<(), RunError> {
+        for spec in &place.scenario.methods {
+            self.check_interrupt()?;
+            fixture
+                .verify_method(spec.kind.io())
+                .map_err(|error| match error {
+                    VerifyError::Io(e) => place.io(&spec.label, e),
+                    VerifyError::Mismatch(detail) => place.mismatch(&spec.label, detail),
+                })?;
+            progress.step(&format!("{} {} verified", place.name(), spec.label));
+        }
+        Ok(())
+    }
+
+    /// Takes `samples` samples of every method, round-robin, so slow drift
+    /// in the machine touches all methods alike.
+    fn take_samples(
+        &mut self,
+        place: &Place,
+        fixture: &Fixture,
+        samples: u32,
+        progress: &dyn Progress,
+    ) -> Result<Vec<Series>, RunError> {
+        let methods = &place.scenario.methods;
+        let mut series: Vec<Series> = methods.iter().map(|_| Series::default()).collect();
+        for _ in 0..samples {
+            for (spec, series) in methods.iter().zip(&mut series) {
+                self.check_interrupt()?;
+                let sample = fixture
+                    .sample(spec.kind.io(), &mut self.probe)
+                    .map_err(|e| place.io(&spec.label, e))?;
+                series.push(sample);
+                progress.step(&format!("{} {}", place.name(), spec.label));
+            }
+        }
+        Ok(series)
     }
 
     fn check_interrupt(&self) -> Result<(), RunError> {
@@ -244,28 +231,78 @@ impl<'a> Runner<'a> {
     }
 }
 
-fn make_cell(
-    spec: &MethodSpec,
+/// One size of one scenario, for progress lines and errors.
+struct Place<'a> {
+    scenario: &'a Scenario,
     size: u64,
-    bytes: u64,
+    size_text: String,
+}
+
+impl<'a> Place<'a> {
+    fn new(scenario: &'a Scenario, size: u64) -> Place<'a> {
+        Place {
+            scenario,
+            size,
+            size_text: ExactSize(size).to_string(),
+        }
+    }
+
+    /// `scenario size`, as progress lines show it.
+    fn name(&self) -> String {
+        format!("{} {}", self.scenario.name, self.size_text)
+    }
+
+    fn io(&self, doing: &str, source: io::Error) -> RunError {
+        RunError::Io {
+            scenario: self.scenario.name.clone(),
+            size: self.size_text.clone(),
+            doing: doing.to_string(),
+            source,
+        }
+    }
+
+    fn mismatch(&self, method: &str, detail: String) -> RunError {
+        RunError::Verification {
+            scenario: self.scenario.name.clone(),
+            size: self.size_text.clone(),
+            method: method.to_string(),
+            detail,
+        }
+    }
+}
+
+/// The samples of one method at one size, in run order.
+#[derive(Default)]
+struct Series {
     samples_ns: Vec<u64>,
-    counters: Counters,
-    resident_before: Option<f64>,
-) -> Cell {
-    let median_ns = median(&samples_ns).unwrap_or(0).max(1);
-    Cell {
-        method: spec.kind.name().to_string(),
-        params: spec.kind.params_json(),
-        label: spec.label.clone(),
-        size,
-        bytes,
-        median_ns,
-        min_ns: samples_ns.iter().copied().min().unwrap_or(0),
-        max_ns: samples_ns.iter().copied().max().unwrap_or(0),
-        throughput_bytes_per_sec: bytes as f64 / median_ns as f64 * 1e9,
-        samples_ns,
-        verified: true,
-        counters,
-        resident_before,
+    counters: Vec<Counters>,
+    resident_before: Vec<f64>,
+}
+
+impl Series {
+    fn push(&mut self, sample: Sample) {
+        self.samples_ns.push(sample.elapsed.as_nanos() as u64);
+        self.counters.push(sample.counters);
+        self.resident_before.extend(sample.resident_before);
+    }
+
+    /// The result cell: medians of times, counters and residency.
+    fn into_cell(self, spec: &MethodSpec, size: u64, bytes: u64) -> Cell {
+        let median_ns = median(&self.samples_ns).unwrap_or(0).max(1);
+        Cell {
+            method: spec.kind.name(),
+            params: spec.kind.params_json(),
+            label: spec.label.clone(),
+            size,
+            bytes,
+            median_ns,
+            min_ns: self.samples_ns.iter().copied().min().unwrap_or(0),
+            max_ns: self.samples_ns.iter().copied().max().unwrap_or(0),
+            throughput_bytes_per_sec: bytes as f64 / median_ns as f64 * 1e9,
+            samples_ns: self.samples_ns,
+            verified: true,
+            counters: Counters::median(&self.counters),
+            resident_before: median(&self.resident_before),
+        }
     }
 }

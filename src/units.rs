@@ -70,6 +70,48 @@ pub fn parse_size(text: &str) -> Result<u64, SizeError> {
         .ok_or_else(|| SizeError::Overflow(text.to_string()))
 }
 
+/// Sizes are u64 in files and scenarios; buffers and slices are usize (the
+/// same width on the 64-bit Linux this suite runs on).
+pub fn to_usize(value: u64) -> usize {
+    usize::try_from(value).expect("sizes fit in memory on a 64-bit machine")
+}
+
+/// Deserializes a byte count as written in scenario files: a whole number,
+/// or a string such as `"4 KiB"`. May be 0 (offsets).
+pub fn deserialize_byte_count<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<u64, D::Error> {
+    use serde::Deserialize;
+    use serde::de::Error;
+
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Bytes(u64),
+        Text(String),
+    }
+    let raw = Raw::deserialize(deserializer).map_err(|_| {
+        D::Error::custom("expected a byte count: a whole number, or a string like \"64 KiB\"")
+    })?;
+    match raw {
+        Raw::Bytes(bytes) => Ok(bytes),
+        Raw::Text(text) => parse_size(&text).map_err(D::Error::custom),
+    }
+}
+
+/// Deserializes a size (a byte count of at least 1) into a usize, for the
+/// options of a method (`chunk`, `capacity`...).
+pub fn deserialize_size<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<usize, D::Error> {
+    match deserialize_byte_count(deserializer)? {
+        0 => Err(serde::de::Error::custom(
+            "a size must be at least 1 byte, not 0",
+        )),
+        bytes => usize::try_from(bytes).map_err(serde::de::Error::custom),
+    }
+}
+
 /// A byte count printed with the largest binary unit that divides it exactly
 /// (`4096` prints as `4 KiB`, `1000` as `1000 B`), so labels round-trip.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

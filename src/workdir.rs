@@ -98,6 +98,32 @@ impl Drop for WorkDir {
     }
 }
 
+/// Exit code after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+pub const INTERRUPTED_EXIT_CODE: i32 = 130;
+
+/// Installs the one Ctrl-C (and SIGTERM) handler every door of the suite
+/// uses. With `stop_flag`, the first signal only sets the flag (the caller
+/// stops between samples and cleans up on its way out) and a second one
+/// acts at once; without it, the first acts at once: every live work
+/// directory is removed and the process exits with
+/// [`INTERRUPTED_EXIT_CODE`]. A failure to install is reported, not fatal.
+pub fn clean_up_on_interrupt(stop_flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
+    use std::sync::atomic::Ordering;
+    let installed = ctrlc::set_handler(move || {
+        if let Some(flag) = &stop_flag {
+            if !flag.swap(true, Ordering::SeqCst) {
+                eprintln!("\nstopping after the current sample (Ctrl-C again to stop now)...");
+                return;
+            }
+        }
+        remove_all_live();
+        std::process::exit(INTERRUPTED_EXIT_CODE);
+    });
+    if let Err(e) = installed {
+        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupted run may leave files behind");
+    }
+}
+
 /// Removes every live work directory; for a signal handler about to exit.
 pub fn remove_all_live() {
     let live = LIVE_DIRS.lock().unwrap_or_else(|p| p.into_inner());

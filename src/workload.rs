@@ -1,7 +1,7 @@
 //! Generated files and their references: deterministic contents from a seed
 //! (PCG-64, a named generator whose output does not change between rand
-//! versions), the offsets random reads use, and the private work directory
-//! they live in.
+//! versions), the bytes writes write and the offsets random reads use. The
+//! directory they live in is [`crate::workdir`]'s.
 
 use rand::{Rng, RngExt, SeedableRng};
 use rand_pcg::Pcg64;
@@ -20,7 +20,7 @@ fn generator(seed: u64, stream: u64) -> Pcg64 {
 
 /// The contents of input file number `index` of `size` bytes.
 pub fn file_contents(seed: u64, index: u64, size: u64) -> Vec<u8> {
-    let mut bytes = vec![0u8; crate::method::to_usize(size)];
+    let mut bytes = vec![0u8; crate::units::to_usize(size)];
     generator(seed, index).fill_bytes(&mut bytes);
     bytes
 }

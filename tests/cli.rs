@@ -53,11 +53,7 @@ fn run_writes_results_and_cleans_up() {
     assert_eq!(results.scenarios.len(), 1);
     let tiny = &results.scenarios[0];
     assert_eq!(
-        (
-            tiny.name.as_str(),
-            tiny.operation.as_str(),
-            tiny.cache.as_str()
-        ),
+        (tiny.name.as_str(), tiny.operation.name(), tiny.cache.name()),
         ("tiny", "sequential_read", "warm")
     );
     assert_eq!(tiny.cells.len(), 6);

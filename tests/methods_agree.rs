@@ -3,9 +3,9 @@
 //! that gets it wrong; a private copy leaves the file alone.
 
 use mmap_lab::checksum::Fold;
-use mmap_lab::fixture::Fixture;
-use mmap_lab::method::{self, IoMethod};
-use mmap_lab::scenario::{self, Cache, Scenario};
+use mmap_lab::fixture::{Fixture, VerifyError};
+use mmap_lab::method::IoMethod;
+use mmap_lab::scenario::{self, Scenario};
 use mmap_lab::workdir::WorkDir;
 use std::io;
 use std::path::Path;
@@ -35,13 +35,8 @@ fn verify_all(scenario: &Scenario) -> Vec<u64> {
     for &size in &scenario.sizes {
         let fixture = Fixture::generate(scenario, size, work.path()).unwrap();
         for spec in &scenario.methods {
-            let io = method::for_kind(&spec.kind);
-            fixture.prepare(scenario, Cache::Warm).unwrap();
             let outcome = fixture
-                .execute(&scenario.operation, io.as_ref())
-                .unwrap_or_else(|e| panic!("{} at {size}: {e}", spec.label));
-            fixture
-                .verify(&scenario.operation, outcome)
+                .verify_method(spec.kind.io())
                 .unwrap_or_else(|e| panic!("{} at {size}: {e}", spec.label));
             seen.push(outcome);
         }
@@ -112,6 +107,9 @@ fn every_method_agrees_on_every_operation() {
 struct OffByOne;
 
 impl IoMethod for OffByOne {
+    fn label(&self) -> String {
+        "off by one".to_string()
+    }
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let bytes = std::fs::read(path)?;
         fold.update(&bytes[..bytes.len() - 1]);
@@ -157,10 +155,11 @@ fn verification_catches_a_wrong_method() {
     ] {
         let s = scenario_with(fields, "[4096]", r#"[{"method": "whole"}]"#);
         let fixture = Fixture::generate(&s, 4096, work.path()).unwrap();
-        fixture.prepare(&s, Cache::Warm).unwrap();
-        let outcome = fixture.execute(&s.operation, &OffByOne).unwrap();
         assert!(
-            fixture.verify(&s.operation, outcome).is_err(),
+            matches!(
+                fixture.verify_method(&OffByOne),
+                Err(VerifyError::Mismatch(_))
+            ),
             "{fields} was not caught"
         );
         fixture.remove().unwrap();
@@ -179,7 +178,7 @@ fn copy_on_write_leaves_the_file_byte_for_byte_unchanged() {
     let path = work.path().join("input-00000.bin");
     let before = std::fs::read(&path).unwrap();
     for spec in &s.methods {
-        let io = method::for_kind(&spec.kind);
+        let io = spec.kind.io();
         let mut fold = Fold::new();
         let patch = mmap_lab::workload::patch_contents(s.seed, 4096);
         io.change_private_copy(&path, 100, &patch, &mut fold)

@@ -105,7 +105,7 @@ fn every_scenario_has_its_charts() {
         );
         assert!(part.contains("memcpy limit") && part.contains("scan limit"));
         let cold = part.contains("Cold cache: disk reads and residency");
-        assert_eq!(cold, scenario.cache == "cold", "{}", scenario.name);
+        assert_eq!(cold, scenario.cache.name() == "cold", "{}", scenario.name);
     }
 }
 

@@ -1,7 +1,9 @@
 //! Scenario files: the documented shape parses, and every kind of bad input
 //! is refused with an error that names the file and the field.
 
-use mmap_lab::scenario::{self, Advice, Cache, MethodKind, Operation, ScenarioError};
+use mmap_lab::method::{Buffered, Mapped, MethodKind};
+use mmap_lab::scenario::{self, Operation, ScenarioError};
+use mmap_lab::vocab::{Advice, Cache};
 use std::path::{Path, PathBuf};
 
 fn parse(text: &str) -> Result<scenario::Scenario, ScenarioError> {
@@ -70,17 +72,17 @@ fn the_documented_example_parses() {
     );
     assert_eq!(
         s.methods[2].kind,
-        MethodKind::Mmap {
+        MethodKind::Mmap(Mapped {
             populate: false,
             advice: Some(Advice::Sequential)
-        }
+        })
     );
     assert_eq!(
         s.methods[3].kind,
-        MethodKind::Buffered {
+        MethodKind::Buffered(Buffered {
             capacity: 8192,
             piece: 512
-        }
+        })
     );
 }
 
@@ -140,8 +142,10 @@ fn the_shipped_scenarios_are_valid() {
     }
     assert!(files.len() >= 7, "the default set covers every operation");
     let scenarios = scenario::load_all(&files).unwrap();
-    let operations: std::collections::BTreeSet<&str> =
-        scenarios.iter().map(|s| s.operation.name()).collect();
+    let operations: std::collections::BTreeSet<&str> = scenarios
+        .iter()
+        .map(|s| s.operation.kind().name())
+        .collect();
     for op in [
         "sequential_read",
         "random_read",

@@ -9,6 +9,7 @@
 
 mod counters;
 mod group;
+mod plan;
 mod settings;
 mod source;
 
@@ -21,12 +22,7 @@ fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env();
     let scenarios = source::load()?;
     let work = WorkDir::create(None)?;
-    if let Err(e) = ctrlc::set_handler(|| {
-        workdir::remove_all_live();
-        std::process::exit(130);
-    }) {
-        eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupted run may leave files behind");
-    }
+    workdir::clean_up_on_interrupt(None);
     // Created here, on the thread criterion runs every benchmark on.
     let mut probe = Probe::new()?;
     let mut criterion = settings

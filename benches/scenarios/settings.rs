@@ -5,8 +5,8 @@
 //! which runs each benchmark once, unoptimised) only sizes whose input files
 //! total at most [`TEST_MODE_MAX_INPUT`] are run, so the smoke test stays quick.
 
+use crate::plan;
 use criterion::Criterion;
-use mmap_lab::benchplan;
 use mmap_lab::runner::{QUICK_MAX_SIZE, space_needed};
 use mmap_lab::scenario::Scenario;
 use std::time::Duration;
@@ -59,7 +59,7 @@ impl Settings {
     /// The file sizes to benchmark for `scenario`; in test mode the small
     /// ones only, and always at least the smallest.
     pub fn sizes(&self, scenario: &Scenario) -> Vec<u64> {
-        let mut sizes = benchplan::bench_sizes(scenario, self.full);
+        let mut sizes = plan::bench_sizes(scenario, self.full);
         if self.test_mode {
             let smallest = sizes[0];
             sizes.retain(|&s| s == smallest || space_needed(scenario, &[s]) <= TEST_MODE_MAX_INPUT);

@@ -2,21 +2,21 @@
 //! and in memory (warm): time, disk bytes and major faults, for a map and
 //! for read(). Eviction is fsync + posix_fadvise(DONTNEED), checked with mincore.
 
-use super::trial;
 use super::{Sandbox, Steps};
 use crate::cache;
-use crate::checksum::checksum;
-use crate::method::{self, IoMethod};
+use crate::fixture::Fixture;
+use crate::method::{IoMethod, Mapped, MethodKind, Unbuffered};
 use crate::probe::Probe;
 use crate::results::Counters;
-use crate::scenario::MethodKind;
+use crate::scenario::Operation;
 use crate::units::{ApproxSize, ExactSize, Nanos};
-use crate::workload::file_contents;
-use std::path::Path;
+use crate::vocab::Cache;
 use std::time::Duration;
 
 /// The file read.
 pub const SIZE: u64 = 32 << 20;
+/// Seed of the file's generated contents.
+const SEED: u64 = 11;
 
 /// One read of the whole file.
 #[derive(Debug, Clone)]
@@ -61,10 +61,14 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
         "std::fs::write(&path, &contents)?;\n\
          mmap_lab::cache::resident_fraction(&path)?   // mincore(2) over a map of the file",
     )?;
-    let contents = file_contents(11, 0, size);
-    let path = sandbox.file("cold.bin", &contents)?;
-    let expected = checksum(&contents);
-    drop(contents);
+    let mut file = Fixture::new(
+        Operation::SequentialRead,
+        Cache::Cold,
+        SEED,
+        size,
+        sandbox.work().path(),
+    )?;
+    let path = file.input_paths()[0].clone();
     let resident = cache::resident_fraction(&path)?;
     steps.result(&format!(
         "on {}: {:.0}% of its pages are in the page cache",
@@ -93,27 +97,25 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
     steps.say("No root needed, and no other file is disturbed (unlike drop_caches).")?;
 
     let ways: [(&str, MethodKind); 2] = [
+        ("mmap", MethodKind::Mmap(Mapped::default())),
         (
-            "mmap",
-            MethodKind::Mmap {
-                populate: false,
-                advice: None,
-            },
+            "read() 64 KiB",
+            MethodKind::Unbuffered(Unbuffered { chunk: 64 << 10 }),
         ),
-        ("read() 64 KiB", MethodKind::Unbuffered { chunk: 64 << 10 }),
     ];
     let mut rows = Vec::new();
     for (label, kind) in ways {
-        let method = method::for_kind(&kind);
-        trial::verify(label, method.as_ref(), &path, expected)?;
+        let method = kind.io();
+        file.verify_method(method)
+            .map_err(|e| anyhow::anyhow!("{label} read {} wrongly: {e}", path.display()))?;
         steps.step(&format!("Read it all with {label}: cold, then warm."))?;
         steps.code(match kind {
-            MethodKind::Mmap { .. } => "mmap_lab::cache::evict(&path)?;\nlet map = unsafe { Mmap::map(&file)? }; checksum(&map);   // and again, warm",
+            MethodKind::Mmap(_) => "mmap_lab::cache::evict(&path)?;\nlet map = unsafe { Mmap::map(&file)? }; checksum(&map);   // and again, warm",
             _ => "mmap_lab::cache::evict(&path)?;\nloop { file.read(&mut buf_64k)? ... }   // and again, warm",
         })?;
         let mut table = HEADER.to_string();
         for cold in [true, false] {
-            let row = read_once(&mut probe, label, method.as_ref(), &path, cold)?;
+            let row = read_once(&mut probe, label, method, &mut file, cold)?;
             table.push_str(&describe(&row));
             rows.push(row);
         }
@@ -134,20 +136,18 @@ fn read_once(
     probe: &mut Probe,
     label: &str,
     method: &dyn IoMethod,
-    path: &Path,
+    file: &mut Fixture,
     cold: bool,
 ) -> anyhow::Result<ColdRow> {
-    if cold {
-        cache::evict(path)?;
-    }
-    let resident_before = cache::resident_fraction(path)?;
-    let (time, counters) = trial::counted_read(probe, method, path)?;
+    file.set_cache(if cold { Cache::Cold } else { Cache::Warm });
+    let warm_residency = cache::resident_fraction(&file.input_paths()[0])?;
+    let sample = file.sample(method, probe)?;
     Ok(ColdRow {
         label: label.to_string(),
         cold,
-        resident_before,
-        time,
-        counters,
+        resident_before: sample.resident_before.unwrap_or(warm_residency),
+        time: sample.elapsed,
+        counters: sample.counters,
     })
 }
 
@@ -160,7 +160,7 @@ fn describe(row: &ColdRow) -> String {
     let c = &row.counters;
     format!(
         "{:<5}  {:>7.0}%  {:>9}  {:>9}  {:>12}  {:>12}  {:>10}\n",
-        if row.cold { "cold" } else { "warm" },
+        if row.cold { Cache::Cold } else { Cache::Warm }.name(),
         row.resident_before * 100.0,
         Nanos(row.time.as_nanos() as f64).to_string(),
         ApproxSize(c.disk_read_bytes as f64).to_string(),

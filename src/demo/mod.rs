@@ -19,7 +19,7 @@ mod trial;
 pub mod why;
 pub mod write;
 
-use crate::app::AppError;
+use crate::error::AppError;
 use std::io::{self, IsTerminal};
 
 pub use sandbox::Sandbox;
@@ -153,7 +153,9 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
             )));
         }
     };
-    clean_up_on_interrupt();
+    // Ctrl-C during a lesson, say while it waits for Enter: remove the
+    // lesson's files and exit.
+    crate::workdir::clean_up_on_interrupt(None);
     let stdout = io::stdout().lock();
     let mut steps = Steps::new(stdout).with_color(color_wanted(options.no_color));
     if options.pause {
@@ -165,20 +167,6 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
             .map_err(|e| AppError::Failed(format!("lesson {}: {e:#}", lesson.name)))?;
     }
     Ok(())
-}
-
-/// Ctrl-C (or SIGTERM) during a lesson, say while it waits for Enter:
-/// remove the lesson's files, then exit with code 130.
-fn clean_up_on_interrupt() {
-    let installed = ctrlc::set_handler(|| {
-        crate::workdir::remove_all_live();
-        std::process::exit(AppError::Interrupted.exit_code());
-    });
-    if let Err(e) = installed {
-        eprintln!(
-            "warning: cannot catch Ctrl-C ({e}); an interrupted lesson may leave files behind"
-        );
-    }
 }
 
 /// One line per lesson: name and summary.

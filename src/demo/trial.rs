@@ -1,15 +1,10 @@
-//! Reading a whole file with one of the library's methods, for the lessons
-//! that measure: checked against the reference checksum first, then timed
-//! and counted, and shown as a small table.
+//! One way of reading, measured on one file by a lesson (verified, timed
+//! and counted through [`crate::fixture::Fixture`]), and the small table
+//! the lessons show.
 
-use crate::checksum::Fold;
-use crate::method::IoMethod;
-use crate::probe::Probe;
 use crate::results::Counters;
 use crate::units::{Nanos, Rate};
-use anyhow::Context;
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// One way of reading, measured on one file.
 #[derive(Debug, Clone)]
@@ -20,51 +15,6 @@ pub struct Trial {
     pub per_read: Duration,
     /// Counters of one whole-file read.
     pub counters: Counters,
-}
-
-/// Reads the whole file once; returns its checksum.
-pub fn read_checksum(method: &dyn IoMethod, path: &Path) -> anyhow::Result<u64> {
-    let mut fold = Fold::new();
-    method
-        .read_file(path, &mut fold)
-        .with_context(|| format!("cannot read {}", path.display()))?;
-    Ok(fold.finish())
-}
-
-/// Fails unless `method` reads bytes whose checksum is `expected`.
-pub fn verify(
-    label: &str,
-    method: &dyn IoMethod,
-    path: &Path,
-    expected: u64,
-) -> anyhow::Result<()> {
-    let got = read_checksum(method, path)?;
-    anyhow::ensure!(
-        got == expected,
-        "{label} read {} wrongly: checksum {got:#018x}, expected {expected:#018x}",
-        path.display()
-    );
-    Ok(())
-}
-
-/// Counters and wall time of one whole-file read.
-pub fn counted_read(
-    probe: &mut Probe,
-    method: &dyn IoMethod,
-    path: &Path,
-) -> anyhow::Result<(Duration, Counters)> {
-    let (outcome, elapsed, counters) = probe.measure(|| read_checksum(method, path))?;
-    outcome?;
-    Ok((elapsed, counters))
-}
-
-/// Wall time of `reads` back-to-back whole-file reads, divided by `reads`.
-pub fn time_per_read(method: &dyn IoMethod, path: &Path, reads: u32) -> anyhow::Result<Duration> {
-    let start = Instant::now();
-    for _ in 0..reads {
-        std::hint::black_box(read_checksum(method, path)?);
-    }
-    Ok(start.elapsed() / reads.max(1))
 }
 
 /// A table of trials on a file of `size` bytes: time, rate and counters.

@@ -5,12 +5,13 @@
 use super::trial::{self, Trial};
 use super::{Sandbox, Steps};
 use crate::checksum::checksum;
-use crate::method::{self, IoMethod};
+use crate::fixture::Fixture;
+use crate::method::{Buffered, Mapped, MethodKind, Unbuffered, Whole};
 use crate::probe::Probe;
-use crate::scenario::MethodKind;
+use crate::scenario::Operation;
 use crate::units::ExactSize;
+use crate::vocab::Cache;
 use crate::workload::file_contents;
-use std::path::Path;
 
 /// The large file.
 pub const BIG: u64 = 64 << 20;
@@ -26,22 +27,19 @@ const BYTES_PER_ROUND: u64 = 32 << 20;
 /// The four ways, as the lesson names them.
 fn ways() -> [(&'static str, MethodKind); 4] {
     [
-        ("read() 4 KiB", MethodKind::Unbuffered { chunk: 4096 }),
+        (
+            "read() 4 KiB",
+            MethodKind::Unbuffered(Unbuffered { chunk: 4096 }),
+        ),
         (
             "BufReader 8 KiB",
-            MethodKind::Buffered {
+            MethodKind::Buffered(Buffered {
                 capacity: 8192,
                 piece: 512,
-            },
+            }),
         ),
-        ("fs::read", MethodKind::Whole),
-        (
-            "mmap",
-            MethodKind::Mmap {
-                populate: false,
-                advice: None,
-            },
-        ),
+        ("fs::read", MethodKind::Whole(Whole {})),
+        ("mmap", MethodKind::Mmap(Mapped::default())),
     ]
 }
 
@@ -70,7 +68,7 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
         ExactSize(big)
     ))?;
     steps.code("let contents = mmap_lab::workload::file_contents(42, 0, 64 << 20);\nstd::fs::write(&path, &contents)?;")?;
-    let big_path = make_file(&sandbox, "big.bin", big)?;
+    let big_file = make_file(&sandbox, big)?;
     steps.result(&format!(
         "{} bytes written (they stay in the page cache: a warm file)",
         big
@@ -83,21 +81,16 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
          fs::read:        let bytes = std::fs::read(&path)?;   // read_to_end into one Vec\n\
          mmap:            let map = unsafe { Mmap::map(&file)? }; checksum(&map);",
     )?;
-    let methods: Vec<(&str, Box<dyn IoMethod>)> = ways()
-        .iter()
-        .map(|(label, kind)| (*label, method::for_kind(kind)))
-        .collect();
+    let methods = ways();
     let expected = checksum(&file_contents(SEED, 0, big));
-    for (label, method) in &methods {
-        trial::verify(label, method.as_ref(), &big_path.0, expected)?;
-    }
+    verify_all(&big_file, &methods)?;
     steps.result(&format!(
         "all four give checksum {expected:#018x}, the file's: they read the same bytes"
     ))?;
 
     steps.step("Measure: time per whole-file read (median of 5), and the kernel's counters.")?;
     steps.code("let (_, time, counters) = probe.measure(|| read_checksum(method, &path))?;")?;
-    let big_trials = measure(&mut probe, &methods, &big_path.0, big)?;
+    let big_trials = measure(&mut probe, &methods, &big_file, big)?;
     steps.result(&trial::table(&big_trials, big, counted))?;
     explain_big(steps, &big_trials, big)?;
 
@@ -105,13 +98,10 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
         "Now a {} file: the same four ways.",
         ExactSize(small)
     ))?;
-    let small_path = make_file(&sandbox, "small.bin", small)?;
-    let expected = checksum(&file_contents(SEED, 0, small));
-    for (label, method) in &methods {
-        trial::verify(label, method.as_ref(), &small_path.0, expected)?;
-    }
+    let small_file = make_file(&sandbox, small)?;
+    verify_all(&small_file, &methods)?;
     steps.code("// same code; each read opens the file, reads it all, and closes it")?;
-    let small_trials = measure(&mut probe, &methods, &small_path.0, small)?;
+    let small_trials = measure(&mut probe, &methods, &small_file, small)?;
     steps.result(&trial::table(&small_trials, small, counted))?;
     explain_small(steps, &small_trials)?;
 
@@ -132,36 +122,49 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
     })
 }
 
-/// A generated file of `size` bytes; the path is wrapped so callers keep the sandbox alive.
-struct MadeFile(std::path::PathBuf);
+/// A generated file of `size` bytes in the sandbox, read whole.
+fn make_file(sandbox: &Sandbox, size: u64) -> anyhow::Result<Fixture> {
+    let read = Operation::SequentialRead;
+    Ok(Fixture::new(
+        read,
+        Cache::Warm,
+        SEED,
+        size,
+        sandbox.work().path(),
+    )?)
+}
 
-fn make_file(sandbox: &Sandbox, name: &str, size: u64) -> anyhow::Result<MadeFile> {
-    Ok(MadeFile(sandbox.file(name, &file_contents(SEED, 0, size))?))
+/// Checks every way against the file's reference checksum.
+fn verify_all(file: &Fixture, methods: &[(&str, MethodKind)]) -> anyhow::Result<()> {
+    for (label, method) in methods {
+        file.verify_method(method.io())
+            .map_err(|e| anyhow::anyhow!("{label} read the file wrongly: {e}"))?;
+    }
+    Ok(())
 }
 
 /// Times every method in interleaved rounds, then counts one read of each.
 fn measure(
     probe: &mut Probe,
-    methods: &[(&str, Box<dyn IoMethod>)],
-    path: &Path,
+    methods: &[(&str, MethodKind)],
+    file: &Fixture,
     size: u64,
 ) -> anyhow::Result<Vec<Trial>> {
-    let reads = (BYTES_PER_ROUND / size).clamp(1, 2000) as u32;
+    let reads = (BYTES_PER_ROUND / size).clamp(1, 2000);
     let mut times = vec![Vec::new(); methods.len()];
     for _ in 0..ROUNDS {
         for (index, (_, method)) in methods.iter().enumerate() {
-            times[index].push(trial::time_per_read(method.as_ref(), path, reads)?);
+            times[index].push(file.time(method.io(), reads)? / reads as u32);
         }
     }
     methods
         .iter()
         .zip(times)
         .map(|((label, method), times)| {
-            let (_, counters) = trial::counted_read(probe, method.as_ref(), path)?;
             Ok(Trial {
                 label: label.to_string(),
                 per_read: crate::stats::median(&times).unwrap_or_default(),
-                counters,
+                counters: file.sample(method.io(), probe)?.counters,
             })
         })
         .collect()

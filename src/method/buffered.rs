@@ -4,17 +4,35 @@
 
 use super::{IoMethod, consume_exactly, consume_to_end, with_buffer};
 use crate::checksum::Fold;
+use crate::units::ExactSize;
+use crate::vocab::MethodName;
+use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
+/// `piece` when a scenario does not say.
+const DEFAULT_PIECE: usize = 512;
+
 /// A std buffered reader or writer of `capacity` bytes, used `piece` bytes at a time.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Buffered {
     /// The buffer's size (std's default is 8 KiB).
+    #[serde(deserialize_with = "crate::units::deserialize_size")]
     pub capacity: usize,
     /// Bytes the program reads or writes per call.
+    #[serde(deserialize_with = "crate::units::deserialize_size")]
     pub piece: usize,
+}
+
+impl Default for Buffered {
+    fn default() -> Self {
+        Buffered {
+            capacity: 8 * 1024,
+            piece: DEFAULT_PIECE,
+        }
+    }
 }
 
 impl Buffered {
@@ -37,6 +55,19 @@ impl Buffered {
 }
 
 impl IoMethod for Buffered {
+    fn label(&self) -> String {
+        let capacity = ExactSize(self.capacity as u64);
+        if self.piece == DEFAULT_PIECE {
+            format!("{} {capacity}", MethodName::Buffered)
+        } else {
+            format!(
+                "{} {capacity} by {}",
+                MethodName::Buffered,
+                ExactSize(self.piece as u64)
+            )
+        }
+    }
+
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut reader = self.reader(path)?;
         with_buffer(self.piece, |piece| {

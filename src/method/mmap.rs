@@ -5,16 +5,21 @@
 //! (0700) directory and are never truncated while mapped, so the bytes behind
 //! a map cannot vanish (which would raise SIGBUS).
 
-use super::{IoMethod, change_and_fold, fold_records, to_usize};
+use super::{IoMethod, change_and_fold, fold_records};
 use crate::checksum::Fold;
-use crate::scenario::Advice;
+use crate::units::to_usize;
+use crate::vocab::Advice;
+use crate::vocab::MethodName;
 use memmap2::{Mmap, MmapMut, MmapOptions};
+use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::path::Path;
 
-/// Reads and writes through a memory map.
-#[derive(Debug, Clone, Copy)]
+/// Reads and writes through a memory map. The fields are the method's
+/// options in scenario files and results.json.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Mapped {
     /// Ask the kernel to fault in every page while mapping (MAP_POPULATE).
     pub populate: bool,
@@ -64,6 +69,21 @@ impl Mapped {
 }
 
 impl IoMethod for Mapped {
+    fn label(&self) -> String {
+        let mut label = MethodName::Mmap.to_string();
+        if self.populate {
+            label.push_str(" populate");
+        }
+        if let Some(advice) = self.advice {
+            label.push_str(&format!(" advice={advice}"));
+        }
+        label
+    }
+
+    fn makes_private_copies(&self) -> bool {
+        true
+    }
+
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let map = self.map_read(path)?;
         fold.update(&map);

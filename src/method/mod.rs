@@ -4,6 +4,10 @@
 //! cost of setting up (open, mmap, munmap) is part of what is measured. Reads
 //! feed the consumed bytes to a shared [`Fold`]; writes copy from a slice the
 //! caller owns.
+//!
+//! A method's options are the fields of its struct (in its own file), read
+//! from scenario files and written to results.json by serde; adding an
+//! option means adding a field there (and a line in docs/scenario-format.md).
 
 mod buffered;
 mod mmap;
@@ -12,7 +16,8 @@ mod unbuffered;
 mod whole;
 
 use crate::checksum::Fold;
-use crate::scenario::MethodKind;
+use crate::units::to_usize;
+use crate::vocab::{MethodName, OperationKind};
 use std::io;
 use std::path::Path;
 
@@ -24,6 +29,20 @@ pub use whole::Whole;
 
 /// One way of reading and writing files.
 pub trait IoMethod {
+    /// The label used when a scenario gives none, e.g. `unbuffered 4 KiB`.
+    fn label(&self) -> String;
+
+    /// Checks option values that serde cannot: returns the offending field
+    /// and why.
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        Ok(())
+    }
+
+    /// True when [`IoMethod::change_private_copy`] is supported.
+    fn makes_private_copies(&self) -> bool {
+        false
+    }
+
     /// Consumes every byte of the file, front to back.
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()>;
 
@@ -64,21 +83,89 @@ pub trait IoMethod {
     }
 }
 
-/// The implementation for a method described in a scenario.
-pub fn for_kind(kind: &MethodKind) -> Box<dyn IoMethod> {
-    match *kind {
-        MethodKind::Mmap { populate, advice } => Box::new(Mapped { populate, advice }),
-        MethodKind::Buffered { capacity, piece } => Box::new(Buffered {
-            capacity: to_usize(capacity),
-            piece: to_usize(piece),
-        }),
-        MethodKind::Unbuffered { chunk } => Box::new(Unbuffered {
-            chunk: to_usize(chunk),
-        }),
-        MethodKind::Positioned { chunk } => Box::new(Positioned {
-            chunk: to_usize(chunk),
-        }),
-        MethodKind::Whole => Box::new(Whole),
+/// Declares [`MethodKind`], one variant per [`MethodName`], each holding
+/// its method's options struct, with the few functions that dispatch on it.
+macro_rules! method_kinds {
+    ($($name:ident => $options:ident,)+) => {
+        /// One way of doing I/O, with its options.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum MethodKind {
+            $(
+                #[doc = concat!("See [`", stringify!($options), "`].")]
+                $name($options),
+            )+
+        }
+
+        impl MethodKind {
+            /// The method's name.
+            pub fn name(&self) -> MethodName {
+                match self {
+                    $( MethodKind::$name(_) => MethodName::$name, )+
+                }
+            }
+
+            /// The implementation, configured with these options.
+            pub fn io(&self) -> &dyn IoMethod {
+                match self {
+                    $( MethodKind::$name(options) => options, )+
+                }
+            }
+
+            /// The method `name` with every option at its default.
+            pub fn default_for(name: MethodName) -> MethodKind {
+                match name {
+                    $( MethodName::$name => MethodKind::$name($options::default()), )+
+                }
+            }
+
+            /// The method `name` with the options in `fields` (a JSON object);
+            /// errors carry the path of the field that is wrong.
+            pub fn from_options(
+                name: MethodName,
+                fields: serde_json::Value,
+            ) -> Result<MethodKind, serde_path_to_error::Error<serde_json::Error>> {
+                Ok(match name {
+                    $( MethodName::$name => MethodKind::$name(serde_path_to_error::deserialize(fields)?), )+
+                })
+            }
+
+            /// The options as a JSON object, for results.json.
+            pub fn params_json(&self) -> serde_json::Value {
+                let value = match self {
+                    $( MethodKind::$name(options) => serde_json::to_value(options), )+
+                };
+                value.expect("method options are plain data")
+            }
+        }
+    };
+}
+
+method_kinds! {
+    Mmap => Mapped,
+    Positioned => Positioned,
+    Unbuffered => Unbuffered,
+    Buffered => Buffered,
+    Whole => Whole,
+}
+
+impl MethodKind {
+    /// The option names this method takes, from its defaults.
+    pub fn option_names(name: MethodName) -> Vec<String> {
+        match MethodKind::default_for(name).params_json() {
+            serde_json::Value::Object(fields) => fields.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The label used when the scenario gives none.
+    pub fn default_label(&self) -> String {
+        self.io().label()
+    }
+
+    /// Whether this method can carry out an operation (copy-on-write needs
+    /// a private writable view: a map, or the whole file read into memory).
+    pub fn fits(&self, operation: OperationKind) -> bool {
+        operation != OperationKind::CopyOnWrite || self.io().makes_private_copies()
     }
 }
 
@@ -99,11 +186,6 @@ pub(crate) fn with_buffer<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
         }
         f(&mut buffer[..len])
     })
-}
-
-/// Sizes in scenarios are u64; buffers are usize (the same on 64-bit Linux).
-pub(crate) fn to_usize(value: u64) -> usize {
-    usize::try_from(value).expect("sizes fit in memory on a 64-bit machine")
 }
 
 /// Consumes bytes through `read` until it returns 0 at the end of the file;

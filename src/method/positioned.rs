@@ -3,19 +3,38 @@
 
 use super::{IoMethod, consume_exactly, consume_to_end, with_buffer};
 use crate::checksum::Fold;
+use crate::units::ExactSize;
+use crate::vocab::MethodName;
+use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 
 /// Positioned calls of `chunk` bytes.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Positioned {
     /// Bytes asked for per call.
+    #[serde(deserialize_with = "crate::units::deserialize_size")]
     pub chunk: usize,
 }
 
+impl Default for Positioned {
+    fn default() -> Self {
+        Positioned { chunk: 64 * 1024 }
+    }
+}
+
 impl IoMethod for Positioned {
+    fn label(&self) -> String {
+        format!(
+            "{} {}",
+            MethodName::Positioned,
+            ExactSize(self.chunk as u64)
+        )
+    }
+
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let file = File::open(path)?;
         with_buffer(self.chunk, |buffer| {

@@ -3,18 +3,37 @@
 
 use super::{IoMethod, consume_exactly, consume_to_end, with_buffer};
 use crate::checksum::Fold;
+use crate::units::ExactSize;
+use crate::vocab::MethodName;
+use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// Plain `read`/`write` calls of `chunk` bytes, moving the file position.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Unbuffered {
     /// Bytes asked for per call.
+    #[serde(deserialize_with = "crate::units::deserialize_size")]
     pub chunk: usize,
 }
 
+impl Default for Unbuffered {
+    fn default() -> Self {
+        Unbuffered { chunk: 64 * 1024 }
+    }
+}
+
 impl IoMethod for Unbuffered {
+    fn label(&self) -> String {
+        format!(
+            "{} {}",
+            MethodName::Unbuffered,
+            ExactSize(self.chunk as u64)
+        )
+    }
+
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut file = File::open(path)?;
         with_buffer(self.chunk, |buffer| {

@@ -1,15 +1,19 @@
 //! `fs::read` and `fs::write`: the whole file in one buffer. Few calls, one
 //! copy of every byte, and memory for all of it at once.
 
-use super::{IoMethod, change_and_fold, fold_records, to_usize};
+use super::{IoMethod, change_and_fold, fold_records};
 use crate::checksum::Fold;
+use crate::units::to_usize;
+use crate::vocab::MethodName;
+use serde::{Deserialize, Serialize};
 use std::fs::{self, File};
 use std::io::{self, Write};
 use std::path::Path;
 
-/// Whole-file reads and writes.
-#[derive(Debug, Clone, Copy)]
-pub struct Whole;
+/// Whole-file reads and writes; no options.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Whole {}
 
 /// Writes the whole buffer to a new file, the way `fs::write` does, then
 /// (with `sync`) waits for the disk.
@@ -23,6 +27,14 @@ fn write_whole(path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
 }
 
 impl IoMethod for Whole {
+    fn label(&self) -> String {
+        MethodName::Whole.to_string()
+    }
+
+    fn makes_private_copies(&self) -> bool {
+        true
+    }
+
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         fold.update(&fs::read(path)?);
         Ok(())

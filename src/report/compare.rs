@@ -7,10 +7,11 @@ use super::charts::{Chart, Panel, Reference, Series, coincident, render_panels};
 use super::format::{escape, ratio};
 use super::html::{figure, page, slug, table as html_table};
 use super::markdown::table as md_table;
-use super::palette::{Palette, method_rank};
+use super::palette::Palette;
 use super::table::{Row, Table};
 use crate::results::{Cell, Results, ScenarioResult};
 use crate::units::{ExactSize, Rate};
+use crate::vocab::MethodName;
 use std::fmt::Write;
 
 /// One scenario's cells matched across the two runs.
@@ -26,8 +27,8 @@ fn same_cell(x: &Cell, y: &Cell) -> bool {
 }
 
 /// Sort key: size, then maps before read()-style methods, then label.
-fn order_key(cell: &Cell) -> (u64, usize, &str) {
-    (cell.size, method_rank(&cell.method), &cell.label)
+fn order_key(cell: &Cell) -> (u64, MethodName, &str) {
+    (cell.size, cell.method, &cell.label)
 }
 
 fn by_size_then_label(cells: &mut [&Cell]) {

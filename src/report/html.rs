@@ -8,6 +8,7 @@ use super::palette::{Palette, swatch};
 use super::table::{TEXT_COLUMNS, Table, cell_table};
 use crate::results::{Results, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Rate};
+use crate::vocab::Cache;
 use std::fmt::Write;
 use std::path::Path;
 
@@ -171,8 +172,8 @@ fn scenario(results: &Results, s: &ScenarioResult, palette: &Palette) -> anyhow:
     let _ = writeln!(
         out,
         "<p class=\"meta\">operation <code>{}</code> · cache <code>{}</code> · parameters <code>{}</code> · from <code>{}</code></p>",
-        escape(&s.operation),
-        escape(&s.cache),
+        escape(s.operation.name()),
+        escape(s.cache.name()),
         escape(&s.operation_params.to_string()),
         escape(&s.file)
     );
@@ -184,7 +185,7 @@ fn scenario(results: &Results, s: &ScenarioResult, palette: &Palette) -> anyhow:
         figures::faults(s, palette)?,
     ];
     charts.extend(figures::fault_size(s, results.machine.page_size, palette)?);
-    if s.cache == "cold" || s.cells.iter().any(|c| c.resident_before.is_some()) {
+    if s.cache == Cache::Cold || s.cells.iter().any(|c| c.resident_before.is_some()) {
         charts.push(figures::cold(s, palette)?);
     }
     for chart in &charts {
@@ -226,8 +227,8 @@ pub(crate) fn report(results: &Results, criterion: Option<&Path>) -> anyhow::Res
             "<li><a href=\"#{}\">{}</a> <span class=\"meta\">({}, {})</span></li>",
             slug(&s.name),
             escape(&s.name),
-            escape(&s.operation),
-            escape(&s.cache)
+            escape(s.operation.name()),
+            escape(s.cache.name())
         );
     }
     body.push_str("<li><a href=\"#machine\">Machine and run</a></li>\n<li><a href=\"#methodology\">How these numbers were measured</a></li>\n</ol>\n</nav>\n");

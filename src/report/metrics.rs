@@ -49,7 +49,7 @@ pub(crate) fn bytes_per_fault(cell: &Cell) -> Option<f64> {
 
 /// True for cells measured through a memory map.
 pub(crate) fn is_map(cell: &Cell) -> bool {
-    cell.method == "mmap"
+    cell.method.is_map()
 }
 
 /// The distinct file sizes of a scenario, smallest first.

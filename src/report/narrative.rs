@@ -61,10 +61,7 @@ fn winner(scenario: &ScenarioResult, size: u64) -> String {
 /// What the call-based methods are called for this operation.
 fn call_style(scenario: &ScenarioResult) -> &'static str {
     // copy_on_write only reads the file: its name says "write" but its calls are reads.
-    if matches!(
-        scenario.operation.as_str(),
-        "overwrite" | "sequential_write"
-    ) {
+    if scenario.operation.writes() {
         "write()-style"
     } else {
         "read()-style"

@@ -2,6 +2,7 @@
 //! marker shape and a solid or dashed line, so lines stay apart in greyscale.
 
 use crate::results::Results;
+use crate::vocab::MethodName;
 use plotters::style::RGBColor;
 
 /// Colours that stay distinct for colour-blind readers (Okabe–Ito, then
@@ -62,25 +63,19 @@ pub(crate) struct Palette {
     labels: Vec<String>,
 }
 
-/// Where a method sorts in legends: maps first, then the read()-style methods.
-pub(crate) fn method_rank(method: &str) -> usize {
-    ["mmap", "positioned", "unbuffered", "buffered", "whole"]
-        .iter()
-        .position(|m| *m == method)
-        .unwrap_or(5)
-}
-
 impl Palette {
     /// Collects every label of the given runs, ordered by method, then by first appearance.
     pub(crate) fn new(runs: &[&Results]) -> Palette {
-        let mut seen: Vec<(usize, usize, String)> = Vec::new();
+        // Legend order: by method (maps first, as MethodName is declared),
+        // then by first appearance.
+        let mut seen: Vec<(MethodName, usize, String)> = Vec::new();
         for cell in runs
             .iter()
             .flat_map(|r| &r.scenarios)
             .flat_map(|s| &s.cells)
         {
             if !seen.iter().any(|(_, _, l)| *l == cell.label) {
-                seen.push((method_rank(&cell.method), seen.len(), cell.label.clone()));
+                seen.push((cell.method, seen.len(), cell.label.clone()));
             }
         }
         seen.sort();

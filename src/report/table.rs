@@ -1,9 +1,9 @@
 //! The table of every cell of a scenario, as text, shared by the HTML page and
 //! the Markdown summary so both show the same numbers.
 
-use super::format::{bytes, count, maybe_count, percent, ratio};
+use super::format::{bytes, maybe_count, percent, ratio};
 use super::metrics::{fastest_at, ranked_at, sizes};
-use crate::results::{Limits, ScenarioResult};
+use crate::results::{CounterUnit, Counters, Limits, ScenarioResult};
 use crate::units::{ExactSize, Nanos, Rate};
 
 /// A table ready to print: headers and rows of text.
@@ -36,18 +36,8 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
         "of memcpy",
         "vs fastest",
         "verified",
-        "read calls",
-        "write calls",
-        "map calls",
-        "all syscalls",
-        "to user",
-        "from user",
-        "minor faults",
-        "major faults",
-        "disk read",
-        "disk write",
-        "ctx switches",
     ];
+    headers.extend(Counters::COLUMNS.iter().map(|c| c.header));
     if cold {
         headers.push("resident before");
     }
@@ -56,7 +46,6 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
     for size in sizes(scenario) {
         let fastest = fastest_at(scenario, size);
         for (i, cell) in ranked_at(scenario, size).into_iter().enumerate() {
-            let c = &cell.counters;
             let tput = cell.throughput_bytes_per_sec;
             let mut text = vec![
                 ExactSize(size).to_string(),
@@ -72,18 +61,14 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                     "n/a".to_string()
                 },
                 if cell.verified { "yes" } else { "NO" }.to_string(),
-                count(c.read_calls),
-                count(c.write_calls),
-                maybe_count(c.map_calls),
-                maybe_count(c.syscalls),
-                bytes(c.bytes_to_user),
-                bytes(c.bytes_from_user),
-                count(c.minor_faults),
-                count(c.major_faults),
-                bytes(c.disk_read_bytes),
-                bytes(c.disk_write_bytes),
-                count(c.ctx_switches),
             ];
+            text.extend(Counters::COLUMNS.iter().map(|column| {
+                match ((column.get)(&cell.counters), column.unit) {
+                    (value, CounterUnit::Count) => maybe_count(value),
+                    (Some(value), CounterUnit::Bytes) => bytes(value),
+                    (None, CounterUnit::Bytes) => "n/a".to_string(),
+                }
+            }));
             if cold {
                 text.push(
                     cell.resident_before

@@ -5,7 +5,8 @@
 mod validate;
 mod wire;
 
-use crate::units::ExactSize;
+use crate::method::MethodKind;
+use crate::vocab::{Cache, OperationKind};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -15,12 +16,6 @@ pub use validate::from_json;
 pub const DEFAULT_SAMPLES: u32 = 10;
 /// Seed when a scenario does not say.
 pub const DEFAULT_SEED: u64 = 42;
-/// `BufReader`/`BufWriter` capacity when a method does not say (std's default).
-pub const DEFAULT_CAPACITY: u64 = 8 * 1024;
-/// Bytes the program asks a `BufReader`/`BufWriter` for per call, when not said.
-pub const DEFAULT_PIECE: u64 = 512;
-/// Bytes per `read`/`write` call for unbuffered and positioned methods, when not said.
-pub const DEFAULT_CHUNK: u64 = 64 * 1024;
 
 /// A validated scenario, ready to run.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,25 +91,17 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// The name used in scenario files and results.
-    pub fn name(&self) -> &'static str {
+    /// Which operation this is, without its parameters.
+    pub fn kind(&self) -> OperationKind {
         match self {
-            Operation::SequentialRead => "sequential_read",
-            Operation::RandomRead { .. } => "random_read",
-            Operation::Slice { .. } => "slice",
-            Operation::Overwrite { .. } => "overwrite",
-            Operation::SequentialWrite { .. } => "sequential_write",
-            Operation::CopyOnWrite { .. } => "copy_on_write",
-            Operation::ManyFiles { .. } => "many_files",
+            Operation::SequentialRead => OperationKind::SequentialRead,
+            Operation::RandomRead { .. } => OperationKind::RandomRead,
+            Operation::Slice { .. } => OperationKind::Slice,
+            Operation::Overwrite { .. } => OperationKind::Overwrite,
+            Operation::SequentialWrite { .. } => OperationKind::SequentialWrite,
+            Operation::CopyOnWrite { .. } => OperationKind::CopyOnWrite,
+            Operation::ManyFiles { .. } => OperationKind::ManyFiles,
         }
-    }
-
-    /// True when the operation changes a file on disk.
-    pub fn writes(&self) -> bool {
-        matches!(
-            self,
-            Operation::Overwrite { .. } | Operation::SequentialWrite { .. }
-        )
     }
 
     /// Payload bytes one operation moves for a file of `size` bytes.
@@ -152,151 +139,6 @@ impl Operation {
             Operation::SequentialWrite { sync } => json!({"sync": sync}),
             Operation::CopyOnWrite { offset, len } => json!({"offset": offset, "len": len}),
             Operation::ManyFiles { files } => json!({"files": files}),
-        }
-    }
-}
-
-/// The page cache state before each timed operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cache {
-    /// The file's pages are in memory (it was just written or read).
-    Warm,
-    /// The file's pages were evicted (fsync, then posix_fadvise DONTNEED).
-    Cold,
-}
-
-impl Cache {
-    /// `warm` or `cold`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Cache::Warm => "warm",
-            Cache::Cold => "cold",
-        }
-    }
-}
-
-/// `madvise` advice given to a map right after it is made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Advice {
-    /// MADV_NORMAL.
-    Normal,
-    /// MADV_SEQUENTIAL: read ahead aggressively, drop pages behind.
-    Sequential,
-    /// MADV_RANDOM: no read-ahead.
-    Random,
-    /// MADV_WILLNEED: start reading the whole range now.
-    WillNeed,
-    /// MADV_HUGEPAGE: ask for transparent huge pages.
-    HugePage,
-}
-
-impl Advice {
-    /// The name used in scenario files.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Advice::Normal => "normal",
-            Advice::Sequential => "sequential",
-            Advice::Random => "random",
-            Advice::WillNeed => "willneed",
-            Advice::HugePage => "hugepage",
-        }
-    }
-}
-
-/// One way of doing I/O, with its options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum MethodKind {
-    /// A memory map (memmap2).
-    Mmap {
-        /// MAP_POPULATE: fault every page in when mapping.
-        populate: bool,
-        /// madvise given after mapping, if any.
-        advice: Option<Advice>,
-    },
-    /// `BufReader`/`BufWriter` with `capacity`, asked for `piece` bytes per call.
-    Buffered {
-        /// The buffer's size.
-        capacity: u64,
-        /// Bytes the program reads or writes per call.
-        piece: u64,
-    },
-    /// `File::read`/`write` in `chunk`-byte calls.
-    Unbuffered {
-        /// Bytes per call.
-        chunk: u64,
-    },
-    /// `read_at`/`write_at` (pread/pwrite) in `chunk`-byte calls.
-    Positioned {
-        /// Bytes per call.
-        chunk: u64,
-    },
-    /// `fs::read`/`fs::write`: the whole file in one go.
-    Whole,
-}
-
-impl MethodKind {
-    /// The method's name: mmap, buffered, unbuffered, positioned or whole.
-    pub fn name(&self) -> &'static str {
-        match self {
-            MethodKind::Mmap { .. } => "mmap",
-            MethodKind::Buffered { .. } => "buffered",
-            MethodKind::Unbuffered { .. } => "unbuffered",
-            MethodKind::Positioned { .. } => "positioned",
-            MethodKind::Whole => "whole",
-        }
-    }
-
-    /// The label used when the scenario gives none, e.g. `unbuffered 4 KiB`.
-    pub fn default_label(&self) -> String {
-        match *self {
-            MethodKind::Mmap { populate, advice } => {
-                let mut label = "mmap".to_string();
-                if populate {
-                    label.push_str(" populate");
-                }
-                if let Some(advice) = advice {
-                    label.push_str(&format!(" advice={}", advice.name()));
-                }
-                label
-            }
-            MethodKind::Buffered { capacity, piece } => {
-                if piece == DEFAULT_PIECE {
-                    format!("buffered {}", ExactSize(capacity))
-                } else {
-                    format!("buffered {} by {}", ExactSize(capacity), ExactSize(piece))
-                }
-            }
-            MethodKind::Unbuffered { chunk } => format!("unbuffered {}", ExactSize(chunk)),
-            MethodKind::Positioned { chunk } => format!("positioned {}", ExactSize(chunk)),
-            MethodKind::Whole => "whole".to_string(),
-        }
-    }
-
-    /// The options as a JSON object, for results.json.
-    pub fn params_json(&self) -> serde_json::Value {
-        use serde_json::json;
-        match *self {
-            MethodKind::Mmap { populate, advice } => {
-                json!({"populate": populate, "advice": advice.map(|a| a.name())})
-            }
-            MethodKind::Buffered { capacity, piece } => {
-                json!({"capacity": capacity, "piece": piece})
-            }
-            MethodKind::Unbuffered { chunk } | MethodKind::Positioned { chunk } => {
-                json!({"chunk": chunk})
-            }
-            MethodKind::Whole => json!({}),
-        }
-    }
-
-    /// Whether this method can carry out `operation` (copy-on-write needs a
-    /// private writable view: a map, or the whole file read into memory).
-    pub fn fits(&self, operation: &Operation) -> bool {
-        match operation {
-            Operation::CopyOnWrite { .. } => {
-                matches!(self, MethodKind::Mmap { .. } | MethodKind::Whole)
-            }
-            _ => true,
         }
     }
 }

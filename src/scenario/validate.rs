@@ -1,10 +1,10 @@
 //! From the wire format to a [`Scenario`]: fills defaults, checks every field
 //! against the operation and the sizes, and names the field when it refuses.
 
-use super::wire::{
-    AdviceName, CacheWire, MethodName, MethodWire, OperationName, ScenarioWire, SizeWire,
-};
+use super::wire::{ScenarioWire, SizeWire};
 use super::*;
+use crate::vocab::MethodName;
+use serde_json::{Map, Value};
 
 /// Most samples a cell may ask for; more is almost surely a typo.
 const MAX_SAMPLES: u32 = 10_000;
@@ -77,6 +77,43 @@ impl Checker<'_> {
                 ),
             ));
         }
+        let (sizes, bench_sizes) = self.sizes(&wire)?;
+        let samples = wire.samples.unwrap_or(DEFAULT_SAMPLES);
+        if samples == 0 || samples > MAX_SAMPLES {
+            return Err(self.error(
+                "samples",
+                format!("must be between 1 and {MAX_SAMPLES}, not {samples}"),
+            ));
+        }
+        let operation = self.operation(&wire)?;
+        self.operation_fits_sizes(&operation, &sizes, &bench_sizes)?;
+        if wire.cache == Cache::Cold && operation.kind() == OperationKind::SequentialWrite {
+            return Err(self.error(
+                "cache",
+                format!(
+                    "{:?} does not apply to {}: the file is created new, so nothing of it is cached",
+                    Cache::Cold.name(),
+                    OperationKind::SequentialWrite
+                ),
+            ));
+        }
+        let methods = self.methods(&wire, &operation)?;
+        Ok(Scenario {
+            name: wire.name,
+            about: wire.about,
+            file: self.file.to_path_buf(),
+            operation,
+            sizes,
+            bench_sizes,
+            cache: wire.cache,
+            samples,
+            seed: wire.seed.unwrap_or(DEFAULT_SEED),
+            methods,
+        })
+    }
+
+    /// `sizes` and `bench_sizes` (which defaults to `sizes`).
+    fn sizes(&self, wire: &ScenarioWire) -> Result<(Vec<u64>, Vec<u64>), ScenarioError> {
         if wire.sizes.is_empty() {
             return Err(self.error("sizes", "list at least one file size"));
         }
@@ -91,14 +128,16 @@ impl Checker<'_> {
             Some(list) => list.iter().map(|s| s.0).collect(),
             None => sizes.clone(),
         };
-        let samples = wire.samples.unwrap_or(DEFAULT_SAMPLES);
-        if samples == 0 || samples > MAX_SAMPLES {
-            return Err(self.error(
-                "samples",
-                format!("must be between 1 and {MAX_SAMPLES}, not {samples}"),
-            ));
-        }
-        let operation = self.operation(&wire)?;
+        Ok((sizes, bench_sizes))
+    }
+
+    /// Checks the operation's ranges against every size of both lists.
+    fn operation_fits_sizes(
+        &self,
+        operation: &Operation,
+        sizes: &[u64],
+        bench_sizes: &[u64],
+    ) -> Result<(), ScenarioError> {
         let all_sizes: Vec<(&str, usize, u64)> = sizes
             .iter()
             .enumerate()
@@ -111,7 +150,7 @@ impl Checker<'_> {
             )
             .collect();
         for &(list, index, size) in &all_sizes {
-            self.operation_fits_size(&operation, size)
+            self.operation_fits_size(operation, size)
                 .map_err(|(field, message)| {
                     self.error(
                         field,
@@ -119,22 +158,21 @@ impl Checker<'_> {
                     )
                 })?;
         }
-        let cache = match wire.cache {
-            CacheWire::Warm => Cache::Warm,
-            CacheWire::Cold if matches!(operation, Operation::SequentialWrite { .. }) => {
-                return Err(self.error(
-                    "cache",
-                    "\"cold\" does not apply to sequential_write: the file is created new, so nothing of it is cached",
-                ));
-            }
-            CacheWire::Cold => Cache::Cold,
-        };
+        Ok(())
+    }
+
+    /// Every method entry, with labels unique.
+    fn methods(
+        &self,
+        wire: &ScenarioWire,
+        operation: &Operation,
+    ) -> Result<Vec<MethodSpec>, ScenarioError> {
         if wire.methods.is_empty() {
             return Err(self.error("methods", "list at least one method"));
         }
         let mut methods: Vec<MethodSpec> = Vec::new();
         for (index, method) in wire.methods.iter().enumerate() {
-            let spec = self.method(method, index, &operation)?;
+            let spec = self.method(method, index, operation)?;
             if methods.iter().any(|m| m.label == spec.label) {
                 return Err(self.error(
                     format!("methods[{index}]"),
@@ -146,35 +184,13 @@ impl Checker<'_> {
             }
             methods.push(spec);
         }
-        Ok(Scenario {
-            name: wire.name,
-            about: wire.about,
-            file: self.file.to_path_buf(),
-            operation,
-            sizes,
-            bench_sizes,
-            cache,
-            samples,
-            seed: wire.seed.unwrap_or(DEFAULT_SEED),
-            methods,
-        })
+        Ok(methods)
     }
 
     fn operation(&self, wire: &ScenarioWire) -> Result<Operation, ScenarioError> {
         let op = wire.operation;
-        let op_name = operation_name(op);
-        // Which optional operation fields this operation takes.
-        let takes = |field: &str| -> bool {
-            matches!(
-                (op, field),
-                (OperationName::RandomRead, "count" | "record")
-                    | (OperationName::Slice, "range")
-                    | (OperationName::Overwrite, "offset" | "len" | "sync")
-                    | (OperationName::SequentialWrite, "sync")
-                    | (OperationName::CopyOnWrite, "offset" | "len")
-                    | (OperationName::ManyFiles, "files")
-            )
-        };
+        let op_name = op.name();
+        let takes = |field: &str| op.fields().contains(&field);
         let present = [
             ("count", wire.count.is_some()),
             ("record", wire.record.is_some()),
@@ -200,12 +216,12 @@ impl Checker<'_> {
             Some(n) => Ok(n),
         };
         Ok(match op {
-            OperationName::SequentialRead => Operation::SequentialRead,
-            OperationName::RandomRead => Operation::RandomRead {
+            OperationKind::SequentialRead => Operation::SequentialRead,
+            OperationKind::RandomRead => Operation::RandomRead {
                 count: positive(wire.count, "count")?,
                 record: required(wire.record, "record")?,
             },
-            OperationName::Slice => {
+            OperationKind::Slice => {
                 let [start, end] = wire.range.ok_or_else(|| {
                     self.error("range", "is required for operation slice: [start, end)")
                 })?;
@@ -220,19 +236,19 @@ impl Checker<'_> {
                 }
                 Operation::Slice { start, end }
             }
-            OperationName::Overwrite => Operation::Overwrite {
+            OperationKind::Overwrite => Operation::Overwrite {
                 offset: wire.offset.map_or(0, |s| s.0),
                 len: required(wire.len, "len")?,
                 sync: wire.sync.unwrap_or(false),
             },
-            OperationName::SequentialWrite => Operation::SequentialWrite {
+            OperationKind::SequentialWrite => Operation::SequentialWrite {
                 sync: wire.sync.unwrap_or(false),
             },
-            OperationName::CopyOnWrite => Operation::CopyOnWrite {
+            OperationKind::CopyOnWrite => Operation::CopyOnWrite {
                 offset: wire.offset.map_or(0, |s| s.0),
                 len: required(wire.len, "len")?,
             },
-            OperationName::ManyFiles => Operation::ManyFiles {
+            OperationKind::ManyFiles => Operation::ManyFiles {
                 files: positive(wire.files, "files")?,
             },
         })
@@ -267,109 +283,87 @@ impl Checker<'_> {
 
     fn method(
         &self,
-        wire: &MethodWire,
+        wire: &Map<String, Value>,
         index: usize,
         operation: &Operation,
     ) -> Result<MethodSpec, ScenarioError> {
         let at = |field: &str| format!("methods[{index}].{field}");
-        let method_name = method_name(wire.method);
-        let allowed: &[&str] = match wire.method {
-            MethodName::Mmap => &["populate", "advice"],
-            MethodName::Buffered => &["capacity", "piece"],
-            MethodName::Unbuffered | MethodName::Positioned => &["chunk"],
-            MethodName::Whole => &[],
-        };
-        let present = [
-            ("populate", wire.populate.is_some()),
-            ("advice", wire.advice.is_some()),
-            ("capacity", wire.capacity.is_some()),
-            ("piece", wire.piece.is_some()),
-            ("chunk", wire.chunk.is_some()),
-        ];
-        for (field, is_present) in present {
-            if is_present && !allowed.contains(&field) {
-                return Err(self.error(
-                    at(field),
-                    format!(
-                        "does not apply to method {method_name} (it takes: {})",
-                        list_or_none(allowed)
-                    ),
-                ));
+        let name = self.method_name(wire, index)?;
+        let label = match wire.get("label") {
+            None => None,
+            Some(Value::String(label)) if label.trim().is_empty() => {
+                return Err(self.error(at("label"), "must not be empty"));
             }
-        }
-        let kind = match wire.method {
-            MethodName::Mmap => MethodKind::Mmap {
-                populate: wire.populate.unwrap_or(false),
-                advice: wire.advice.map(advice),
-            },
-            MethodName::Buffered => MethodKind::Buffered {
-                capacity: wire.capacity.map_or(DEFAULT_CAPACITY, |s| s.0),
-                piece: wire.piece.map_or(DEFAULT_PIECE, |s| s.0),
-            },
-            MethodName::Unbuffered => MethodKind::Unbuffered {
-                chunk: wire.chunk.map_or(DEFAULT_CHUNK, |s| s.0),
-            },
-            MethodName::Positioned => MethodKind::Positioned {
-                chunk: wire.chunk.map_or(DEFAULT_CHUNK, |s| s.0),
-            },
-            MethodName::Whole => MethodKind::Whole,
+            Some(Value::String(label)) => Some(label.clone()),
+            Some(other) => {
+                return Err(self.error(at("label"), format!("must be a string, not {other}")));
+            }
         };
-        if !kind.fits(operation) {
+        let options: Map<String, Value> = wire
+            .iter()
+            .filter(|(key, _)| !matches!(key.as_str(), "method" | "label"))
+            .map(|(key, value)| (key.clone(), value.clone()))
+            .collect();
+        let takes = MethodKind::option_names(name);
+        if let Some(field) = options.keys().find(|key| !takes.contains(key)) {
             return Err(self.error(
-                at("method"),
+                at(field),
                 format!(
-                    "{method_name} does not fit operation {}: a private copy needs a map (mmap) or the whole file in memory (whole)",
-                    operation.name()
+                    "does not apply to method {name} (it takes: {})",
+                    list_or_none(&takes)
                 ),
             ));
         }
-        let label = match &wire.label {
-            Some(label) if label.trim().is_empty() => {
-                return Err(self.error(at("label"), "must not be empty"));
-            }
-            Some(label) => label.clone(),
-            None => kind.default_label(),
-        };
+        let kind = MethodKind::from_options(name, Value::Object(options)).map_err(|error| {
+            let field = error.path().to_string();
+            self.error(at(&field), strip_position(&error.into_inner().to_string()))
+        })?;
+        kind.io()
+            .check()
+            .map_err(|(field, message)| self.error(at(field), message))?;
+        if !kind.fits(operation.kind()) {
+            return Err(self.error(
+                at("method"),
+                format!(
+                    "{name} does not fit operation {}: a private copy needs a map (mmap) or the whole file in memory (whole)",
+                    operation.kind()
+                ),
+            ));
+        }
+        let label = label.unwrap_or_else(|| kind.default_label());
         Ok(MethodSpec { kind, label })
+    }
+
+    /// The `method` field of a method entry.
+    fn method_name(
+        &self,
+        wire: &Map<String, Value>,
+        index: usize,
+    ) -> Result<MethodName, ScenarioError> {
+        let field = format!("methods[{index}].method");
+        let known = || {
+            MethodName::ALL
+                .iter()
+                .map(|m| m.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let value = wire
+            .get("method")
+            .ok_or_else(|| self.error(&field, format!("is required: one of {}", known())))?;
+        serde_json::from_value(value.clone()).map_err(|_| {
+            self.error(
+                &field,
+                format!("unknown method {value}: use one of {}", known()),
+            )
+        })
     }
 }
 
-fn list_or_none(fields: &[&str]) -> String {
+fn list_or_none(fields: &[String]) -> String {
     if fields.is_empty() {
         "no options".to_string()
     } else {
         fields.join(", ")
-    }
-}
-
-fn operation_name(op: OperationName) -> &'static str {
-    match op {
-        OperationName::SequentialRead => "sequential_read",
-        OperationName::RandomRead => "random_read",
-        OperationName::Slice => "slice",
-        OperationName::Overwrite => "overwrite",
-        OperationName::SequentialWrite => "sequential_write",
-        OperationName::CopyOnWrite => "copy_on_write",
-        OperationName::ManyFiles => "many_files",
-    }
-}
-
-fn method_name(method: MethodName) -> &'static str {
-    match method {
-        MethodName::Mmap => "mmap",
-        MethodName::Buffered => "buffered",
-        MethodName::Unbuffered => "unbuffered",
-        MethodName::Positioned => "positioned",
-        MethodName::Whole => "whole",
-    }
-}
-
-fn advice(name: AdviceName) -> Advice {
-    match name {
-        AdviceName::Normal => Advice::Normal,
-        AdviceName::Sequential => Advice::Sequential,
-        AdviceName::Random => Advice::Random,
-        AdviceName::Willneed => Advice::WillNeed,
-        AdviceName::Hugepage => Advice::HugePage,
     }
 }

@@ -2,6 +2,7 @@
 //! with unknown fields refused. [`super::validate`] turns this into a
 //! [`super::Scenario`] or an error that names the field.
 
+use crate::vocab::{Cache, OperationKind};
 use serde::Deserialize;
 
 /// One scenario file, field for field.
@@ -11,17 +12,19 @@ pub struct ScenarioWire {
     pub name: String,
     #[serde(default)]
     pub about: String,
-    pub operation: OperationName,
+    pub operation: OperationKind,
     pub sizes: Vec<SizeWire>,
     #[serde(default)]
     pub bench_sizes: Option<Vec<SizeWire>>,
     #[serde(default)]
-    pub cache: CacheWire,
+    pub cache: Cache,
     #[serde(default)]
     pub samples: Option<u32>,
     #[serde(default)]
     pub seed: Option<u64>,
-    pub methods: Vec<MethodWire>,
+    /// Each entry is read by [`super::validate`]: `method`, `label`, and the
+    /// options of that method (see [`crate::method::MethodKind`]).
+    pub methods: Vec<serde_json::Map<String, serde_json::Value>>,
     #[serde(default)]
     pub count: Option<u64>,
     #[serde(default)]
@@ -38,88 +41,6 @@ pub struct ScenarioWire {
     pub files: Option<u64>,
 }
 
-/// The operations a scenario can ask for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OperationName {
-    SequentialRead,
-    RandomRead,
-    Slice,
-    Overwrite,
-    SequentialWrite,
-    CopyOnWrite,
-    ManyFiles,
-}
-
-/// `warm` or `cold`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CacheWire {
-    #[default]
-    Warm,
-    Cold,
-}
-
-/// One entry of `methods`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MethodWire {
-    pub method: MethodName,
-    #[serde(default)]
-    pub label: Option<String>,
-    #[serde(default)]
-    pub populate: Option<bool>,
-    #[serde(default)]
-    pub advice: Option<AdviceName>,
-    #[serde(default)]
-    pub capacity: Option<SizeWire>,
-    #[serde(default)]
-    pub piece: Option<SizeWire>,
-    #[serde(default)]
-    pub chunk: Option<SizeWire>,
-}
-
-/// The five ways of doing I/O.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MethodName {
-    Mmap,
-    Buffered,
-    Unbuffered,
-    Positioned,
-    Whole,
-}
-
-/// `madvise` advice for a map.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AdviceName {
-    Normal,
-    Sequential,
-    Random,
-    Willneed,
-    Hugepage,
-}
-
-/// A byte count as written: a whole number or a string such as `"4 KiB"`.
-fn byte_count<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    use serde::de::Error;
-
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Bytes(u64),
-        Text(String),
-    }
-    let raw = Raw::deserialize(deserializer).map_err(|_| {
-        D::Error::custom("expected a byte count: a whole number, or a string like \"64 KiB\"")
-    })?;
-    match raw {
-        Raw::Bytes(bytes) => Ok(bytes),
-        Raw::Text(text) => crate::units::parse_size(&text).map_err(D::Error::custom),
-    }
-}
-
 /// A size: a byte count of at least 1, checked while parsing so that the
 /// error carries the field's path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -127,7 +48,7 @@ pub struct SizeWire(pub u64);
 
 impl<'de> Deserialize<'de> for SizeWire {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match byte_count(deserializer)? {
+        match crate::units::deserialize_byte_count(deserializer)? {
             0 => Err(serde::de::Error::custom(
                 "a size must be at least 1 byte, not 0",
             )),
@@ -142,6 +63,6 @@ pub struct OffsetWire(pub u64);
 
 impl<'de> Deserialize<'de> for OffsetWire {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        byte_count(deserializer).map(OffsetWire)
+        crate::units::deserialize_byte_count(deserializer).map(OffsetWire)
     }
 }

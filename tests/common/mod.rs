@@ -3,10 +3,9 @@
 #![allow(dead_code)]
 
 use mmap_lab::fixture::Fixture;
-use mmap_lab::method;
 use mmap_lab::probe::Probe;
 use mmap_lab::results::Counters;
-use mmap_lab::scenario::{self, Cache, Scenario};
+use mmap_lab::scenario::{self, Scenario};
 use mmap_lab::workdir::WorkDir;
 use std::path::Path;
 
@@ -22,17 +21,9 @@ pub fn counters_for(scenario: &Scenario, size: u64, index: usize) -> Counters {
     let work = WorkDir::create(None).unwrap();
     let fixture = Fixture::generate(scenario, size, work.path()).unwrap();
     let spec = &scenario.methods[index];
-    let io = method::for_kind(&spec.kind);
-    fixture.prepare(scenario, Cache::Warm).unwrap();
-    let outcome = fixture.execute(&scenario.operation, io.as_ref()).unwrap();
-    fixture.verify(&scenario.operation, outcome).unwrap();
+    fixture.verify_method(spec.kind.io()).unwrap();
     let mut probe = Probe::new().unwrap();
-    fixture.prepare(scenario, scenario.cache).unwrap();
-    let (outcome, _, counters) = probe
-        .measure(|| fixture.execute(&scenario.operation, io.as_ref()))
-        .unwrap();
-    outcome.unwrap();
-    counters
+    fixture.sample(spec.kind.io(), &mut probe).unwrap().counters
 }
 
 /// True when this machine lets us count every system call.

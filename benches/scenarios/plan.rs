@@ -1,11 +1,12 @@
-//! Which file sizes `cargo bench` measures for a scenario.
+//! Which file sizes `cargo bench` measures for a scenario (its tests run
+//! from tests/bench_plan.rs).
 //!
 //! A scenario names its bench sizes in `bench_sizes`; when it does not (the
 //! list then equals `sizes`), the default run keeps at most
 //! [`DEFAULT_BENCH_SIZES`] of them, spread across the range, so a plain
 //! `cargo bench` stays short. The full sweep takes every size of both lists.
 
-use crate::scenario::Scenario;
+use mmap_lab::scenario::Scenario;
 
 /// Most sizes a default `cargo bench` takes from a scenario without `bench_sizes`.
 pub const DEFAULT_BENCH_SIZES: usize = 3;
@@ -38,49 +39,4 @@ pub fn bench_sizes(scenario: &Scenario, full: bool) -> Vec<u64> {
         })
         .expect("more than three sizes leave at least one in the middle");
     vec![smallest, middle, largest]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::Path;
-
-    fn scenario(sizes: &str, bench_sizes: Option<&str>) -> Scenario {
-        let bench = bench_sizes.map_or(String::new(), |b| format!(r#""bench_sizes": [{b}],"#));
-        let json = format!(
-            r#"{{"name": "t", "operation": "sequential_read", "sizes": [{sizes}], {bench}
-                "methods": [{{"method": "mmap"}}]}}"#
-        );
-        crate::scenario::from_json(&json, Path::new("t.json")).unwrap()
-    }
-
-    #[test]
-    fn a_scenario_without_bench_sizes_gives_three_spread_sizes() {
-        let s = scenario(r#""4 KiB", "64 KiB", "1 MiB", "16 MiB", "256 MiB""#, None);
-        assert_eq!(bench_sizes(&s, false), vec![4 << 10, 1 << 20, 256 << 20]);
-    }
-
-    #[test]
-    fn short_lists_are_kept_whole() {
-        let s = scenario(r#""1 MiB", "4 KiB""#, None);
-        assert_eq!(bench_sizes(&s, false), vec![4 << 10, 1 << 20]);
-    }
-
-    #[test]
-    fn an_own_bench_list_is_used_as_written() {
-        let s = scenario(
-            r#""4 KiB", "1 MiB", "256 MiB""#,
-            Some(r#""16 MiB", "4 KiB", "64 KiB", "1 MiB""#),
-        );
-        assert_eq!(
-            bench_sizes(&s, false),
-            vec![4 << 10, 64 << 10, 1 << 20, 16 << 20]
-        );
-    }
-
-    #[test]
-    fn the_full_sweep_takes_both_lists() {
-        let s = scenario(r#""4 KiB", "256 MiB""#, Some(r#""4 KiB", "1 MiB""#));
-        assert_eq!(bench_sizes(&s, true), vec![4 << 10, 1 << 20, 256 << 20]);
-    }
 }

@@ -1,0 +1,179 @@
+//! The names that travel between layers: operation, method, cache state and
+//! madvise advice. Each is a plain enum whose on-disk spelling is written
+//! once, here; scenario files, results.json and the report all use these
+//! types, so a new variant fails to compile until every `match` handles it.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Defines a fieldless enum whose variants have one spelling each, used by
+/// serde (scenario files, results.json) and by [`fmt::Display`].
+macro_rules! vocabulary {
+    (
+        $(#[$meta:meta])*
+        $name:ident {
+            $( $(#[$variant_meta:meta])* $variant:ident = $text:literal, )+
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $( $(#[$variant_meta])* #[serde(rename = $text)] $variant, )+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[ $( $name::$variant, )+ ];
+
+            /// The spelling used in scenario files and results.json.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $( $name::$variant => $text, )+
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.name())
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// What one timed operation does (its parameters live in
+    /// [`crate::scenario::Operation`]).
+    OperationKind {
+        /// Consume every byte, front to back.
+        SequentialRead = "sequential_read",
+        /// Consume records at offsets drawn from the seed.
+        RandomRead = "random_read",
+        /// Consume one byte range.
+        Slice = "slice",
+        /// Write a range of an existing file in place.
+        Overwrite = "overwrite",
+        /// Create a file from nothing and fill it.
+        SequentialWrite = "sequential_write",
+        /// Change a private copy of the file, then consume the copy.
+        CopyOnWrite = "copy_on_write",
+        /// Consume many files, each whole.
+        ManyFiles = "many_files",
+    }
+}
+
+impl OperationKind {
+    /// True when the operation changes a file on disk (copy_on_write only
+    /// reads the file: its writes go to a private copy).
+    pub fn writes(self) -> bool {
+        match self {
+            OperationKind::Overwrite | OperationKind::SequentialWrite => true,
+            OperationKind::SequentialRead
+            | OperationKind::RandomRead
+            | OperationKind::Slice
+            | OperationKind::CopyOnWrite
+            | OperationKind::ManyFiles => false,
+        }
+    }
+
+    /// The scenario fields this operation takes, beside `operation` itself.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            OperationKind::SequentialRead => &[],
+            OperationKind::RandomRead => &["count", "record"],
+            OperationKind::Slice => &["range"],
+            OperationKind::Overwrite => &["offset", "len", "sync"],
+            OperationKind::SequentialWrite => &["sync"],
+            OperationKind::CopyOnWrite => &["offset", "len"],
+            OperationKind::ManyFiles => &["files"],
+        }
+    }
+}
+
+vocabulary! {
+    /// The ways of doing I/O, in legend order: maps first, then the
+    /// read()-style methods.
+    MethodName {
+        /// A memory map (memmap2).
+        Mmap = "mmap",
+        /// `read_at`/`write_at` (pread/pwrite).
+        Positioned = "positioned",
+        /// `File::read`/`write`.
+        Unbuffered = "unbuffered",
+        /// `BufReader`/`BufWriter`.
+        Buffered = "buffered",
+        /// `fs::read`/`fs::write`.
+        Whole = "whole",
+    }
+}
+
+impl MethodName {
+    /// True for the memory map.
+    pub fn is_map(self) -> bool {
+        self == MethodName::Mmap
+    }
+}
+
+vocabulary! {
+    /// The page cache state before each timed operation.
+    #[derive(Default)]
+    Cache {
+        /// The file's pages are in memory (it was just written or read).
+        #[default]
+        Warm = "warm",
+        /// The file's pages were evicted (fsync, then posix_fadvise DONTNEED).
+        Cold = "cold",
+    }
+}
+
+vocabulary! {
+    /// `madvise` advice given to a map right after it is made.
+    Advice {
+        /// MADV_NORMAL.
+        Normal = "normal",
+        /// MADV_SEQUENTIAL: read ahead aggressively, drop pages behind.
+        Sequential = "sequential",
+        /// MADV_RANDOM: no read-ahead.
+        Random = "random",
+        /// MADV_WILLNEED: start reading the whole range now.
+        WillNeed = "willneed",
+        /// MADV_HUGEPAGE: ask for transparent huge pages.
+        HugePage = "hugepage",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_through_serde() {
+        for kind in OperationKind::ALL {
+            let json = serde_json::to_string(kind).unwrap();
+            assert_eq!(json, format!("\"{}\"", kind.name()));
+            assert_eq!(serde_json::from_str::<OperationKind>(&json).unwrap(), *kind);
+        }
+        for method in MethodName::ALL {
+            let json = serde_json::to_string(method).unwrap();
+            assert_eq!(serde_json::from_str::<MethodName>(&json).unwrap(), *method);
+        }
+        assert_eq!(
+            serde_json::to_string(&Advice::WillNeed).unwrap(),
+            "\"willneed\""
+        );
+        assert_eq!(Cache::default(), Cache::Warm);
+    }
+
+    #[test]
+    fn only_overwrite_and_sequential_write_change_files() {
+        let writers: Vec<OperationKind> = OperationKind::ALL
+            .iter()
+            .copied()
+            .filter(|k| k.writes())
+            .collect();
+        assert_eq!(
+            writers,
+            [OperationKind::Overwrite, OperationKind::SequentialWrite]
+        );
+    }
+}
