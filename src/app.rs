@@ -180,6 +180,7 @@ fn start_results(options: &RunOptions, work: &WorkDir, probe: &Probe) -> Result<
         limits: machine::measure_limits(limit_bytes)
             .map_err(|e| AppError::Failed(format!("cannot allocate the limit buffers: {e}")))?,
         syscall_counting: probe.syscall_counting(),
+        observer: Some(crate::observer::measure()),
         scenarios: Vec::new(),
     };
     if !results.syscall_counting.available {

@@ -6,7 +6,25 @@
 //! buffer take it from here: page-aligned, then moved `offset` bytes on.
 
 use std::alloc::{self, Layout};
+use std::cell::Cell;
 use std::ptr::NonNull;
+
+thread_local! {
+    /// Where the last operation's copy buffer started (see [`note_copy_buffer`]).
+    static NOTED_OFFSET: Cell<Option<u64>> = const { Cell::new(None) };
+}
+
+/// Notes where the buffer the kernel copies into or out of starts, for the
+/// operation running on this thread. Methods call it once per operation.
+pub fn note_copy_buffer(bytes: &[u8]) {
+    NOTED_OFFSET.with(|noted| noted.set(Some(page_offset_of(bytes))));
+}
+
+/// The page offset noted since the last call, if any (a map notes none:
+/// nothing is copied).
+pub fn take_noted_offset() -> Option<u64> {
+    NOTED_OFFSET.with(Cell::take)
+}
 
 /// The page size in bytes (4096 when the system does not say).
 pub fn page_size() -> usize {

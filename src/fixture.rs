@@ -6,6 +6,7 @@
 //! ([`Fixture::sample`]). The runner, the criterion benches, the lessons and
 //! the tests all go through these.
 
+use crate::buffer::{PlacedBuffer, take_noted_offset};
 use crate::cache;
 use crate::checksum::{Fold, checksum};
 use crate::method::IoMethod;
@@ -15,10 +16,12 @@ use crate::scenario::{Operation, Scenario};
 use crate::units::to_usize;
 use crate::vocab::Cache;
 use crate::workload::{InputFiles, file_contents, patch_contents, record_offsets};
+use std::cell::RefCell;
 use std::fs;
 use std::io;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Duration, Instant};
 
 /// Why a method failed verification.
@@ -37,10 +40,20 @@ pub enum VerifyError {
 pub struct Sample {
     /// Wall time of the operation alone.
     pub elapsed: Duration,
-    /// What it cost, on the measuring thread.
-    pub counters: Counters,
+    /// What it cost, on the measuring thread; `None` for a timed sample,
+    /// which runs with no counter open.
+    pub counters: Option<Counters>,
     /// For cold runs, the fraction of the inputs still resident before it.
     pub resident_before: Option<f64>,
+    /// Where the buffer the kernel copied into or out of started (address
+    /// modulo page size); `None` when nothing was copied through one (a map).
+    pub buffer_page_offset: Option<u64>,
+}
+
+/// The bytes writes write, in buffers placed on purpose.
+struct PlacedData {
+    patch: PlacedBuffer,
+    write_source: PlacedBuffer,
 }
 
 /// Everything one size of one scenario needs: files, reference, expectations.
@@ -53,6 +66,9 @@ pub struct Fixture {
     offsets: Vec<u64>,
     /// What sequential_write puts in the output file.
     write_source: Vec<u8>,
+    /// Copies of `patch` and `write_source` placed where methods asked
+    /// (by page offset), made on first use.
+    placed: RefCell<Vec<(usize, Rc<PlacedData>)>>,
     expected_checksum: u64,
 }
 
@@ -97,6 +113,7 @@ impl Fixture {
             patch,
             offsets,
             write_source,
+            placed: RefCell::new(Vec::new()),
             expected_checksum: 0,
         };
         fixture.expected_checksum = fixture.reference_checksum();
@@ -124,16 +141,42 @@ impl Fixture {
     }
 
     /// Prepares the cache as the scenario asks (untimed), then runs `method`
-    /// once under `probe`: its time and counters.
-    pub fn sample(&self, method: &dyn IoMethod, probe: &mut Probe) -> io::Result<Sample> {
+    /// once. With a probe, the operation is counted (and its time includes
+    /// the counters' cost); without, only the clock runs.
+    pub fn sample(&self, method: &dyn IoMethod, probe: Option<&mut Probe>) -> io::Result<Sample> {
         let resident_before = self.prepare(self.cache)?;
-        let (outcome, elapsed, counters) = probe.measure(|| self.execute(method))?;
-        outcome?;
+        take_noted_offset();
+        let (elapsed, counters) = match probe {
+            Some(probe) => {
+                let (outcome, elapsed, counters) = probe.measure(|| self.execute(method))?;
+                outcome?;
+                (elapsed, Some(counters))
+            }
+            None => {
+                let start = Instant::now();
+                let outcome = self.execute(method);
+                let elapsed = start.elapsed();
+                outcome?;
+                (elapsed, None)
+            }
+        };
         Ok(Sample {
             elapsed,
             counters,
             resident_before,
+            buffer_page_offset: take_noted_offset(),
         })
+    }
+
+    /// A counted sample (see [`Fixture::sample`]) and its counters.
+    pub fn counted_sample(
+        &self,
+        method: &dyn IoMethod,
+        probe: &mut Probe,
+    ) -> io::Result<(Sample, Counters)> {
+        let sample = self.sample(method, Some(probe))?;
+        let counters = sample.counters.expect("a probe counts");
+        Ok((sample, counters))
     }
 
     /// Total wall time of `iterations` operations, each after its own
@@ -214,6 +257,7 @@ impl Fixture {
     /// Runs the operation once; returns the checksum of what a read consumed
     /// (0 for pure writes).
     fn execute(&self, method: &dyn IoMethod) -> io::Result<u64> {
+        let data = self.placed_data(method.write_source_offset());
         let mut fold = Fold::new();
         let first = self.inputs.paths.first();
         match self.operation {
@@ -224,16 +268,19 @@ impl Fixture {
             Operation::Slice { start, end } => {
                 method.read_range(first.expect("one input"), start, end, &mut fold)?
             }
-            Operation::Overwrite { offset, sync, .. } => {
-                method.overwrite(first.expect("one input"), offset, &self.patch, sync)?
-            }
+            Operation::Overwrite { offset, sync, .. } => method.overwrite(
+                first.expect("one input"),
+                offset,
+                data.patch.as_slice(),
+                sync,
+            )?,
             Operation::SequentialWrite { sync } => {
-                method.create(&self.output, &self.write_source, sync)?
+                method.create(&self.output, data.write_source.as_slice(), sync)?
             }
             Operation::CopyOnWrite { offset, .. } => method.change_private_copy(
                 first.expect("one input"),
                 offset,
-                &self.patch,
+                data.patch.as_slice(),
                 &mut fold,
             )?,
             Operation::ManyFiles { .. } => {
@@ -243,6 +290,21 @@ impl Fixture {
             }
         }
         Ok(fold.finish())
+    }
+
+    /// The data to write, starting `offset` bytes past a page boundary, so
+    /// every write method copies out of a buffer placed alike (or as asked).
+    fn placed_data(&self, offset: usize) -> Rc<PlacedData> {
+        let mut placed = self.placed.borrow_mut();
+        if let Some((_, data)) = placed.iter().find(|(at, _)| *at == offset) {
+            return Rc::clone(data);
+        }
+        let data = Rc::new(PlacedData {
+            patch: PlacedBuffer::copy_of(&self.patch, offset),
+            write_source: PlacedBuffer::copy_of(&self.write_source, offset),
+        });
+        placed.push((offset, Rc::clone(&data)));
+        data
     }
 
     /// Checks one operation's outcome and the files it touched.

@@ -6,6 +6,14 @@
 //! the group, and nothing else. It needs tracefs (to learn the tracepoint ids)
 //! and permission (root, CAP_PERFMON, or `perf_event_paranoid` <= -1 for
 //! tracepoints); where either is missing the counts are unavailable and say why.
+//!
+//! An open syscall tracepoint is not free: while any exists, every system
+//! call on the machine takes the kernel's tracing slow path (registering one
+//! sets the syscall-tracepoint work flag on every thread, `syscall_regfunc`
+//! in kernel/tracepoint.c), so a read loop runs measurably slower. The
+//! counters are therefore opened for one counted operation and closed right
+//! after it ([`SyscallCounter`] closes on drop); timed operations run with
+//! none open, which [`open_perf_events`] lets callers check.
 
 use std::fs;
 use std::io;
@@ -37,7 +45,32 @@ const PERF_TYPE_TRACEPOINT: u32 = 2;
 const PERF_FORMAT_GROUP: u64 = 1 << 3;
 const PERF_FLAG_FD_CLOEXEC: libc::c_ulong = 1 << 3;
 
-/// An open counter group on the calling thread: total calls, then map-family calls.
+/// The tracepoint ids the counters need, found once in tracefs.
+#[derive(Debug, Clone)]
+pub struct Tracepoints {
+    all_calls: u64,
+    map_family: Vec<(&'static str, u64)>,
+}
+
+impl Tracepoints {
+    /// Finds tracefs and reads the ids, or explains why it cannot.
+    pub fn find() -> Result<Tracepoints, String> {
+        let tracefs = find_tracefs()?;
+        let all_calls = tracepoint_id(&tracefs, "raw_syscalls", "sys_enter")?;
+        let mut map_family = Vec::new();
+        for name in MAP_SYSCALLS {
+            let id = tracepoint_id(&tracefs, "syscalls", &format!("sys_enter_{name}"))?;
+            map_family.push((name, id));
+        }
+        Ok(Tracepoints {
+            all_calls,
+            map_family,
+        })
+    }
+}
+
+/// An open counter group on the calling thread: total calls, then map-family
+/// calls. Dropping it closes every event.
 #[derive(Debug)]
 pub struct SyscallCounter {
     leader: OwnedFd,
@@ -57,15 +90,12 @@ pub struct SyscallReading {
 
 impl SyscallCounter {
     /// Opens the counters on the calling thread, or explains why it cannot.
-    pub fn open() -> Result<SyscallCounter, String> {
-        let tracefs = find_tracefs()?;
-        let leader_id = tracepoint_id(&tracefs, "raw_syscalls", "sys_enter")?;
-        let leader = open_tracepoint(leader_id, None).map_err(|e| {
+    pub fn open(tracepoints: &Tracepoints) -> Result<SyscallCounter, String> {
+        let leader = open_tracepoint(tracepoints.all_calls, None).map_err(|e| {
             format!("perf_event_open refused the syscall tracepoint ({e}); run as root or lower /proc/sys/kernel/perf_event_paranoid")
         })?;
         let mut members = Vec::new();
-        for name in MAP_SYSCALLS {
-            let id = tracepoint_id(&tracefs, "syscalls", &format!("sys_enter_{name}"))?;
+        for &(name, id) in &tracepoints.map_family {
             let fd = open_tracepoint(id, Some(&leader))
                 .map_err(|e| format!("perf_event_open refused syscalls:sys_enter_{name} ({e})"))?;
             members.push(fd);
@@ -108,6 +138,21 @@ impl SyscallCounter {
             map_family: self.buffer[2..].iter().sum(),
         })
     }
+}
+
+/// How many perf events this process has open, from the links in
+/// /proc/self/fd (a perf event's reads `anon_inode:[perf_event]`).
+pub fn open_perf_events() -> io::Result<usize> {
+    let mut open = 0;
+    for entry in fs::read_dir("/proc/self/fd")? {
+        let Ok(target) = fs::read_link(entry?.path()) else {
+            continue; // the directory's own descriptor, closed by now
+        };
+        if target.as_os_str() == "anon_inode:[perf_event]" {
+            open += 1;
+        }
+    }
+    Ok(open)
 }
 
 /// Finds a mounted tracefs; as root, mounts it where the kernel expects it (as perf does).

@@ -6,8 +6,12 @@
 //! is itself work (a `pread` of procfs, a `getrusage`, a perf `read`), so a
 //! [`Probe`] is calibrated: it measures an empty operation and subtracts that
 //! cost, so an operation that does nothing reads zero on every counter.
+//!
+//! The syscall counters exist only while one operation is measured: they are
+//! opened just before it and closed just after (see [`crate::perf`] on why an
+//! open tracepoint slows every system call). Timed operations use no probe.
 
-use crate::perf::{SyscallCounter, SyscallReading};
+use crate::perf::{SyscallCounter, SyscallReading, Tracepoints};
 use crate::results::{Counters, SyscallCounting};
 use std::fs::File;
 use std::io;
@@ -51,7 +55,9 @@ struct Snapshot {
 pub struct Probe {
     io_file: File,
     io_text: Vec<u8>,
-    syscalls: Result<SyscallCounter, String>,
+    syscalls: Result<Tracepoints, String>,
+    /// Open only while one operation is measured.
+    counter: Option<SyscallCounter>,
     baseline: Counters,
 }
 
@@ -66,10 +72,15 @@ impl Probe {
                 format!("cannot open /proc/thread-self/io ({e}); mmap-lab needs Linux with task I/O accounting"),
             )
         })?;
+        // Check once that the counters can be opened, so a refusal is
+        // reported as the reason counts are missing.
+        let syscalls = Tracepoints::find()
+            .and_then(|tracepoints| SyscallCounter::open(&tracepoints).map(|_| tracepoints));
         let mut probe = Probe {
             io_file,
             io_text: vec![0; 512],
-            syscalls: SyscallCounter::open(),
+            syscalls,
+            counter: None,
             baseline: Counters::default(),
         };
         probe.calibrate()?;
@@ -81,7 +92,7 @@ impl Probe {
         match &self.syscalls {
             Ok(_) => SyscallCounting {
                 available: true,
-                source: "perf_event_open on raw_syscalls:sys_enter and syscalls:sys_enter_{mmap,munmap,madvise,msync,mremap}, this thread only".to_string(),
+                source: "perf_event_open on raw_syscalls:sys_enter and syscalls:sys_enter_{mmap,munmap,madvise,msync,mremap}, this thread only, opened for each counted operation and closed before any timed one".to_string(),
             },
             Err(reason) => SyscallCounting {
                 available: false,
@@ -103,8 +114,21 @@ impl Probe {
         ))
     }
 
-    /// Counters for `operation` before calibration is subtracted.
+    /// Counters for `operation` before calibration is subtracted. The
+    /// syscall counters are opened before and closed after.
     fn measure_raw<T>(
+        &mut self,
+        operation: impl FnOnce() -> T,
+    ) -> io::Result<(T, Duration, Counters)> {
+        if let Ok(tracepoints) = &self.syscalls {
+            self.counter = Some(SyscallCounter::open(tracepoints).map_err(io::Error::other)?);
+        }
+        let measured = self.count_around(operation);
+        self.counter = None;
+        measured
+    }
+
+    fn count_around<T>(
         &mut self,
         operation: impl FnOnce() -> T,
     ) -> io::Result<(T, Duration, Counters)> {
@@ -148,9 +172,9 @@ impl Probe {
     }
 
     fn read_syscalls(&mut self) -> io::Result<Option<SyscallReading>> {
-        match &mut self.syscalls {
-            Ok(counter) => counter.read().map(Some),
-            Err(_) => Ok(None),
+        match &mut self.counter {
+            Some(counter) => counter.read().map(Some),
+            None => Ok(None),
         }
     }
 

@@ -25,6 +25,11 @@ pub struct Results {
     pub limits: Limits,
     /// How system calls were counted, or why they could not be.
     pub syscall_counting: SyscallCounting,
+    /// What counting costs: a minimal system call with and without the
+    /// syscall tracepoints open, measured in the same run. Absent in files
+    /// from versions that timed with the counters open.
+    #[serde(default)]
+    pub observer: Option<Observer>,
     /// One entry per scenario, in run order; grows as the run goes.
     pub scenarios: Vec<ScenarioResult>,
 }
@@ -68,6 +73,22 @@ pub struct SyscallCounting {
     pub source: String,
 }
 
+/// The observer effect: what an open syscall tracepoint does to the cost
+/// of every system call. Timed samples run with none open; this says how
+/// much the counted ones paid.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Observer {
+    /// The system call timed (one that does no work of its own).
+    pub syscall: String,
+    /// Nanoseconds per call with no tracepoint open.
+    pub syscall_ns: f64,
+    /// Nanoseconds per call with the counters' tracepoints open; null where
+    /// they cannot be opened.
+    pub syscall_ns_counted: Option<f64>,
+    /// How the figures were taken.
+    pub how: String,
+}
+
 /// One scenario's cells.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ScenarioResult {
@@ -101,7 +122,12 @@ pub struct Cell {
     /// Payload bytes moved by one operation (what throughput is computed from).
     pub bytes: u64,
     /// Wall time of each timed operation, in nanoseconds, in run order.
+    /// Timed operations run with no counter open.
     pub samples_ns: Vec<u64>,
+    /// Wall time of each counted operation (the counters come from these):
+    /// the difference from `samples_ns` is the cost of counting.
+    #[serde(default)]
+    pub counted_samples_ns: Vec<u64>,
     /// Median of `samples_ns`.
     pub median_ns: u64,
     /// Fastest sample.
@@ -112,8 +138,13 @@ pub struct Cell {
     pub throughput_bytes_per_sec: f64,
     /// True when the method's output matched the in-memory reference.
     pub verified: bool,
-    /// Counters for one operation (median over the samples).
+    /// Counters for one operation (median over the counted operations).
     pub counters: Counters,
+    /// Where the buffer the kernel copied into or out of started: its
+    /// address modulo the page size (median over the timed samples). Null
+    /// for a map, which copies through no buffer.
+    #[serde(default)]
+    pub buffer_page_offset: Option<u64>,
     /// For cold cells: fraction of the file's pages resident before each
     /// operation (median), from mincore. Null for warm cells.
     pub resident_before: Option<f64>,

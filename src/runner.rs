@@ -5,9 +5,12 @@
 //! naming scenario, size and method); then the timed samples go round-robin
 //! over the methods, so slow drift in the machine touches all of them alike.
 //! Set-up that must not be timed (restoring an overwritten range, removing a
-//! file to be created, evicting the cache) happens before the probe starts.
+//! file to be created, evicting the cache) happens before the clock starts.
+//! Timed samples run with no counter open; the counters come from separate
+//! counted operations afterwards.
 
 use crate::fixture::{Fixture, Sample, VerifyError};
+use crate::perf::open_perf_events;
 use crate::probe::Probe;
 use crate::results::{Cell, Counters, ScenarioResult};
 use crate::scenario::{MethodSpec, Scenario};
@@ -21,6 +24,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 pub const QUICK_MAX_SIZE: u64 = 16 << 20;
 /// Samples per cell under `--quick`.
 pub const QUICK_SAMPLES: u32 = 3;
+/// Counted operations per cell, after the timed ones; the counters are
+/// their medians.
+pub const COUNTED_SAMPLES: u32 = 3;
 
 /// Why a scenario could not be measured.
 #[derive(Debug, thiserror::Error)]
@@ -134,7 +140,9 @@ impl<'a> Runner<'a> {
         let (sizes, samples) = effective_plan(scenario, quick);
         progress.scenario_started(
             &scenario.name,
-            sizes.len() as u64 * scenario.methods.len() as u64 * (samples as u64 + 1),
+            sizes.len() as u64
+                * scenario.methods.len() as u64
+                * (samples + COUNTED_SAMPLES + 1) as u64,
         );
         let mut cells = Vec::new();
         for &size in &sizes {
@@ -198,8 +206,10 @@ impl<'a> Runner<'a> {
         Ok(())
     }
 
-    /// Takes `samples` samples of every method, round-robin, so slow drift
-    /// in the machine touches all methods alike.
+    /// Takes `samples` timed samples of every method, round-robin so slow
+    /// drift in the machine touches all methods alike, with no counter
+    /// open (checked); then [`COUNTED_SAMPLES`] counted ones, also
+    /// round-robin.
     fn take_samples(
         &mut self,
         place: &Place,
@@ -209,11 +219,22 @@ impl<'a> Runner<'a> {
     ) -> Result<Vec<Series>, RunError> {
         let methods = &place.scenario.methods;
         let mut series: Vec<Series> = methods.iter().map(|_| Series::default()).collect();
-        for _ in 0..samples {
+        let open = open_perf_events().map_err(|e| place.io("listing open perf events", e))?;
+        if open > 0 {
+            return Err(place.io(
+                "timing",
+                io::Error::other(format!(
+                    "{open} perf event(s) open: timed samples must run with no counter open"
+                )),
+            ));
+        }
+        for round in 0..samples + COUNTED_SAMPLES {
+            let counted = round >= samples;
             for (spec, series) in methods.iter().zip(&mut series) {
                 self.check_interrupt()?;
+                let probe = counted.then_some(&mut self.probe);
                 let sample = fixture
-                    .sample(spec.kind.io(), &mut self.probe)
+                    .sample(spec.kind.io(), probe)
                     .map_err(|e| place.io(&spec.label, e))?;
                 series.push(sample);
                 progress.step(&format!("{} {}", place.name(), spec.label));
@@ -275,15 +296,28 @@ impl<'a> Place<'a> {
 #[derive(Default)]
 struct Series {
     samples_ns: Vec<u64>,
+    counted_samples_ns: Vec<u64>,
     counters: Vec<Counters>,
     resident_before: Vec<f64>,
+    buffer_page_offsets: Vec<u64>,
 }
 
 impl Series {
+    /// Adds a sample: a counted one to the counted series, a timed one to
+    /// the timings, residency and buffer placement.
     fn push(&mut self, sample: Sample) {
-        self.samples_ns.push(sample.elapsed.as_nanos() as u64);
-        self.counters.push(sample.counters);
-        self.resident_before.extend(sample.resident_before);
+        let nanos = sample.elapsed.as_nanos() as u64;
+        match sample.counters {
+            Some(counters) => {
+                self.counted_samples_ns.push(nanos);
+                self.counters.push(counters);
+            }
+            None => {
+                self.samples_ns.push(nanos);
+                self.resident_before.extend(sample.resident_before);
+                self.buffer_page_offsets.extend(sample.buffer_page_offset);
+            }
+        }
     }
 
     /// The result cell: medians of times, counters and residency.
@@ -300,8 +334,10 @@ impl Series {
             max_ns: self.samples_ns.iter().copied().max().unwrap_or(0),
             throughput_bytes_per_sec: bytes as f64 / median_ns as f64 * 1e9,
             samples_ns: self.samples_ns,
+            counted_samples_ns: self.counted_samples_ns,
             verified: true,
             counters: Counters::median(&self.counters),
+            buffer_page_offset: median(&self.buffer_page_offsets),
             resident_before: median(&self.resident_before),
         }
     }

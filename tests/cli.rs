@@ -69,7 +69,10 @@ fn run_writes_results_and_cleans_up() {
         .iter()
         .find(|c| c.label == "unbuffered 4 KiB" && c.size == 65536)
         .unwrap();
-    assert_eq!(unbuffered.params, serde_json::json!({"chunk": 4096}));
+    assert_eq!(
+        unbuffered.params,
+        serde_json::json!({"chunk": 4096, "buffer_offset": 0})
+    );
     assert_eq!(unbuffered.counters.bytes_to_user, 65536);
     assert!(results.limits.memcpy_bytes_per_sec > 0.0 && results.limits.scan_bytes_per_sec > 0.0);
     assert_eq!(results.machine.page_size, 4096);

@@ -13,6 +13,7 @@ use criterion::{AxisScale, BenchmarkId, Criterion, PlotConfiguration, Throughput
 use mmap_lab::fixture::{Fixture, Sample};
 use mmap_lab::method::IoMethod;
 use mmap_lab::probe::Probe;
+use mmap_lab::results::Counters;
 use mmap_lab::runner::space_needed;
 use mmap_lab::scenario::Scenario;
 use mmap_lab::units::ExactSize;
@@ -49,11 +50,8 @@ pub fn bench_scenario(
                 bencher.iter_custom(|iters| cell.expect("running", fixture.time(method, iters)));
             });
             if let (true, Some(fixture)) = (ran, &fixture) {
-                let sample = cell.count(fixture, method, probe)?;
-                println!(
-                    "{}",
-                    counters::describe(&sample.counters, sample.resident_before)
-                );
+                let (sample, counted) = cell.count(fixture, method, probe)?;
+                println!("{}", counters::describe(&counted, sample.resident_before));
             }
         }
         if let Some(fixture) = fixture {
@@ -98,9 +96,9 @@ impl Cell<'_> {
         fixture: &Fixture,
         method: &dyn IoMethod,
         probe: &mut Probe,
-    ) -> anyhow::Result<Sample> {
+    ) -> anyhow::Result<(Sample, Counters)> {
         fixture
-            .sample(method, probe)
+            .counted_sample(method, probe)
             .with_context(|| self.at("the counted run"))
     }
 

@@ -100,7 +100,10 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
         ("mmap", MethodKind::Mmap(Mapped::default())),
         (
             "read() 64 KiB",
-            MethodKind::Unbuffered(Unbuffered { chunk: 64 << 10 }),
+            MethodKind::Unbuffered(Unbuffered {
+                chunk: 64 << 10,
+                buffer_offset: 0,
+            }),
         ),
     ];
     let mut rows = Vec::new();
@@ -141,13 +144,13 @@ fn read_once(
 ) -> anyhow::Result<ColdRow> {
     file.set_cache(if cold { Cache::Cold } else { Cache::Warm });
     let warm_residency = cache::resident_fraction(&file.input_paths()[0])?;
-    let sample = file.sample(method, probe)?;
+    let (sample, counters) = file.counted_sample(method, probe)?;
     Ok(ColdRow {
         label: label.to_string(),
         cold,
         resident_before: sample.resident_before.unwrap_or(warm_residency),
         time: sample.elapsed,
-        counters: sample.counters,
+        counters,
     })
 }
 

@@ -29,7 +29,10 @@ fn ways() -> [(&'static str, MethodKind); 4] {
     [
         (
             "read() 4 KiB",
-            MethodKind::Unbuffered(Unbuffered { chunk: 4096 }),
+            MethodKind::Unbuffered(Unbuffered {
+                chunk: 4096,
+                buffer_offset: 0,
+            }),
         ),
         (
             "BufReader 8 KiB",
@@ -164,7 +167,7 @@ fn measure(
             Ok(Trial {
                 label: label.to_string(),
                 per_read: crate::stats::median(&times).unwrap_or_default(),
-                counters: file.sample(method.io(), probe)?.counters,
+                counters: file.counted_sample(method.io(), probe)?.1,
             })
         })
         .collect()

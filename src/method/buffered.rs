@@ -3,12 +3,13 @@
 //! twice: kernel to buffer, then buffer to the program's piece.
 
 use super::{IoMethod, consume_exactly, consume_to_end, with_buffer};
+use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
 use crate::units::ExactSize;
 use crate::vocab::MethodName;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// `piece` when a scenario does not say.
@@ -36,8 +37,20 @@ impl Default for Buffered {
 }
 
 impl Buffered {
+    /// A reader with its first buffer-full read, so the buffer std
+    /// allocated can be noted (its first `read` would fill it anyway).
     fn reader(&self, path: &Path) -> io::Result<BufReader<File>> {
-        Ok(BufReader::with_capacity(self.capacity, File::open(path)?))
+        let mut reader = BufReader::with_capacity(self.capacity, File::open(path)?);
+        reader.fill_buf()?;
+        note_copy_buffer(reader.buffer());
+        Ok(reader)
+    }
+
+    /// A writer, with the buffer std allocated for it noted.
+    fn writer(&self, file: File) -> BufWriter<File> {
+        let writer = BufWriter::with_capacity(self.capacity, file);
+        note_copy_buffer(writer.buffer());
+        writer
     }
 
     /// Hands `data` to the writer one piece at a time, then flushes and
@@ -70,7 +83,7 @@ impl IoMethod for Buffered {
 
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut reader = self.reader(path)?;
-        with_buffer(self.piece, |piece| {
+        with_buffer(self.piece, 0, |piece| {
             consume_to_end(piece, fold, |b, _| reader.read(b))
         })
     }
@@ -83,7 +96,7 @@ impl IoMethod for Buffered {
         fold: &mut Fold,
     ) -> io::Result<()> {
         let mut reader = self.reader(path)?;
-        with_buffer(self.piece, |piece| {
+        with_buffer(self.piece, 0, |piece| {
             let mut position = 0u64;
             for &offset in offsets {
                 // seek_relative keeps the buffer when the target is already in it.
@@ -97,7 +110,7 @@ impl IoMethod for Buffered {
 
     fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
         let mut reader = self.reader(path)?;
-        with_buffer(self.piece, |piece| {
+        with_buffer(self.piece, 0, |piece| {
             reader.seek(SeekFrom::Start(start))?;
             consume_exactly(path, end - start, piece, fold, |b, _| reader.read(b))
         })
@@ -106,11 +119,11 @@ impl IoMethod for Buffered {
     fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
         let mut file = OpenOptions::new().write(true).open(path)?;
         file.seek(SeekFrom::Start(offset))?;
-        self.write_pieces(BufWriter::with_capacity(self.capacity, file), data, sync)
+        self.write_pieces(self.writer(file), data, sync)
     }
 
     fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
         let file = File::create(path)?;
-        self.write_pieces(BufWriter::with_capacity(self.capacity, file), data, sync)
+        self.write_pieces(self.writer(file), data, sync)
     }
 }

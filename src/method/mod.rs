@@ -15,6 +15,7 @@ mod positioned;
 mod unbuffered;
 mod whole;
 
+use crate::buffer::{PlacedBuffer, note_copy_buffer};
 use crate::checksum::Fold;
 use crate::units::to_usize;
 use crate::vocab::{MethodName, OperationKind};
@@ -36,6 +37,12 @@ pub trait IoMethod {
     /// and why.
     fn check(&self) -> Result<(), (&'static str, String)> {
         Ok(())
+    }
+
+    /// Where the method wants the data it writes placed (bytes past a page
+    /// boundary); methods whose buffer std places return 0.
+    fn write_source_offset(&self) -> usize {
+        0
     }
 
     /// True when [`IoMethod::change_private_copy`] is supported.
@@ -171,21 +178,56 @@ impl MethodKind {
 
 thread_local! {
     /// The program's own read buffer, kept between operations.
-    static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    static READ_BUFFER: std::cell::RefCell<Option<PlacedBuffer>> = const { std::cell::RefCell::new(None) };
 }
 
-/// Lends `f` a buffer of `len` bytes that lives on between operations, as a
-/// program reading many files keeps its buffer. Allocating (and zeroing) a
-/// fresh 1 MiB buffer for each 4 KiB file would measure the allocator, not
-/// the I/O; it is paid once, in the untimed verification pass.
-pub(crate) fn with_buffer<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+/// Lends `f` a buffer of `len` bytes starting `offset` bytes past a page
+/// boundary, kept between operations as a program reading many files keeps
+/// its buffer. Allocating (and zeroing) a fresh 1 MiB buffer for each 4 KiB
+/// file would measure the allocator, not the I/O; it is paid once, in the
+/// untimed verification pass.
+pub(crate) fn with_buffer<R>(len: usize, offset: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
     READ_BUFFER.with(|cell| {
-        let mut buffer = cell.borrow_mut();
-        if buffer.len() < len {
-            buffer.resize(len, 0);
+        let mut kept = cell.borrow_mut();
+        let fits = kept
+            .as_ref()
+            .is_some_and(|b| b.len() >= len && b.offset() == offset);
+        if !fits {
+            *kept = Some(PlacedBuffer::new(len, offset));
         }
-        f(&mut buffer[..len])
+        f(&mut kept.as_mut().expect("just made").as_mut_slice()[..len])
     })
+}
+
+/// [`with_buffer`] for a buffer the kernel copies into, with its place
+/// noted for results.json.
+pub(crate) fn with_copy_buffer<R>(len: usize, offset: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    with_buffer(len, offset, |buffer| {
+        note_copy_buffer(buffer);
+        f(buffer)
+    })
+}
+
+/// Refuses a `buffer_offset` that does not leave the buffer within its
+/// first page.
+pub(crate) fn check_buffer_offset(offset: usize) -> Result<(), (&'static str, String)> {
+    let page = crate::buffer::page_size();
+    if offset >= page {
+        return Err((
+            "buffer_offset",
+            format!("must be below the page size ({page} bytes), not {offset}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The label suffix for a buffer offset: empty for 0, else ` +16`.
+pub(crate) fn offset_suffix(offset: usize) -> String {
+    if offset == 0 {
+        String::new()
+    } else {
+        format!(" +{offset}")
+    }
 }
 
 /// Consumes bytes through `read` until it returns 0 at the end of the file;

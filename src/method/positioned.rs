@@ -1,7 +1,10 @@
 //! `read_at` and `write_at` (pread/pwrite): like unbuffered calls, but each
 //! names its offset, so no seek is needed and the file position never moves.
 
-use super::{IoMethod, consume_exactly, consume_to_end, with_buffer};
+use super::{
+    IoMethod, check_buffer_offset, consume_exactly, consume_to_end, offset_suffix, with_copy_buffer,
+};
+use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
 use crate::units::ExactSize;
 use crate::vocab::MethodName;
@@ -18,26 +21,42 @@ pub struct Positioned {
     /// Bytes asked for per call.
     #[serde(deserialize_with = "crate::units::deserialize_size")]
     pub chunk: usize,
+    /// Where the read buffer (and the data written) starts: this many bytes
+    /// past a page boundary. 0, page-aligned, is what fio's aligned buffers
+    /// and O_DIRECT programs use; malloc puts a large `Vec` at 16.
+    pub buffer_offset: usize,
 }
 
 impl Default for Positioned {
     fn default() -> Self {
-        Positioned { chunk: 64 * 1024 }
+        Positioned {
+            chunk: 64 * 1024,
+            buffer_offset: 0,
+        }
     }
 }
 
 impl IoMethod for Positioned {
     fn label(&self) -> String {
         format!(
-            "{} {}",
+            "{} {}{}",
             MethodName::Positioned,
-            ExactSize(self.chunk as u64)
+            ExactSize(self.chunk as u64),
+            offset_suffix(self.buffer_offset)
         )
+    }
+
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        check_buffer_offset(self.buffer_offset)
+    }
+
+    fn write_source_offset(&self) -> usize {
+        self.buffer_offset
     }
 
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let file = File::open(path)?;
-        with_buffer(self.chunk, |buffer| {
+        with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {
             consume_to_end(buffer, fold, |b, done| file.read_at(b, done))
         })
     }
@@ -50,7 +69,7 @@ impl IoMethod for Positioned {
         fold: &mut Fold,
     ) -> io::Result<()> {
         let file = File::open(path)?;
-        with_buffer(self.chunk, |buffer| {
+        with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {
             for &offset in offsets {
                 consume_exactly(path, record, buffer, fold, |b, done| {
                     file.read_at(b, offset + done)
@@ -62,7 +81,7 @@ impl IoMethod for Positioned {
 
     fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
         let file = File::open(path)?;
-        with_buffer(self.chunk, |buffer| {
+        with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {
             consume_exactly(path, end - start, buffer, fold, |b, done| {
                 file.read_at(b, start + done)
             })
@@ -70,6 +89,7 @@ impl IoMethod for Positioned {
     }
 
     fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
+        note_copy_buffer(data);
         let file = OpenOptions::new().write(true).open(path)?;
         write_chunks_at(&file, offset, data, self.chunk)?;
         if sync {
@@ -79,6 +99,7 @@ impl IoMethod for Positioned {
     }
 
     fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+        note_copy_buffer(data);
         let file = File::create(path)?;
         write_chunks_at(&file, 0, data, self.chunk)?;
         if sync {

@@ -1,7 +1,10 @@
 //! `File::read` and `File::write` in fixed-size calls: one system call per
 //! chunk, each copying between the kernel's page cache and our buffer.
 
-use super::{IoMethod, consume_exactly, consume_to_end, with_buffer};
+use super::{
+    IoMethod, check_buffer_offset, consume_exactly, consume_to_end, offset_suffix, with_copy_buffer,
+};
+use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
 use crate::units::ExactSize;
 use crate::vocab::MethodName;
@@ -17,26 +20,42 @@ pub struct Unbuffered {
     /// Bytes asked for per call.
     #[serde(deserialize_with = "crate::units::deserialize_size")]
     pub chunk: usize,
+    /// Where the read buffer (and the data written) starts: this many bytes
+    /// past a page boundary. 0, page-aligned, is what fio's aligned buffers
+    /// and O_DIRECT programs use; malloc puts a large `Vec` at 16.
+    pub buffer_offset: usize,
 }
 
 impl Default for Unbuffered {
     fn default() -> Self {
-        Unbuffered { chunk: 64 * 1024 }
+        Unbuffered {
+            chunk: 64 * 1024,
+            buffer_offset: 0,
+        }
     }
 }
 
 impl IoMethod for Unbuffered {
     fn label(&self) -> String {
         format!(
-            "{} {}",
+            "{} {}{}",
             MethodName::Unbuffered,
-            ExactSize(self.chunk as u64)
+            ExactSize(self.chunk as u64),
+            offset_suffix(self.buffer_offset)
         )
+    }
+
+    fn check(&self) -> Result<(), (&'static str, String)> {
+        check_buffer_offset(self.buffer_offset)
+    }
+
+    fn write_source_offset(&self) -> usize {
+        self.buffer_offset
     }
 
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut file = File::open(path)?;
-        with_buffer(self.chunk, |buffer| {
+        with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {
             consume_to_end(buffer, fold, |b, _| file.read(b))
         })
     }
@@ -49,7 +68,7 @@ impl IoMethod for Unbuffered {
         fold: &mut Fold,
     ) -> io::Result<()> {
         let mut file = File::open(path)?;
-        with_buffer(self.chunk, |buffer| {
+        with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {
             for &offset in offsets {
                 file.seek(SeekFrom::Start(offset))?;
                 consume_exactly(path, record, buffer, fold, |b, _| file.read(b))?;
@@ -60,13 +79,14 @@ impl IoMethod for Unbuffered {
 
     fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
         let mut file = File::open(path)?;
-        with_buffer(self.chunk, |buffer| {
+        with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {
             file.seek(SeekFrom::Start(start))?;
             consume_exactly(path, end - start, buffer, fold, |b, _| file.read(b))
         })
     }
 
     fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
+        note_copy_buffer(data);
         let mut file = OpenOptions::new().write(true).open(path)?;
         file.seek(SeekFrom::Start(offset))?;
         for piece in data.chunks(self.chunk) {
@@ -79,6 +99,7 @@ impl IoMethod for Unbuffered {
     }
 
     fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+        note_copy_buffer(data);
         let mut file = File::create(path)?;
         for piece in data.chunks(self.chunk) {
             file.write_all(piece)?;

@@ -2,6 +2,7 @@
 //! copy of every byte, and memory for all of it at once.
 
 use super::{IoMethod, change_and_fold, fold_records};
+use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
 use crate::units::to_usize;
 use crate::vocab::MethodName;
@@ -18,12 +19,20 @@ pub struct Whole {}
 /// Writes the whole buffer to a new file, the way `fs::write` does, then
 /// (with `sync`) waits for the disk.
 fn write_whole(path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
+    note_copy_buffer(data);
     let mut file = File::create(path)?;
     file.write_all(data)?;
     if sync {
         file.sync_data()?;
     }
     Ok(())
+}
+
+/// `fs::read`, with where its vector landed noted.
+fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
+    let bytes = fs::read(path)?;
+    note_copy_buffer(&bytes);
+    Ok(bytes)
 }
 
 impl IoMethod for Whole {
@@ -36,7 +45,7 @@ impl IoMethod for Whole {
     }
 
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
-        fold.update(&fs::read(path)?);
+        fold.update(&read_whole(path)?);
         Ok(())
     }
 
@@ -47,18 +56,18 @@ impl IoMethod for Whole {
         record: u64,
         fold: &mut Fold,
     ) -> io::Result<()> {
-        fold_records(&fs::read(path)?, offsets, record, fold);
+        fold_records(&read_whole(path)?, offsets, record, fold);
         Ok(())
     }
 
     fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
-        let bytes = fs::read(path)?;
+        let bytes = read_whole(path)?;
         fold.update(&bytes[to_usize(start)..to_usize(end)]);
         Ok(())
     }
 
     fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
-        let mut bytes = fs::read(path)?;
+        let mut bytes = read_whole(path)?;
         let start = to_usize(offset);
         bytes[start..start + data.len()].copy_from_slice(data);
         write_whole(path, &bytes, sync)
@@ -75,7 +84,7 @@ impl IoMethod for Whole {
         data: &[u8],
         fold: &mut Fold,
     ) -> io::Result<()> {
-        change_and_fold(&mut fs::read(path)?, offset, data, fold);
+        change_and_fold(&mut read_whole(path)?, offset, data, fold);
         Ok(())
     }
 }

@@ -20,6 +20,7 @@ pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
     sentences.extend(crossing(scenario, &sizes));
     sentences.extend(explanation(scenario, largest));
     sentences.extend(residency(scenario));
+    sentences.extend(alignment(scenario, &sizes));
     let failed: Vec<String> = scenario
         .cells
         .iter()
@@ -229,6 +230,62 @@ fn residency(scenario: &ScenarioResult) -> Option<String> {
             percent(*most),
             cell.label,
             ExactSize(cell.size)
+        )
+    })
+}
+
+/// Times within this factor of each other are not called a placement effect.
+const PLACEMENT_MATTERS: f64 = 1.3;
+
+/// A cell's method and options apart from `buffer_offset`: cells that share
+/// it differ only in where their buffer starts.
+fn placement_group(cell: &Cell) -> Option<(crate::vocab::MethodName, String)> {
+    let mut params = cell.params.as_object()?.clone();
+    params.remove("buffer_offset")?;
+    Some((cell.method, serde_json::Value::Object(params).to_string()))
+}
+
+/// The largest slowdown from buffer placement alone, when it reaches
+/// [`PLACEMENT_MATTERS`]: the same reads into buffers that start at
+/// different offsets from a page boundary.
+fn alignment(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
+    let mut worst: Option<(f64, &Cell, &Cell)> = None;
+    for &size in sizes {
+        let cells: Vec<&Cell> = scenario.cells.iter().filter(|c| c.size == size).collect();
+        for (i, a) in cells.iter().enumerate() {
+            for b in &cells[i + 1..] {
+                let (Some(ga), Some(gb)) = (placement_group(a), placement_group(b)) else {
+                    continue;
+                };
+                if ga != gb || a.params == b.params {
+                    continue;
+                }
+                let (fast, slow) = if a.median_ns <= b.median_ns {
+                    (a, b)
+                } else {
+                    (b, a)
+                };
+                let slowdown = slow.median_ns as f64 / fast.median_ns.max(1) as f64;
+                if worst.is_none_or(|(w, ..)| slowdown > w) {
+                    worst = Some((slowdown, fast, slow));
+                }
+            }
+        }
+    }
+    let (slowdown, fast, slow) = worst?;
+    (slowdown >= PLACEMENT_MATTERS).then(|| {
+        let place = |c: &Cell| {
+            c.buffer_page_offset
+                .map_or_else(|| "an unrecorded place".to_string(), |o| format!("{o} bytes past a page boundary"))
+        };
+        format!(
+            "Where the buffer starts mattered: at {}, {} (buffer {}) took {} as long as {} (buffer {}), the same calls into a buffer placed differently; the kernel's copy between the page cache and a user buffer is slower for some alignments on this CPU.",
+            ExactSize(fast.size),
+            slow.label,
+            place(slow),
+            ratio(slowdown),
+            fast.label,
+            place(fast),
         )
     })
 }

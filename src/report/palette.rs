@@ -8,7 +8,7 @@ use plotters::style::RGBColor;
 /// Colours that stay distinct for colour-blind readers (Okabe–Ito, then
 /// extras from Paul Tol's palettes): enough that the default scenario set's
 /// labels never share one.
-const COLOURS: [RGBColor; 16] = [
+const COLOURS: [RGBColor; 20] = [
     RGBColor(0x00, 0x72, 0xB2),
     RGBColor(0xD5, 0x5E, 0x00),
     RGBColor(0x00, 0x9E, 0x73),
@@ -25,6 +25,10 @@ const COLOURS: [RGBColor; 16] = [
     RGBColor(0x99, 0x99, 0x33),
     RGBColor(0xCC, 0x33, 0x11),
     RGBColor(0xAA, 0x44, 0x99),
+    RGBColor(0xEE, 0x88, 0x66),
+    RGBColor(0xFF, 0xAA, 0xBB),
+    RGBColor(0xBB, 0xCC, 0x33),
+    RGBColor(0x44, 0x44, 0x44),
 ];
 
 /// Marker shapes, in the order they are handed out.

@@ -23,7 +23,10 @@ pub fn counters_for(scenario: &Scenario, size: u64, index: usize) -> Counters {
     let spec = &scenario.methods[index];
     fixture.verify_method(spec.kind.io()).unwrap();
     let mut probe = Probe::new().unwrap();
-    fixture.sample(spec.kind.io(), &mut probe).unwrap().counters
+    fixture
+        .counted_sample(spec.kind.io(), &mut probe)
+        .unwrap()
+        .1
 }
 
 /// True when this machine lets us count every system call.
