@@ -61,7 +61,8 @@ pub fn cpu_flags() -> Vec<String> {
         .unwrap_or_default()
 }
 
-fn cpu_model() -> String {
+/// The CPU model name (`unknown` when /proc/cpuinfo does not say).
+pub fn cpu_model() -> String {
     cpuinfo_value("model name")
 }
 
