@@ -51,6 +51,36 @@ pub struct Machine {
     pub filesystem: String,
     /// Total memory in bytes.
     pub memory_bytes: u64,
+    /// CPU vendor (`vendor_id` in /proc/cpuinfo, e.g. `AuthenticAMD`);
+    /// empty in files written before it was recorded.
+    #[serde(default)]
+    pub cpu_vendor: String,
+    /// Which of [`crate::machine::FLAGS_OF_INTEREST`] the CPU has (erms,
+    /// fsrm...: they decide how the kernel copies memory), in that order.
+    #[serde(default)]
+    pub cpu_flags: Vec<String>,
+    /// Data cache sizes of CPU 0; each null where unknown.
+    #[serde(default)]
+    pub caches: Caches,
+    /// Microcode revision (`microcode` in /proc/cpuinfo, e.g. `0xa101148`);
+    /// empty in files written before it was recorded.
+    #[serde(default)]
+    pub microcode: String,
+}
+
+/// Sizes in bytes of the caches data passes through, from
+/// /sys/devices/system/cpu/cpu0/cache; null where the system does not say.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct Caches {
+    /// Level 1 data cache.
+    #[serde(default)]
+    pub l1d: Option<u64>,
+    /// Level 2 cache.
+    #[serde(default)]
+    pub l2: Option<u64>,
+    /// Level 3 cache.
+    #[serde(default)]
+    pub l3: Option<u64>,
 }
 
 /// Ceilings no file method can beat, measured on the same bytes in the same run.

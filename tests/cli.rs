@@ -93,6 +93,10 @@ fn run_writes_results_and_cleans_up() {
         "ctx_switches",
         "thp",
         "filesystem",
+        "cpu_vendor",
+        "cpu_flags",
+        "caches",
+        "microcode",
     ] {
         assert!(
             raw.contains(&format!("\"{key}\"")),

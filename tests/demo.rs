@@ -159,6 +159,96 @@ fn cold_reads_come_from_disk_and_warm_reads_do_not() {
 }
 
 #[test]
+fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
+    use demo::align::{CHUNKS, OFFSETS, PENALTY, Verdict};
+    let rounds = 2;
+    let (facts, output) = capture(|s| demo::align::run_sized(s, 2 << 20, rounds));
+    assert_eq!(facts.rows.len(), CHUNKS.len() * OFFSETS.len());
+    for chunk in CHUNKS {
+        for offset in OFFSETS {
+            let row = facts
+                .rows
+                .iter()
+                .find(|r| r.chunk == chunk && r.offset == offset)
+                .expect("a row for every chunk size and offset");
+            assert_eq!(
+                row.page_offset, offset as u64,
+                "the buffer starts where asked"
+            );
+            assert_eq!(row.verified_passes, rounds, "every timed pass was checked");
+            assert!(!row.per_pass.is_zero());
+        }
+    }
+    assert!(output.contains(&format!(
+        "all {} timed passes gave checksum {:#018x}, the file's",
+        facts.rows.len() * rounds,
+        facts.expected_checksum
+    )));
+
+    // The verdict, worked out again here from the measured times.
+    let time = |chunk: usize, offset: usize| {
+        let row = facts
+            .rows
+            .iter()
+            .find(|r| r.chunk == chunk && r.offset == offset);
+        row.unwrap().per_pass.as_secs_f64()
+    };
+    let ratios: Vec<f64> = CHUNKS.iter().map(|&c| time(c, 16) / time(c, 0)).collect();
+    let expected = if ratios.iter().all(|&r| r >= PENALTY) {
+        Verdict::Slower
+    } else if ratios.iter().all(|&r| r <= 1.0 / PENALTY) {
+        Verdict::Faster
+    } else if ratios.iter().all(|&r| r > 1.0 / PENALTY && r < PENALTY) {
+        Verdict::NoPenalty
+    } else {
+        Verdict::Mixed
+    };
+    assert_eq!(facts.verdict, expected, "ratios {ratios:?}");
+    let prose = output.split_whitespace().collect::<Vec<_>>().join(" ");
+    let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = ratios.iter().copied().fold(0.0, f64::max);
+    let said = match expected {
+        Verdict::Slower => format!(
+            "On this CPU, yes. The buffer 16 bytes past a page boundary took {low:.1}x to {high:.1}x"
+        ),
+        Verdict::NoPenalty => format!(
+            "This CPU shows no penalty. At every chunk size the buffer 16 bytes past a page boundary took {low:.2}x to {high:.2}x"
+        ),
+        Verdict::Faster => format!(
+            "On this CPU the page-aligned buffer was the slow one: the buffer 16 bytes past a page boundary took only {low:.2}x to {high:.2}x"
+        ),
+        Verdict::Mixed => format!(
+            "It depends on the chunk size here. The buffer 16 bytes past a page boundary took {:.2}x with {}",
+            ratios[0],
+            mmap_lab::units::ExactSize(CHUNKS[0] as u64)
+        ),
+    };
+    assert!(
+        prose.contains(&said),
+        "the verdict says {said:?}:\n{output}"
+    );
+
+    assert_eq!(facts.flags, mmap_lab::machine::cpu_flags());
+    for flag in &facts.flags {
+        assert!(
+            output.contains(&format!(" {flag}")),
+            "the output shows {flag}"
+        );
+    }
+    assert_eq!(facts.placements.len(), 4);
+    for placement in &facts.placements {
+        assert!(output.lines().any(|line| line.contains(placement.label)
+            && line.ends_with(&format!("starts at +{}", placement.page_offset))));
+    }
+    for line in output.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "wider than 80 columns: {line:?}"
+        );
+    }
+}
+
+#[test]
 fn a_lesson_prints_a_heading_and_numbered_steps() {
     let lesson = demo::find("read").expect("read is a lesson");
     let (_, output) = capture(|s| lesson.run(s));

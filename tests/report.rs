@@ -205,6 +205,37 @@ fn summary_matches_snapshot() {
 }
 
 #[test]
+fn cpu_details_show_when_recorded_and_not_for_older_files() {
+    let old = load("run-a.json");
+    assert!(old.machine.cpu_vendor.is_empty() && old.machine.cpu_flags.is_empty());
+    let (dir, html) = render(&old);
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(!html.contains("<dt>CPU vendor</dt>") && !html.contains("<dt>CPU flags</dt>"));
+    assert!(!summary.contains("CPU: "));
+
+    let mut new = old;
+    new.machine.cpu_vendor = "AuthenticAMD".to_string();
+    new.machine.microcode = "0xa101148".to_string();
+    new.machine.cpu_flags = vec!["erms".to_string(), "fsrm".to_string()];
+    new.machine.caches.l1d = Some(32 << 10);
+    new.machine.caches.l3 = Some(32 << 20);
+    let (dir, html) = render(&new);
+    assert_well_formed(&html);
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    for row in [
+        "<dt>CPU vendor</dt><dd>AuthenticAMD</dd>",
+        "<dt>CPU microcode</dt><dd>0xa101148</dd>",
+        "<dt>CPU flags</dt><dd>erms fsrm</dd>",
+        "<dt>CPU caches</dt><dd>L1d 32 KiB, L3 32 MiB</dd>",
+    ] {
+        assert!(html.contains(row), "machine section lacks {row}");
+    }
+    assert!(summary.contains(
+        "CPU: vendor AuthenticAMD; microcode 0xa101148; flags erms fsrm; caches L1d 32 KiB, L3 32 MiB.  \n"
+    ));
+}
+
+#[test]
 fn unavailable_syscall_counts_show_as_unknown() {
     let results = load("run-b-nosyscalls.json");
     let (dir, html) = render(&results);

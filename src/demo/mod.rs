@@ -4,6 +4,7 @@
 //! files in a private temporary directory and returns the facts it saw, so
 //! tests can check them.
 
+pub mod align;
 pub mod cold;
 pub mod copy;
 pub mod empty;
@@ -90,6 +91,11 @@ pub static LESSONS: &[Lesson] = &[
         name: "cold",
         summary: "cold versus warm page cache: disk reads and major faults",
         run: |s| cold::run(s).map(drop),
+    },
+    Lesson {
+        name: "align",
+        summary: "where a read buffer starts, and how fast pread fills it",
+        run: |s| align::run(s).map(drop),
     },
     Lesson {
         name: "sigbus",

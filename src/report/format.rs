@@ -1,6 +1,7 @@
 //! Text for people: escaping for HTML, counts with digit grouping, ratios,
 //! shares and the tick labels of chart axes.
 
+use crate::results::Machine;
 use crate::units::{ApproxSize, ExactSize, Rate};
 
 /// Escapes the five characters that matter in HTML text and attribute values.
@@ -35,6 +36,31 @@ pub(crate) fn count(value: u64) -> String {
 /// A count that may be unknown; unknown prints as `n/a`.
 pub(crate) fn maybe_count(value: Option<u64>) -> String {
     value.map_or_else(|| "n/a".to_string(), count)
+}
+
+/// The CPU facts a run recorded beside the model name (vendor, microcode,
+/// flags of interest, caches), named, each only when the file has it: files
+/// written before they were recorded give none.
+pub(crate) fn cpu_details(machine: &Machine) -> Vec<(&'static str, String)> {
+    let mut details = Vec::new();
+    if !machine.cpu_vendor.is_empty() {
+        details.push(("vendor", machine.cpu_vendor.clone()));
+    }
+    if !machine.microcode.is_empty() {
+        details.push(("microcode", machine.microcode.clone()));
+    }
+    if !machine.cpu_flags.is_empty() {
+        details.push(("flags", machine.cpu_flags.join(" ")));
+    }
+    let c = &machine.caches;
+    let caches: Vec<String> = [("L1d", c.l1d), ("L2", c.l2), ("L3", c.l3)]
+        .into_iter()
+        .filter_map(|(name, size)| Some(format!("{name} {}", ExactSize(size?))))
+        .collect();
+    if !caches.is_empty() {
+        details.push(("caches", caches.join(", ")));
+    }
+    details
 }
 
 /// A measured byte amount: exact when zero, approximate otherwise.
@@ -125,6 +151,40 @@ pub(crate) fn count_tick(value: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::results::Caches;
+
+    #[test]
+    fn cpu_details_show_only_what_the_file_has() {
+        let mut machine = Machine {
+            cpu: "AMD EPYC 9B14 96-Core Processor".to_string(),
+            cores: 2,
+            kernel: "6.18".to_string(),
+            page_size: 4096,
+            thp: "madvise".to_string(),
+            filesystem: "ext4".to_string(),
+            memory_bytes: 8 << 30,
+            cpu_vendor: String::new(),
+            cpu_flags: Vec::new(),
+            caches: Caches::default(),
+            microcode: String::new(),
+        };
+        assert!(
+            cpu_details(&machine).is_empty(),
+            "an older file: nothing new"
+        );
+        machine.cpu_vendor = "AuthenticAMD".to_string();
+        machine.cpu_flags = vec!["erms".to_string(), "fsrm".to_string()];
+        machine.caches.l2 = Some(1 << 20);
+        machine.caches.l3 = Some(32 << 20);
+        assert_eq!(
+            cpu_details(&machine),
+            [
+                ("vendor", "AuthenticAMD".to_string()),
+                ("flags", "erms fsrm".to_string()),
+                ("caches", "L2 1 MiB, L3 32 MiB".to_string()),
+            ]
+        );
+    }
 
     #[test]
     fn groups_digits() {

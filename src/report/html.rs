@@ -2,7 +2,7 @@
 //! scripts, fonts or network requests, so it opens from disk and prints.
 
 use super::charts::{Chart, bars, scenario as figures};
-use super::format::escape;
+use super::format::{cpu_details, escape};
 use super::narrative::paragraph;
 use super::palette::{Palette, swatch};
 use super::table::{TEXT_COLUMNS, Table, cell_table};
@@ -110,7 +110,6 @@ fn machine(results: &Results) -> String {
     let m = &results.machine;
     let l = &results.limits;
     let facts = [
-        ("CPU", m.cpu.clone()),
         ("cores", m.cores.to_string()),
         ("kernel", m.kernel.clone()),
         ("page size", ExactSize(m.page_size).to_string()),
@@ -157,8 +156,15 @@ fn machine(results: &Results) -> String {
         ),
     ];
     let mut out = String::from("<h2 id=\"machine\">Machine and run</h2>\n<dl class=\"facts\">\n");
-    for (k, v) in facts {
-        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(&v));
+    let mut row = |name: &str, value: &str| {
+        let _ = writeln!(out, "<dt>{}</dt><dd>{}</dd>", escape(name), escape(value));
+    };
+    row("CPU", &m.cpu);
+    for (name, value) in cpu_details(m) {
+        row(&format!("CPU {name}"), &value);
+    }
+    for (name, value) in facts {
+        row(name, &value);
     }
     out.push_str("</dl>\n");
     out

@@ -1,6 +1,7 @@
 //! summary.md: the report's paragraphs and tables in Markdown, for slides and
 //! issue threads.
 
+use super::format::cpu_details;
 use super::narrative::paragraph;
 use super::table::{TEXT_COLUMNS, Table, cell_table};
 use crate::results::Results;
@@ -47,6 +48,13 @@ pub(crate) fn summary(results: &Results) -> String {
         m.filesystem,
         ApproxSize(m.memory_bytes as f64)
     );
+    let details: Vec<String> = cpu_details(m)
+        .into_iter()
+        .map(|(name, value)| format!("{name} {value}"))
+        .collect();
+    if !details.is_empty() {
+        let _ = writeln!(out, "CPU: {}.  ", details.join("; "));
+    }
     let _ = writeln!(
         out,
         "Limits: memcpy {}, scan {} ({} buffers).  ",

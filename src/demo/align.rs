@@ -1,0 +1,763 @@
+//! Lesson `align`: does it matter where a read buffer starts? The same warm
+//! file is read with pread into buffers that start on a page boundary and
+//! a few bytes past one; then what the CPU's copy instruction has
+//! to do with it, where Vec, BufReader and fs::read put their buffers, and
+//! how a Rust program chooses.
+
+use super::sandbox::open_read;
+use super::{Sandbox, Steps};
+use crate::buffer::{PlacedBuffer, page_offset_of};
+use crate::cache;
+use crate::checksum::{Fold, checksum};
+use crate::machine;
+use crate::units::{ExactSize, Nanos, Rate};
+use crate::workload::file_contents;
+use anyhow::Context;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The file read.
+pub const SIZE: u64 = 64 << 20;
+/// Where the buffers start, in bytes past a page boundary.
+pub const OFFSETS: [usize; 4] = [0, 16, 64, 2048];
+/// Bytes asked for by each pread call, one size after another.
+pub const CHUNKS: [usize; 3] = [4 << 10, 64 << 10, 1 << 20];
+/// Timed passes over the file per chunk size and buffer; the median is shown.
+pub const ROUNDS: usize = 7;
+/// How many times the page-aligned time a buffer must take to count as
+/// slower (and how many times less, to count as faster).
+pub const PENALTY: f64 = 1.3;
+/// The offset glibc's malloc gives large blocks, the one the verdict is about.
+const MALLOC_OFFSET: usize = 16;
+/// Seed of the generated contents.
+const SEED: u64 = 9;
+/// Bytes in a cache line.
+const CACHE_LINE: usize = 64;
+/// glibc's initial mmap threshold: blocks this large get a mmap of their own.
+const MMAP_THRESHOLD: u64 = 128 << 10;
+/// Prose is wrapped to this many columns (plus the 3-column indent).
+const TEXT_WIDTH: usize = 74;
+
+/// One chunk size into one buffer, measured.
+#[derive(Debug, Clone)]
+pub struct AlignRow {
+    /// Bytes asked for by each pread call.
+    pub chunk: usize,
+    /// Where the buffer was asked to start, in bytes past a page boundary.
+    pub offset: usize,
+    /// Where it did start: its address modulo the page size.
+    pub page_offset: u64,
+    /// Time spent inside pread in one pass over the file (median of the rounds).
+    pub per_pass: Duration,
+    /// Timed passes whose checksum matched the file's.
+    pub verified_passes: usize,
+}
+
+/// Where an ordinary Rust buffer was found to start.
+#[derive(Debug, Clone)]
+pub struct Placement {
+    /// The code that made the buffer.
+    pub label: &'static str,
+    /// What the prose calls it.
+    pub name: &'static str,
+    /// Its size in bytes.
+    pub bytes: u64,
+    /// Its address modulo the page size.
+    pub page_offset: u64,
+}
+
+/// How one buffer placement compared with a page-aligned buffer across the
+/// chunk sizes, by the ratio of their times and [`PENALTY`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// At least [`PENALTY`] times the page-aligned time at every chunk size.
+    Slower,
+    /// Within [`PENALTY`] of the page-aligned time, either way, at every chunk size.
+    NoPenalty,
+    /// At most 1/[`PENALTY`] of the page-aligned time at every chunk size.
+    Faster,
+    /// Not the same answer at every chunk size.
+    Mixed,
+}
+
+impl Verdict {
+    /// The verdict on time ratios (this placement over page-aligned), one
+    /// per chunk size; there must be at least one.
+    pub fn of(ratios: &[f64]) -> Verdict {
+        if ratios.iter().all(|&r| r >= PENALTY) {
+            Verdict::Slower
+        } else if ratios.iter().all(|&r| r <= 1.0 / PENALTY) {
+            Verdict::Faster
+        } else if ratios.iter().all(|&r| r > 1.0 / PENALTY && r < PENALTY) {
+            Verdict::NoPenalty
+        } else {
+            Verdict::Mixed
+        }
+    }
+
+    /// A few words saying it, for a list of placements.
+    fn phrase(self) -> &'static str {
+        match self {
+            Verdict::Slower => "slower at every chunk size",
+            Verdict::NoPenalty => "no penalty at any chunk size",
+            Verdict::Faster => "faster at every chunk size",
+            Verdict::Mixed => "different at different chunk sizes",
+        }
+    }
+}
+
+/// What the lesson measured.
+#[derive(Debug, Clone)]
+pub struct AlignFacts {
+    /// Size of the file read.
+    pub size: u64,
+    /// CPU vendor, from /proc/cpuinfo.
+    pub vendor: String,
+    /// Which of [`machine::FLAGS_OF_INTEREST`] the CPU has.
+    pub flags: Vec<String>,
+    /// The file's checksum, computed in memory before any read.
+    pub expected_checksum: u64,
+    /// Every chunk size with every buffer, chunk by chunk, in [`OFFSETS`] order.
+    pub rows: Vec<AlignRow>,
+    /// The verdict on the buffer 16 bytes past a page boundary.
+    pub verdict: Verdict,
+    /// Where a fresh Vec, two BufReaders and fs::read put their bytes.
+    pub placements: Vec<Placement>,
+}
+
+impl AlignFacts {
+    /// The time with `chunk`-byte reads into the buffer at `offset`, over
+    /// the time into the page-aligned one.
+    pub fn ratio(&self, chunk: usize, offset: usize) -> f64 {
+        ratio_of(&self.rows, chunk, offset)
+    }
+
+    /// The ratio at `offset` for every chunk size, in [`CHUNKS`] order.
+    pub fn ratios(&self, offset: usize) -> Vec<f64> {
+        CHUNKS.iter().map(|&c| self.ratio(c, offset)).collect()
+    }
+}
+
+/// Runs the lesson on a 64 MiB file, 7 timed passes per chunk size and buffer.
+pub fn run(steps: &mut Steps) -> anyhow::Result<AlignFacts> {
+    run_sized(steps, SIZE, ROUNDS)
+}
+
+/// Runs the lesson on a file of `size` bytes with `rounds` timed passes
+/// per chunk size and buffer (tests use a small file and few rounds).
+pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<AlignFacts> {
+    let sandbox = Sandbox::new()?;
+    let rounds = rounds.max(1);
+
+    steps.step("Predict first: does it matter where a read buffer starts?")?;
+    let past: Vec<String> = OFFSETS[1..].iter().map(|o| o.to_string()).collect();
+    steps.say(&wrap(&format!(
+        "Every read() and pread() copies bytes from the page cache into a buffer \
+         you pass. Below, one warm {} file is read with the same pread calls \
+         into buffers that differ only in where they start: exactly on a \
+         page boundary, or {} bytes past one. Same bytes, same calls. Guess \
+         before you read on: will they all take the same time? If not, which \
+         one is slowest, and by how much?",
+        ExactSize(size),
+        or_list(&past)
+    )))?;
+
+    steps.step(&format!(
+        "Make a {} file, and read it once so it is warm.",
+        ExactSize(size)
+    ))?;
+    steps.code(&format!(
+        "let contents = mmap_lab::workload::file_contents({SEED}, 0, {});\n\
+         std::fs::write(&path, &contents)?;   // its pages stay in the page cache\n\
+         let expected = mmap_lab::checksum::checksum(&contents);",
+        size_literal(size)
+    ))?;
+    let contents = file_contents(SEED, 0, size);
+    let path = sandbox.file("align.bin", &contents)?;
+    let expected = checksum(&contents);
+    drop(contents);
+    let file = open_read(&path)?;
+    let mut first = PlacedBuffer::new(CHUNKS[1], 0);
+    let (_, first_sum) = pass(&file, first.as_mut_slice(), size)?;
+    drop(first);
+    check(first_sum, expected, "the first read")?;
+    let resident = cache::resident_fraction(&path)?;
+    steps.result(&format!(
+        "checksum {expected:#018x}; read once: {:.0}% of it is in memory",
+        resident * 100.0
+    ))?;
+
+    steps.step(&format!(
+        "One {} buffer at each of those places.",
+        ExactSize(CHUNKS[2] as u64)
+    ))?;
+    steps.code(
+        "use mmap_lab::buffer::{page_offset_of, PlacedBuffer};\n\
+         let buf = PlacedBuffer::new(1 << 20, 16);\n\
+         // inside: alloc_zeroed(Layout::from_size_align(16 + (1 << 20), 4096))\n\
+         // gives page-aligned memory, and the slice starts 16 bytes in\n\
+         let into_page = page_offset_of(buf.as_slice());   // address % 4096",
+    )?;
+    let largest = CHUNKS.iter().copied().max().unwrap_or(0);
+    let mut buffers: Vec<PlacedBuffer> = OFFSETS
+        .iter()
+        .map(|&offset| PlacedBuffer::new(largest, offset))
+        .collect();
+    let starts: Vec<u64> = buffers
+        .iter()
+        .map(|b| page_offset_of(b.as_slice()))
+        .collect();
+    steps.result(&format!(
+        "asked for  {}\ninto_page: {}",
+        list(OFFSETS.iter()),
+        list(starts.iter())
+    ))?;
+    steps.say(
+        "Smaller reads use the first bytes of the same buffers, so each keeps\n\
+         its start.",
+    )?;
+
+    steps.step(&format!(
+        "Read it with pread into each buffer: {}, {}, then {} a call.",
+        ExactSize(CHUNKS[0] as u64),
+        ExactSize(CHUNKS[1] as u64),
+        ExactSize(CHUNKS[2] as u64)
+    ))?;
+    steps.code(
+        "let mut pos = 0;\n\
+         while pos < len {\n\
+         \x20   let start = Instant::now();\n\
+         \x20   let n = file.read_at(&mut buf.as_mut_slice()[..chunk], pos)?;\n\
+         \x20   in_pread += start.elapsed();              // only pread is timed\n\
+         \x20   fold.update(&buf.as_slice()[..n]);        // checksum every byte\n\
+         \x20   pos += n as u64;\n\
+         }\n\
+         assert_eq!(fold.finish(), expected);",
+    )?;
+    let rows = measure(&file, &mut buffers, size, rounds, expected)?;
+    steps.result(&table(&rows, size))?;
+    let passes: usize = rows.iter().map(|r| r.verified_passes).sum();
+    steps.result(&format!(
+        "all {passes} timed passes gave checksum {expected:#018x}, the file's"
+    ))?;
+    steps.say(&format!(
+        "pread time: inside pread, per pass over the file, median of {rounds}; the\n\
+         buffers take turns, so slow drift in the machine touches all alike.\n\
+         vs +0: that time over the page-aligned buffer's, at the same chunk size."
+    ))?;
+
+    let verdict = Verdict::of(&CHUNKS.map(|chunk| ratio_of(&rows, chunk, MALLOC_OFFSET)));
+    let mut facts = AlignFacts {
+        size,
+        vendor: machine::cpu_vendor(),
+        flags: machine::cpu_flags(),
+        expected_checksum: expected,
+        rows,
+        verdict,
+        placements: Vec::new(),
+    };
+
+    steps.step("Which CPU copied those bytes, and with what?")?;
+    steps.code(
+        "mmap_lab::machine::cpu_vendor()   // vendor_id in /proc/cpuinfo\n\
+         mmap_lab::machine::cpu_flags()    // which of erms, fsrm, ... it has",
+    )?;
+    steps.result(&format!("{} ({})", machine::cpu_model(), facts.vendor))?;
+    steps.result(&format!(
+        "flags: {}",
+        if facts.flags.is_empty() {
+            "none of those looked for".to_string()
+        } else {
+            facts.flags.join(" ")
+        }
+    ))?;
+    steps.say(&wrap(
+        "The kernel copies a read into your buffer with copy_to_user. On x86 that \
+         is the rep movsb instruction: one instruction that copies RCX bytes from \
+         the address in RSI to the one in RDI, in pieces the CPU's microcode \
+         chooses. With erms (Enhanced REP MOVSB) Linux uses it for copies of 64 \
+         bytes and more; with fsrm (Fast Short REP MOV: Intel since Ice Lake, AMD \
+         since Zen 3), since Linux 6.4, every copy to user space is a bare rep \
+         movsb.",
+    ))?;
+    steps.say(&wrap(copy_sentence(&facts.flags)))?;
+
+    steps.step("So, does the address matter here?")?;
+    steps.say(&wrap(&verdict_sentence(&facts)))?;
+    steps.say(&wrap(&others_sentence(&facts)))?;
+    steps.say(&wrap(
+        "Why it can matter: rep movsb says what to copy, not how; the microcode \
+         decides, and it may run fast only when source and destination sit just \
+         so. Here the source is always a page-cache page, starting on a page \
+         boundary; only the destination moved. On AMD Zen 3 and Zen 4 a \
+         misaligned destination has been measured about 20 times slower, and \
+         glibc's memcpy avoids rep movsb on AMD (glibc bug 30994); the kernel's \
+         copy_to_user still uses it. In 2023 the same kind of quirk made a Rust \
+         program reading a file with std::fs slower than Python doing the same \
+         on a Zen machine: their buffers started at different places in a page. \
+         Intel's optimization manual gives up to 25% for a misaligned \
+         destination on its CPUs. Which placements are slow differs between \
+         CPUs and microcode versions: the result above is this machine's, not \
+         a rule.",
+    ))?;
+
+    steps.step("Where do ordinary Rust buffers start?")?;
+    steps.code(
+        "let v = vec![0u8; 1 << 20];\n\
+         let mut small = BufReader::new(File::open(&path)?);         // 8 KiB\n\
+         let mut big = BufReader::with_capacity(1 << 20, File::open(&path)?);\n\
+         let whole = std::fs::read(&path)?;\n\
+         page_offset_of(&v); page_offset_of(small.fill_buf()?); ...",
+    )?;
+    facts.placements = placements(&path)?;
+    // Only now free the placed buffers: glibc raises its mmap threshold when
+    // a large block is freed, which would have moved the blocks just measured.
+    drop(buffers);
+    let width = facts
+        .placements
+        .iter()
+        .map(|p| p.label.len())
+        .max()
+        .unwrap_or(0);
+    let lines: Vec<String> = facts
+        .placements
+        .iter()
+        .map(|p| format!("{:<width$}  starts at +{}", p.label, p.page_offset))
+        .collect();
+    steps.result(&lines.join("\n"))?;
+    steps.say(
+        "None of these asks for page alignment (a Vec<u8> needs only 1-byte\n\
+         alignment), so each starts wherever the global allocator puts it: for\n\
+         a Rust program on Linux, glibc's malloc, unless you choose another.",
+    )?;
+    steps.say(&wrap(&placement_sentence(&facts)))?;
+
+    steps.step("How a Rust program gets a page-aligned buffer.")?;
+    steps.code(
+        "use std::alloc::{alloc_zeroed, dealloc, Layout};\n\
+         let layout = Layout::from_size_align(1 << 20, 4096)?;  // size, alignment\n\
+         let ptr = unsafe { alloc_zeroed(layout) };  // null if it failed\n\
+         // read into it through a slice; at the end: dealloc(ptr, layout)\n\
+         let buf = PlacedBuffer::new(1 << 20, 0);    // the same, made safe\n\
+         let anon = memmap2::MmapMut::map_anon(1 << 20)?;  // always aligned",
+    )?;
+    steps.say(
+        "Layout::from_size_align asks the allocator for an alignment as well as\n\
+         a size; PlacedBuffer wraps it safely. An anonymous map from the memmap2\n\
+         crate is page-aligned by nature. Then read into it with read or read_at\n\
+         yourself: BufReader cannot be handed a buffer, and fs::read makes its\n\
+         own Vec. Worth it only where the measurement above shows a penalty;\n\
+         measure on the machines your program runs on. Or skip the copy: a map\n\
+         has none (lesson why).",
+    )?;
+
+    Ok(facts)
+}
+
+/// `size` as Rust source, in the shift form the lessons show (`64 << 20`).
+fn size_literal(size: u64) -> String {
+    for shift in [30, 20, 10] {
+        if size >= 1 << shift && size % (1 << shift) == 0 {
+            return format!("{} << {shift}", size >> shift);
+        }
+    }
+    size.to_string()
+}
+
+/// Values joined with commas: `0, 16, 64, 2048`.
+fn list<T: std::fmt::Display>(values: impl Iterator<Item = T>) -> String {
+    values.map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// Fails unless a pass read bytes with the file's checksum.
+fn check(got: u64, expected: u64, what: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        got == expected,
+        "{what} read the wrong bytes: checksum {got:#018x}, expected {expected:#018x}"
+    );
+    Ok(())
+}
+
+/// One pass over the first `len` bytes of `file` with pread calls of
+/// `buffer.len()` bytes: the time spent inside pread, and the checksum.
+fn pass(file: &File, buffer: &mut [u8], len: u64) -> anyhow::Result<(Duration, u64)> {
+    let mut fold = Fold::new();
+    let mut in_pread = Duration::ZERO;
+    let mut pos = 0;
+    while pos < len {
+        let start = Instant::now();
+        let n = file
+            .read_at(buffer, pos)
+            .with_context(|| format!("pread at byte {pos}"))?;
+        in_pread += start.elapsed();
+        anyhow::ensure!(n > 0, "the file ended at byte {pos}, before {len}");
+        fold.update(&buffer[..n]);
+        pos += n as u64;
+    }
+    Ok((in_pread, fold.finish()))
+}
+
+/// Times `rounds` passes per chunk size and buffer, the buffers taking turns
+/// within each round; every pass's checksum is checked.
+fn measure(
+    file: &File,
+    buffers: &mut [PlacedBuffer],
+    size: u64,
+    rounds: usize,
+    expected: u64,
+) -> anyhow::Result<Vec<AlignRow>> {
+    let mut rows = Vec::new();
+    for chunk in CHUNKS {
+        let mut times = vec![Vec::with_capacity(rounds); buffers.len()];
+        for _ in 0..rounds {
+            for (buffer, times) in buffers.iter_mut().zip(&mut times) {
+                let (time, sum) = pass(file, &mut buffer.as_mut_slice()[..chunk], size)?;
+                let what = format!(
+                    "pread of {} at +{}",
+                    ExactSize(chunk as u64),
+                    buffer.offset()
+                );
+                check(sum, expected, &what)?;
+                times.push(time);
+            }
+        }
+        for (buffer, times) in buffers.iter().zip(times) {
+            rows.push(AlignRow {
+                chunk,
+                offset: buffer.offset(),
+                page_offset: page_offset_of(buffer.as_slice()),
+                per_pass: crate::stats::median(&times).unwrap_or_default(),
+                verified_passes: times.len(),
+            });
+        }
+    }
+    Ok(rows)
+}
+
+/// The time of `chunk`-byte reads into the buffer at `offset`, over the
+/// time into the page-aligned one (0 when either is missing).
+fn ratio_of(rows: &[AlignRow], chunk: usize, offset: usize) -> f64 {
+    let time = |offset: usize| {
+        rows.iter()
+            .find(|r| r.chunk == chunk && r.offset == offset)
+            .map_or(0.0, |r| r.per_pass.as_secs_f64())
+    };
+    time(offset) / time(0).max(1e-12)
+}
+
+/// The measurements as a table: chunk, where the buffer starts, time, rate, ratio.
+fn table(rows: &[AlignRow], size: u64) -> String {
+    let mut text = format!(
+        "{:<6}  {:>9}  {:>10}  {:>10}  {:>6}\n",
+        "chunk", "buffer at", "pread time", "rate", "vs +0"
+    );
+    for row in rows {
+        let seconds = row.per_pass.as_secs_f64().max(1e-12);
+        text.push_str(&format!(
+            "{:<6}  {:>9}  {:>10}  {:>10}  {:>5.2}x\n",
+            ExactSize(row.chunk as u64).to_string(),
+            format!("+{}", row.page_offset),
+            Nanos(row.per_pass.as_nanos() as f64).to_string(),
+            Rate(size as f64 / seconds).to_string(),
+            ratio_of(rows, row.chunk, row.offset)
+        ));
+    }
+    text
+}
+
+/// What the flags say about how this CPU's kernel copies to user space.
+fn copy_sentence(flags: &[String]) -> &'static str {
+    let has = |flag: &str| flags.iter().any(|f| f == flag);
+    if has("fsrm") {
+        "This CPU has fsrm: every pread above copied with rep movsb."
+    } else if has("erms") {
+        "This CPU has erms but not fsrm: the large copies above were rep movsb, \
+         reached through a small routine that handles the short ones."
+    } else {
+        "This CPU reports neither erms nor fsrm: the kernel copies with other \
+         instructions here, and rep movsb's quirks do not apply."
+    }
+}
+
+/// The verdict on the +16 buffer, in words chosen from the measured ratios.
+fn verdict_sentence(facts: &AlignFacts) -> String {
+    let ratios = facts.ratios(MALLOC_OFFSET);
+    let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
+    let high = ratios.iter().copied().fold(0.0, f64::max);
+    match facts.verdict {
+        Verdict::Slower => format!(
+            "On this CPU, yes. The buffer 16 bytes past a page boundary took \
+             {low:.1}x to {high:.1}x the page-aligned buffer's time, at every chunk size: \
+             the same bytes, the same calls, only the address differed."
+        ),
+        Verdict::NoPenalty => format!(
+            "This CPU shows no penalty. At every chunk size the buffer 16 bytes past \
+             a page boundary took {low:.2}x to {high:.2}x the page-aligned buffer's \
+             time, within {PENALTY}x either way: its copy does not care about this \
+             address."
+        ),
+        Verdict::Faster => format!(
+            "On this CPU the page-aligned buffer was the slow one: the buffer 16 \
+             bytes past a page boundary took only {low:.2}x to {high:.2}x its time, \
+             at every chunk size."
+        ),
+        Verdict::Mixed => {
+            let each: Vec<String> = CHUNKS
+                .iter()
+                .zip(&ratios)
+                .map(|(chunk, ratio)| format!("{ratio:.2}x with {}", ExactSize(*chunk as u64)))
+                .collect();
+            format!(
+                "It depends on the chunk size here. The buffer 16 bytes past a page \
+                 boundary took {} of the page-aligned buffer's time; only a ratio of \
+                 {PENALTY}x or more counts as a penalty.",
+                each.join(", ")
+            )
+        }
+    }
+}
+
+/// The buffers on a cache line but not a page, in words chosen from their
+/// ratios.
+fn others_sentence(facts: &AlignFacts) -> String {
+    let others: Vec<(usize, Verdict)> = OFFSETS
+        .iter()
+        .filter(|&&offset| offset != 0 && offset != MALLOC_OFFSET)
+        .map(|&offset| (offset, Verdict::of(&facts.ratios(offset))))
+        .collect();
+    let names: Vec<String> = others.iter().map(|(o, _)| format!("+{o}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let on_cache_lines = others.iter().all(|(o, _)| o % CACHE_LINE == 0);
+    let mut text = format!(
+        "The buffers at {}{}: ",
+        and_list(&names),
+        if on_cache_lines {
+            ", on a 64-byte cache-line boundary but not a page boundary"
+        } else {
+            ""
+        }
+    );
+    let first = others.first().map(|(_, v)| *v);
+    if others.iter().all(|(_, v)| Some(*v) == first) {
+        text.push_str(first.map_or("", Verdict::phrase));
+    } else {
+        let each: Vec<String> = others
+            .iter()
+            .map(|(o, v)| format!("+{o} {}", v.phrase()))
+            .collect();
+        text.push_str(&each.join(", "));
+    }
+    text.push('.');
+    if facts.verdict == Verdict::Slower && on_cache_lines && first == Some(Verdict::NoPenalty) {
+        text.push_str(
+            " So on this CPU a buffer on a 64-byte boundary was filled as fast as \
+             a page-aligned one; only the +16 buffer, off the cache line, paid.",
+        );
+    }
+    text
+}
+
+/// Where a fresh Vec, BufReader's buffers and fs::read's Vec start. All are
+/// made before any is dropped, so a freed block cannot be handed out again.
+fn placements(path: &Path) -> anyhow::Result<Vec<Placement>> {
+    let v = vec![0u8; 1 << 20];
+    let mut small = BufReader::new(open_read(path)?);
+    let mut big = BufReader::with_capacity(1 << 20, open_read(path)?);
+    let whole = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let small_start = page_offset_of(small.fill_buf()?);
+    let big_start = page_offset_of(big.fill_buf()?);
+    Ok(vec![
+        Placement {
+            label: "vec![0u8; 1 << 20]",
+            name: "the Vec",
+            bytes: v.len() as u64,
+            page_offset: page_offset_of(&v),
+        },
+        Placement {
+            label: "BufReader::new (8 KiB)",
+            name: "the default BufReader",
+            bytes: small.capacity() as u64,
+            page_offset: small_start,
+        },
+        Placement {
+            label: "BufReader::with_capacity(1 << 20)",
+            name: "the big BufReader",
+            bytes: big.capacity() as u64,
+            page_offset: big_start,
+        },
+        Placement {
+            label: "std::fs::read (the whole file)",
+            name: "the Vec from fs::read",
+            bytes: whole.len() as u64,
+            page_offset: page_offset_of(&whole),
+        },
+    ])
+}
+
+/// What the measured placements mean, in words chosen from them and from
+/// the verdict.
+fn placement_sentence(facts: &AlignFacts) -> String {
+    let named = |wanted: &dyn Fn(&Placement) -> bool| -> Vec<&str> {
+        facts
+            .placements
+            .iter()
+            .filter(|p| wanted(p))
+            .map(|p| p.name)
+            .collect()
+    };
+    let large = |p: &Placement| p.bytes >= MMAP_THRESHOLD;
+    let at_16 = MALLOC_OFFSET as u64;
+    let mapped = named(&|p| large(p) && p.page_offset == at_16);
+    let small = named(&|p| !large(p) && p.page_offset != 0);
+    let large_heap = named(&|p| large(p) && p.page_offset != 0 && p.page_offset != at_16);
+    let aligned = named(&|p| p.page_offset == 0);
+    let mut text = Vec::new();
+    if !mapped.is_empty() {
+        text.push(format!(
+            "At +16: {}. glibc serves a large block (from 128 KiB, at first) with \
+             a mmap of its own and keeps a 16-byte header at the start of the \
+             page, so the block begins 16 bytes in.",
+            and_list(&mapped)
+        ));
+    }
+    if !small.is_empty() {
+        text.push(format!(
+            "{} came from the heap, where a small block starts wherever the one \
+             before it ended.",
+            capitalised(&and_list(&small))
+        ));
+    }
+    if !large_heap.is_empty() {
+        text.push(format!(
+            "{} did not get a mmap of its own although large, most likely because \
+             glibc raises its 128 KiB mmap threshold after a large block is freed, \
+             and later blocks that size come from the heap.",
+            capitalised(&and_list(&large_heap))
+        ));
+    }
+    if !aligned.is_empty() {
+        text.push(format!(
+            "{} happened to be page-aligned; nothing promises it.",
+            capitalised(&and_list(&aligned))
+        ));
+    }
+    let cost = facts.ratio(CHUNKS[1], MALLOC_OFFSET);
+    text.push(match facts.verdict {
+        Verdict::Slower => format!(
+            "A buffer at +16 is the slow case measured above: {cost:.1}x the time \
+             with {} reads.",
+            ExactSize(CHUNKS[1] as u64)
+        ),
+        Verdict::Mixed => format!(
+            "A buffer at +16 took {cost:.2}x the page-aligned time with {} reads \
+             above.",
+            ExactSize(CHUNKS[1] as u64)
+        ),
+        Verdict::NoPenalty | Verdict::Faster => {
+            "On this CPU a buffer at +16 cost nothing measurable above.".to_string()
+        }
+    });
+    text.join(" ")
+}
+
+/// Names joined for a sentence: `a`, `a and b`, `a, b and c`.
+fn and_list(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// Words joined for a sentence with `or`: `a`, `a or b`, `a, b or c`.
+fn or_list(words: &[String]) -> String {
+    match words {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// `text` with its first letter in upper case, to start a sentence.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// Breaks prose into lines of at most [`TEXT_WIDTH`] columns, at spaces.
+fn wrap(text: &str) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    let mut line = String::new();
+    let mut words: Vec<String> = Vec::new();
+    for word in text.split_whitespace() {
+        let unit =
+            ["B", "KiB", "MiB", "GiB"].contains(&word.trim_end_matches([',', '.', ';', ')']));
+        match words.last_mut() {
+            Some(number) if unit => {
+                number.push(' ');
+                number.push_str(word);
+            }
+            _ => words.push(word.to_string()),
+        }
+    }
+    for word in &words {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > TEXT_WIDTH {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verdicts_follow_the_ratios() {
+        assert_eq!(Verdict::of(&[2.7, 3.9, 5.2]), Verdict::Slower);
+        assert_eq!(Verdict::of(&[1.3, 1.5, 2.0]), Verdict::Slower);
+        assert_eq!(Verdict::of(&[1.0, 1.29, 0.8]), Verdict::NoPenalty);
+        assert_eq!(Verdict::of(&[0.5, 0.7, 0.6]), Verdict::Faster);
+        assert_eq!(Verdict::of(&[2.7, 1.0, 1.1]), Verdict::Mixed);
+        assert_eq!(Verdict::of(&[0.5, 1.0, 1.1]), Verdict::Mixed);
+    }
+
+    #[test]
+    fn wraps_prose_at_spaces_within_the_width() {
+        let text = "word ".repeat(40);
+        let wrapped = wrap(&text);
+        assert!(wrapped.lines().all(|l| l.len() <= TEXT_WIDTH));
+        assert_eq!(wrapped.split_whitespace().count(), 40);
+        assert_eq!(wrap("  one   two "), "one two");
+        let sizes = format!("{} 64 KiB, 1 MiB.", "x".repeat(TEXT_WIDTH - 4));
+        assert_eq!(wrap(&sizes).lines().nth(1), Some("64 KiB, 1 MiB."));
+    }
+
+    #[test]
+    fn lists_read_as_sentences() {
+        assert_eq!(and_list(&["a"]), "a");
+        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
+        let words = ["16".to_string(), "64".to_string()];
+        assert_eq!(or_list(&words), "16 or 64");
+        assert_eq!(capitalised("the Vec"), "The Vec");
+    }
+
+    #[test]
+    fn sizes_print_as_shifts() {
+        assert_eq!(size_literal(64 << 20), "64 << 20");
+        assert_eq!(size_literal(4096), "4 << 10");
+        assert_eq!(size_literal(1000), "1000");
+    }
+}
