@@ -140,42 +140,48 @@ impl Fixture {
         Ok(outcome)
     }
 
-    /// Prepares the cache as the scenario asks (untimed), then runs `method`
-    /// once. With a probe, the operation is counted (and its time includes
-    /// the counters' cost); without, only the clock runs.
-    pub fn sample(&self, method: &dyn IoMethod, probe: Option<&mut Probe>) -> io::Result<Sample> {
-        let resident_before = self.prepare(self.cache)?;
+    /// Times a burst of `burst` back-to-back operations, each after its own
+    /// untimed preparation (the cache state the scenario asks for), with no
+    /// counter open. The sample's time is their mean: for operations of a
+    /// few microseconds one clock reading per operation would measure the
+    /// machine's state after other methods ran more than the operation.
+    pub fn timed_sample(&self, method: &dyn IoMethod, burst: u32) -> io::Result<Sample> {
         take_noted_offset();
-        let (elapsed, counters) = match probe {
-            Some(probe) => {
-                let (outcome, elapsed, counters) = probe.measure(|| self.execute(method))?;
-                outcome?;
-                (elapsed, Some(counters))
-            }
-            None => {
-                let start = Instant::now();
-                let outcome = self.execute(method);
-                let elapsed = start.elapsed();
-                outcome?;
-                (elapsed, None)
-            }
-        };
+        let mut resident_before = None;
+        let mut total = Duration::ZERO;
+        for _ in 0..burst.max(1) {
+            resident_before = self.prepare(self.cache)?;
+            let start = Instant::now();
+            let outcome = self.execute(method);
+            total += start.elapsed();
+            std::hint::black_box(outcome?);
+        }
         Ok(Sample {
-            elapsed,
-            counters,
+            elapsed: total / burst.max(1),
+            counters: None,
             resident_before,
             buffer_page_offset: take_noted_offset(),
         })
     }
 
-    /// A counted sample (see [`Fixture::sample`]) and its counters.
+    /// Prepares as [`Fixture::timed_sample`] does, then runs `method` once
+    /// under `probe`: the sample (whose time includes what counting costs)
+    /// and its counters.
     pub fn counted_sample(
         &self,
         method: &dyn IoMethod,
         probe: &mut Probe,
     ) -> io::Result<(Sample, Counters)> {
-        let sample = self.sample(method, Some(probe))?;
-        let counters = sample.counters.expect("a probe counts");
+        let resident_before = self.prepare(self.cache)?;
+        take_noted_offset();
+        let (outcome, elapsed, counters) = probe.measure(|| self.execute(method))?;
+        outcome?;
+        let sample = Sample {
+            elapsed,
+            counters: Some(counters),
+            resident_before,
+            buffer_page_offset: take_noted_offset(),
+        };
         Ok((sample, counters))
     }
 

@@ -158,6 +158,11 @@ pub struct Cell {
     /// the difference from `samples_ns` is the cost of counting.
     #[serde(default)]
     pub counted_samples_ns: Vec<u64>,
+    /// Back-to-back operations each timed sample took (its time is their
+    /// mean): operations shorter than 200 µs are timed in bursts, as
+    /// criterion times them.
+    #[serde(default = "one")]
+    pub operations_per_sample: u32,
     /// Median of `samples_ns`.
     pub median_ns: u64,
     /// Fastest sample.
@@ -321,6 +326,10 @@ impl CounterValue for Option<u64> {
         let all: Vec<u64> = values.collect::<Option<_>>()?;
         Some(crate::stats::median(&all).unwrap_or(0))
     }
+}
+
+fn one() -> u32 {
+    1
 }
 
 impl Results {

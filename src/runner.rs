@@ -19,6 +19,7 @@ use crate::units::ExactSize;
 use crate::workdir::WorkDir;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// Largest size `--quick` keeps, and the most samples it takes.
 pub const QUICK_MAX_SIZE: u64 = 16 << 20;
@@ -27,6 +28,12 @@ pub const QUICK_SAMPLES: u32 = 3;
 /// Counted operations per cell, after the timed ones; the counters are
 /// their medians.
 pub const COUNTED_SAMPLES: u32 = 3;
+/// A timed sample lasts at least this long: shorter operations are timed
+/// in bursts of back-to-back operations (as criterion does), at most
+/// [`MAX_BURST`] of them.
+pub const MIN_SAMPLE: Duration = Duration::from_micros(200);
+/// Most operations in one timed sample.
+pub const MAX_BURST: u32 = 1000;
 
 /// Why a scenario could not be measured.
 #[derive(Debug, thiserror::Error)]
@@ -148,8 +155,8 @@ impl<'a> Runner<'a> {
         for &size in &sizes {
             let place = Place::new(scenario, size);
             let fixture = self.generate(&place)?;
-            self.verify_methods(&place, &fixture, progress)?;
-            let series = self.take_samples(&place, &fixture, samples, progress)?;
+            let bursts = self.verify_methods(&place, &fixture, progress)?;
+            let series = self.take_samples(&place, &fixture, samples, &bursts, progress)?;
             // The timed samples must have left the files as verified.
             fixture
                 .verify_files_after_samples()
@@ -186,13 +193,16 @@ impl<'a> Runner<'a> {
             .map_err(|e| place.io("generating files", e))
     }
 
-    /// Runs every method once against the reference; the first mismatch stops the run.
+    /// Runs every method once against the reference (the first mismatch
+    /// stops the run), then times one operation of each to choose its burst:
+    /// how many operations one timed sample takes.
     fn verify_methods(
         &self,
         place: &Place,
         fixture: &Fixture,
         progress: &dyn Progress,
-    ) -> Result<(), RunError> {
+    ) -> Result<Vec<u32>, RunError> {
+        let mut bursts = Vec::new();
         for spec in &place.scenario.methods {
             self.check_interrupt()?;
             fixture
@@ -201,9 +211,13 @@ impl<'a> Runner<'a> {
                     VerifyError::Io(e) => place.io(&spec.label, e),
                     VerifyError::Mismatch(detail) => place.mismatch(&spec.label, detail),
                 })?;
+            let once = fixture
+                .timed_sample(spec.kind.io(), 1)
+                .map_err(|e| place.io(&spec.label, e))?;
+            bursts.push(burst_for(once.elapsed));
             progress.step(&format!("{} {} verified", place.name(), spec.label));
         }
-        Ok(())
+        Ok(bursts)
     }
 
     /// Takes `samples` timed samples of every method, round-robin so slow
@@ -215,10 +229,17 @@ impl<'a> Runner<'a> {
         place: &Place,
         fixture: &Fixture,
         samples: u32,
+        bursts: &[u32],
         progress: &dyn Progress,
     ) -> Result<Vec<Series>, RunError> {
         let methods = &place.scenario.methods;
-        let mut series: Vec<Series> = methods.iter().map(|_| Series::default()).collect();
+        let mut series: Vec<Series> = bursts
+            .iter()
+            .map(|&burst| Series {
+                burst,
+                ..Series::default()
+            })
+            .collect();
         let open = open_perf_events().map_err(|e| place.io("listing open perf events", e))?;
         if open > 0 {
             return Err(place.io(
@@ -232,11 +253,13 @@ impl<'a> Runner<'a> {
             let counted = round >= samples;
             for (spec, series) in methods.iter().zip(&mut series) {
                 self.check_interrupt()?;
-                let probe = counted.then_some(&mut self.probe);
-                let sample = fixture
-                    .sample(spec.kind.io(), probe)
-                    .map_err(|e| place.io(&spec.label, e))?;
-                series.push(sample);
+                let io = spec.kind.io();
+                let sample = if counted {
+                    fixture.counted_sample(io, &mut self.probe).map(|(s, _)| s)
+                } else {
+                    fixture.timed_sample(io, series.burst)
+                };
+                series.push(sample.map_err(|e| place.io(&spec.label, e))?);
                 progress.step(&format!("{} {}", place.name(), spec.label));
             }
         }
@@ -250,6 +273,14 @@ impl<'a> Runner<'a> {
             Ok(())
         }
     }
+}
+
+/// Operations per timed sample for an operation that took `once`: enough
+/// to last [`MIN_SAMPLE`], at most [`MAX_BURST`].
+fn burst_for(once: Duration) -> u32 {
+    let once = once.as_nanos().max(1);
+    let wanted = MIN_SAMPLE.as_nanos().div_ceil(once);
+    wanted.clamp(1, u128::from(MAX_BURST)) as u32
 }
 
 /// One size of one scenario, for progress lines and errors.
@@ -295,6 +326,7 @@ impl<'a> Place<'a> {
 /// The samples of one method at one size, in run order.
 #[derive(Default)]
 struct Series {
+    burst: u32,
     samples_ns: Vec<u64>,
     counted_samples_ns: Vec<u64>,
     counters: Vec<Counters>,
@@ -334,11 +366,27 @@ impl Series {
             max_ns: self.samples_ns.iter().copied().max().unwrap_or(0),
             throughput_bytes_per_sec: bytes as f64 / median_ns as f64 * 1e9,
             samples_ns: self.samples_ns,
+            operations_per_sample: self.burst,
             counted_samples_ns: self.counted_samples_ns,
             verified: true,
             counters: Counters::median(&self.counters),
             buffer_page_offset: median(&self.buffer_page_offsets),
             resident_before: median(&self.resident_before),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_operations_are_timed_in_bursts_of_at_least_200_microseconds() {
+        assert_eq!(burst_for(Duration::from_micros(1)), 200);
+        assert_eq!(burst_for(Duration::from_micros(3)), 67);
+        assert_eq!(burst_for(Duration::from_micros(200)), 1);
+        assert_eq!(burst_for(Duration::from_millis(5)), 1);
+        assert_eq!(burst_for(Duration::from_nanos(10)), MAX_BURST);
+        assert_eq!(burst_for(Duration::ZERO), MAX_BURST);
     }
 }

@@ -56,7 +56,7 @@ fn timed_samples_run_with_no_perf_event_open_and_counted_ones_with_them() {
     let mut probe = Probe::new().unwrap();
     let spy = Spy::default();
 
-    fixture.sample(&spy, None).unwrap();
+    fixture.timed_sample(&spy, 1).unwrap();
     assert_eq!(
         spy.open_events.get(),
         Some(0),
@@ -106,7 +106,7 @@ fn buffer_offsets_are_honoured_and_recorded_for_reads_and_writes() {
         let expected = [Some(16), Some(64), Some(0), Some(2048)];
         for (spec, want) in scenario.methods.iter().zip(expected) {
             fixture.verify_method(spec.kind.io()).unwrap();
-            let sample = fixture.sample(spec.kind.io(), None).unwrap();
+            let sample = fixture.timed_sample(spec.kind.io(), 1).unwrap();
             assert_eq!(
                 sample.buffer_page_offset, want,
                 "{operation}: {}",
@@ -114,14 +114,16 @@ fn buffer_offsets_are_honoured_and_recorded_for_reads_and_writes() {
             );
         }
         for spec in &scenario.methods[4..6] {
-            let sample = fixture.sample(spec.kind.io(), None).unwrap();
+            let sample = fixture.timed_sample(spec.kind.io(), 1).unwrap();
             assert!(
                 sample.buffer_page_offset.is_some(),
                 "{operation}: {} recorded no buffer",
                 spec.label
             );
         }
-        let map = fixture.sample(scenario.methods[6].kind.io(), None).unwrap();
+        let map = fixture
+            .timed_sample(scenario.methods[6].kind.io(), 1)
+            .unwrap();
         assert_eq!(
             map.buffer_page_offset, None,
             "a map copies through no buffer"
@@ -175,6 +177,7 @@ fn every_cell_has_timed_and_counted_samples_and_the_run_records_the_observer() {
         assert_eq!(cell.samples_ns.len(), 3, "{}", cell.label);
         assert_eq!(cell.counted_samples_ns.len(), 3, "{}", cell.label);
         assert!(cell.counted_samples_ns.iter().all(|&ns| ns > 0));
+        assert!(cell.operations_per_sample >= 1, "{}", cell.label);
     }
     let placed = &results.scenarios[0].cells[1];
     assert_eq!(placed.buffer_page_offset, Some(16));

@@ -177,25 +177,33 @@ impl MethodKind {
 }
 
 thread_local! {
-    /// The program's own read buffer, kept between operations.
-    static READ_BUFFER: std::cell::RefCell<Option<PlacedBuffer>> = const { std::cell::RefCell::new(None) };
+    /// The program's own read buffers, one per page offset, kept between
+    /// operations.
+    static READ_BUFFERS: std::cell::RefCell<Vec<PlacedBuffer>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Lends `f` a buffer of `len` bytes starting `offset` bytes past a page
 /// boundary, kept between operations as a program reading many files keeps
-/// its buffer. Allocating (and zeroing) a fresh 1 MiB buffer for each 4 KiB
-/// file would measure the allocator, not the I/O; it is paid once, in the
-/// untimed verification pass.
+/// its buffer. Allocating (and zeroing, and faulting in) a fresh 1 MiB
+/// buffer for each operation would measure the allocator, not the I/O; it
+/// is paid once, in the untimed verification pass. One buffer is kept per
+/// offset, so methods that alternate offsets do not evict each other's.
 pub(crate) fn with_buffer<R>(len: usize, offset: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
-    READ_BUFFER.with(|cell| {
+    READ_BUFFERS.with(|cell| {
         let mut kept = cell.borrow_mut();
-        let fits = kept
-            .as_ref()
-            .is_some_and(|b| b.len() >= len && b.offset() == offset);
-        if !fits {
-            *kept = Some(PlacedBuffer::new(len, offset));
-        }
-        f(&mut kept.as_mut().expect("just made").as_mut_slice()[..len])
+        let index = match kept.iter().position(|b| b.offset() == offset) {
+            Some(index) => {
+                if kept[index].len() < len {
+                    kept[index] = PlacedBuffer::new(len, offset);
+                }
+                index
+            }
+            None => {
+                kept.push(PlacedBuffer::new(len, offset));
+                kept.len() - 1
+            }
+        };
+        f(&mut kept[index].as_mut_slice()[..len])
     })
 }
 
