@@ -2,7 +2,7 @@
 //! scripts, fonts or network requests, so it opens from disk and prints.
 
 use super::charts::{Chart, bars, scenario as figures};
-use super::format::{cpu_details, escape};
+use super::format::{cpu_details, escape, observer};
 use super::narrative::paragraph;
 use super::palette::{Palette, swatch};
 use super::table::{TEXT_COLUMNS, Table, cell_table};
@@ -165,6 +165,9 @@ fn machine(results: &Results) -> String {
     }
     for (name, value) in facts {
         row(name, &value);
+    }
+    if let Some(text) = observer(results) {
+        row("cost of counting", &text);
     }
     out.push_str("</dl>\n");
     out

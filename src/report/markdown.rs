@@ -1,7 +1,7 @@
 //! summary.md: the report's paragraphs and tables in Markdown, for slides and
 //! issue threads.
 
-use super::format::cpu_details;
+use super::format::{cpu_details, observer};
 use super::narrative::paragraph;
 use super::table::{TEXT_COLUMNS, Table, cell_table};
 use crate::results::Results;
@@ -72,6 +72,9 @@ pub(crate) fn summary(results: &Results) -> String {
         },
         results.syscall_counting.source
     );
+    if let Some(text) = observer(results) {
+        let _ = writeln!(out, "\nCost of counting: {text}.");
+    }
     for s in &results.scenarios {
         let _ = writeln!(out, "\n## {}\n\n{}\n", s.name, s.about);
         let _ = writeln!(
