@@ -292,16 +292,14 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         "Why it can matter: rep movsb says what to copy, not how; the microcode \
          decides, and it may run fast only when source and destination sit just \
          so. Here the source is always a page-cache page, starting on a page \
-         boundary; only the destination moved. On AMD Zen 3 and Zen 4 a \
-         misaligned destination has been measured about 20 times slower, and \
-         glibc's memcpy avoids rep movsb on AMD (glibc bug 30994); the kernel's \
-         copy_to_user still uses it. In 2023 the same kind of quirk made a Rust \
-         program reading a file with std::fs slower than Python doing the same \
-         on a Zen machine: their buffers started at different places in a page. \
-         Intel's optimization manual gives up to 25% for a misaligned \
-         destination on its CPUs. Which placements are slow differs between \
-         CPUs and microcode versions: the result above is this machine's, not \
-         a rule.",
+         boundary; only the destination moved. On AMD Zen, rep movsb is \
+         several times slower for some source and destination placements, \
+         which is why glibc's memcpy avoids it on AMD (glibc bug 30994); the \
+         kernel's copy_to_user still uses it. In 2023 the same kind of quirk \
+         made a Rust program reading a file with std::fs slower than Python \
+         doing the same on a Zen machine: their buffers started at different \
+         places in a page. Which placements are slow differs between CPUs and \
+         microcode versions: the result above is this machine's, not a rule.",
     ))?;
 
     steps.step("Where do ordinary Rust buffers start?")?;
