@@ -7,9 +7,13 @@
 //! [`Probe`] is calibrated: it measures an empty operation and subtracts that
 //! cost, so an operation that does nothing reads zero on every counter.
 //!
-//! The syscall counters exist only while one operation is measured: they are
-//! opened just before it and closed just after (see [`crate::perf`] on why an
-//! open tracepoint slows every system call). Timed operations use no probe.
+//! The syscall counters exist only while counting (see [`crate::perf`] on
+//! why an open tracepoint slows every system call): for one measured
+//! operation, or for a counting session ([`Probe::start_counting`] to
+//! [`Probe::stop_counting`]) that covers several counted operations and no
+//! timed one. Closing them costs the kernel a few hundred milliseconds (it
+//! waits for every CPU to leave the tracepoint), so the runner counts a
+//! whole size's operations in one session. Timed operations use no probe.
 
 use crate::perf::{SyscallCounter, SyscallReading, Tracepoints};
 use crate::results::{Counters, SyscallCounting};
@@ -62,10 +66,19 @@ pub struct Probe {
 }
 
 impl Probe {
-    /// Opens the counters for the calling thread and calibrates them.
+    /// Opens the counters for the calling thread and calibrates them; the
+    /// syscall counters are closed again before it returns.
     ///
     /// All later calls to [`Probe::measure`] must come from this thread.
     pub fn new() -> io::Result<Probe> {
+        let mut probe = Probe::counting()?;
+        probe.stop_counting();
+        Ok(probe)
+    }
+
+    /// Like [`Probe::new`], but leaves a counting session open (see
+    /// [`Probe::start_counting`]): for code that counts and times nothing.
+    pub fn counting() -> io::Result<Probe> {
         let io_file = File::open("/proc/thread-self/io").map_err(|e| {
             io::Error::new(
                 e.kind(),
@@ -74,13 +87,18 @@ impl Probe {
         })?;
         // Check once that the counters can be opened, so a refusal is
         // reported as the reason counts are missing.
-        let syscalls = Tracepoints::find()
-            .and_then(|tracepoints| SyscallCounter::open(&tracepoints).map(|_| tracepoints));
+        let (syscalls, counter) = match Tracepoints::find()
+            .and_then(|tracepoints| SyscallCounter::open(&tracepoints).map(|c| (tracepoints, c)))
+        {
+            Ok((tracepoints, counter)) => (Ok(tracepoints), Some(counter)),
+            Err(reason) => (Err(reason), None),
+        };
+        // The counters opened by the check stay open through calibration.
         let mut probe = Probe {
             io_file,
             io_text: vec![0; 512],
             syscalls,
-            counter: None,
+            counter,
             baseline: Counters::default(),
         };
         probe.calibrate()?;
@@ -114,17 +132,33 @@ impl Probe {
         ))
     }
 
-    /// Counters for `operation` before calibration is subtracted. The
-    /// syscall counters are opened before and closed after.
+    /// Opens the syscall counters (where they can be) until
+    /// [`Probe::stop_counting`]; [`Probe::measure`] uses them meanwhile.
+    /// Nothing timed may run in between: they slow every system call.
+    pub fn start_counting(&mut self) -> io::Result<()> {
+        if let (Ok(tracepoints), None) = (&self.syscalls, &self.counter) {
+            self.counter = Some(SyscallCounter::open(tracepoints).map_err(io::Error::other)?);
+        }
+        Ok(())
+    }
+
+    /// Closes the syscall counters a session opened.
+    pub fn stop_counting(&mut self) {
+        self.counter = None;
+    }
+
+    /// Counters for `operation` before calibration is subtracted. Outside a
+    /// counting session the syscall counters are opened for it alone.
     fn measure_raw<T>(
         &mut self,
         operation: impl FnOnce() -> T,
     ) -> io::Result<(T, Duration, Counters)> {
-        if let Ok(tracepoints) = &self.syscalls {
-            self.counter = Some(SyscallCounter::open(tracepoints).map_err(io::Error::other)?);
+        if self.counter.is_some() {
+            return self.count_around(operation);
         }
+        self.start_counting()?;
         let measured = self.count_around(operation);
-        self.counter = None;
+        self.stop_counting();
         measured
     }
 
@@ -140,16 +174,25 @@ impl Probe {
         Ok((value, elapsed, difference(&before, &after)))
     }
 
-    /// Measures empty operations and keeps the smallest cost seen for each counter.
+    /// Measures empty operations and keeps the smallest cost seen for each
+    /// counter, in a counting session that it leaves open.
     fn calibrate(&mut self) -> io::Result<()> {
         let mut floor: Option<Counters> = None;
+        self.start_counting()?;
         for _ in 0..CALIBRATION_RUNS {
-            let (_, _, raw) = self.measure_raw(|| ())?;
+            let raw = match self.measure_raw(|| ()) {
+                Ok((_, _, raw)) => raw,
+                Err(e) => {
+                    self.stop_counting();
+                    return Err(e);
+                }
+            };
             floor = Some(match floor {
                 None => raw,
                 Some(old) => old.zip_with(raw, u64::min),
             });
         }
+        // The session stays open: the caller decides when to close it.
         self.baseline = floor.unwrap_or_default();
         Ok(())
     }

@@ -249,21 +249,45 @@ impl<'a> Runner<'a> {
                 )),
             ));
         }
-        for round in 0..samples + COUNTED_SAMPLES {
-            let counted = round >= samples;
+        for _ in 0..samples {
             for (spec, series) in methods.iter().zip(&mut series) {
                 self.check_interrupt()?;
-                let io = spec.kind.io();
-                let sample = if counted {
-                    fixture.counted_sample(io, &mut self.probe).map(|(s, _)| s)
-                } else {
-                    fixture.timed_sample(io, series.burst)
-                };
-                series.push(sample.map_err(|e| place.io(&spec.label, e))?);
+                let sample = fixture
+                    .timed_sample(spec.kind.io(), series.burst)
+                    .map_err(|e| place.io(&spec.label, e))?;
+                series.push(sample);
                 progress.step(&format!("{} {}", place.name(), spec.label));
             }
         }
+        self.probe
+            .start_counting()
+            .map_err(|e| place.io("opening the counters", e))?;
+        let counted = self.take_counted_samples(place, fixture, &mut series, progress);
+        self.probe.stop_counting();
+        counted?;
         Ok(series)
+    }
+
+    /// [`COUNTED_SAMPLES`] counted samples of every method, round-robin, in
+    /// the probe's counting session.
+    fn take_counted_samples(
+        &mut self,
+        place: &Place,
+        fixture: &Fixture,
+        series: &mut [Series],
+        progress: &dyn Progress,
+    ) -> Result<(), RunError> {
+        for _ in 0..COUNTED_SAMPLES {
+            for (spec, series) in place.scenario.methods.iter().zip(series.iter_mut()) {
+                self.check_interrupt()?;
+                let (sample, _) = fixture
+                    .counted_sample(spec.kind.io(), &mut self.probe)
+                    .map_err(|e| place.io(&spec.label, e))?;
+                series.push(sample);
+                progress.step(&format!("{} {} counted", place.name(), spec.label));
+            }
+        }
+        Ok(())
     }
 
     fn check_interrupt(&self) -> Result<(), RunError> {

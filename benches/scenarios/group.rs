@@ -2,8 +2,9 @@
 //! throughput is the operation's payload, so criterion prints GB/s.
 //!
 //! A size's files are generated on first use, so a benchmark the filter
-//! skips costs nothing. Every method is verified against the in-memory
-//! reference before it is timed. Only the operation is timed: set-up
+//! skips costs nothing. Every method is then verified against the in-memory
+//! reference and counted once, all before anything of that size is timed,
+//! so no counter is open while criterion's clock runs. Only the operation is timed: set-up
 //! (restoring an overwritten range, removing a file to be created, evicting
 //! the cache for cold runs) happens between iterations, outside the clock.
 
@@ -11,7 +12,6 @@ use crate::counters;
 use anyhow::Context;
 use criterion::{AxisScale, BenchmarkId, Criterion, PlotConfiguration, Throughput};
 use mmap_lab::fixture::{Fixture, Sample};
-use mmap_lab::method::IoMethod;
 use mmap_lab::probe::Probe;
 use mmap_lab::results::Counters;
 use mmap_lab::runner::space_needed;
@@ -32,8 +32,12 @@ pub fn bench_scenario(
     group.plot_config(PlotConfiguration::default().summary_scale(AxisScale::Logarithmic));
     for &size in sizes {
         group.throughput(Throughput::Bytes(scenario.operation.payload_bytes(size)));
-        let mut fixture: Option<Fixture> = None;
-        for spec in &scenario.methods {
+        // Generated on first use, with every method verified and counted
+        // then, in one counting session, before anything of this size is
+        // timed: closing the counters takes the kernel a few hundred
+        // milliseconds, and none may be open while criterion times.
+        let mut prepared: Option<(Fixture, Vec<(Sample, Counters)>)> = None;
+        for (index, spec) in scenario.methods.iter().enumerate() {
             let (label, method) = (spec.label.as_str(), spec.kind.io());
             let cell = Cell {
                 scenario,
@@ -42,18 +46,20 @@ pub fn bench_scenario(
             };
             let mut ran = false;
             group.bench_function(BenchmarkId::new(label, ExactSize(size)), |bencher| {
-                let fixture = fixture.get_or_insert_with(|| cell.generate(work));
-                if !ran {
-                    cell.expect("verifying", fixture.verify_method(method));
-                    ran = true;
-                }
+                let (fixture, _) = prepared.get_or_insert_with(|| {
+                    let fixture = cell.generate(work);
+                    let counted = cell.expect("counting", count_all(scenario, &fixture, probe));
+                    (fixture, counted)
+                });
+                ran = true;
                 bencher.iter_custom(|iters| cell.expect("running", fixture.time(method, iters)));
             });
-            if let (true, Some(fixture)) = (ran, &fixture) {
-                let (sample, counted) = cell.count(fixture, method, probe)?;
-                println!("{}", counters::describe(&counted, sample.resident_before));
+            if let (true, Some((_, counted))) = (ran, &prepared) {
+                let (sample, counters) = &counted[index];
+                println!("{}", counters::describe(counters, sample.resident_before));
             }
         }
+        let fixture = prepared.map(|(fixture, _)| fixture);
         if let Some(fixture) = fixture {
             let at = format!("scenario {:?}, size {}", scenario.name, ExactSize(size));
             fixture
@@ -67,6 +73,32 @@ pub fn bench_scenario(
     }
     group.finish();
     Ok(())
+}
+
+/// Verifies every method of `scenario` on `fixture`, then counts one
+/// operation of each, prepared as the timed ones are, in one counting session.
+fn count_all(
+    scenario: &Scenario,
+    fixture: &Fixture,
+    probe: &mut Probe,
+) -> anyhow::Result<Vec<(Sample, Counters)>> {
+    for spec in &scenario.methods {
+        fixture
+            .verify_method(spec.kind.io())
+            .with_context(|| format!("verifying {:?}", spec.label))?;
+    }
+    probe.start_counting()?;
+    let counted: anyhow::Result<Vec<_>> = scenario
+        .methods
+        .iter()
+        .map(|spec| {
+            fixture
+                .counted_sample(spec.kind.io(), probe)
+                .with_context(|| format!("counting {:?}", spec.label))
+        })
+        .collect();
+    probe.stop_counting();
+    counted
 }
 
 /// One method at one size of one scenario.
@@ -88,18 +120,6 @@ impl Cell<'_> {
             "generating files",
             Fixture::generate(self.scenario, self.size, work.path()),
         )
-    }
-
-    /// Counters of one more operation, prepared as the timed ones were.
-    fn count(
-        &self,
-        fixture: &Fixture,
-        method: &dyn IoMethod,
-        probe: &mut Probe,
-    ) -> anyhow::Result<(Sample, Counters)> {
-        fixture
-            .counted_sample(method, probe)
-            .with_context(|| self.at("the counted run"))
     }
 
     fn at(&self, doing: &str) -> String {

@@ -144,12 +144,15 @@ fn read_once(
 ) -> anyhow::Result<ColdRow> {
     file.set_cache(if cold { Cache::Cold } else { Cache::Warm });
     let warm_residency = cache::resident_fraction(&file.input_paths()[0])?;
-    let (sample, counters) = file.counted_sample(method, probe)?;
+    // Timed with no counter open, then read again (evicted again when
+    // cold) to count.
+    let timed = file.timed_sample(method, 1)?;
+    let (_, counters) = file.counted_sample(method, probe)?;
     Ok(ColdRow {
         label: label.to_string(),
         cold,
-        resident_before: sample.resident_before.unwrap_or(warm_residency),
-        time: sample.elapsed,
+        resident_before: timed.resident_before.unwrap_or(warm_residency),
+        time: timed.elapsed,
         counters,
     })
 }

@@ -92,7 +92,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
     let sandbox = Sandbox::new()?;
     let page = page_size();
     let pages = size / page;
-    let mut probe = Probe::new()?;
+    let mut probe = Probe::counting()?; // counts; times nothing
 
     steps.step(&format!(
         "Make a {} file: {pages} pages of {page} bytes.",

@@ -48,7 +48,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SliceFacts> {
         unsafe { Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))?;
     steps.result(&format!("{} bytes mapped", map.len()))?;
 
-    let mut probe = Probe::new()?;
+    let mut probe = Probe::counting()?; // counts; times nothing
     let counted = probe.syscall_counting().available;
 
     steps.step("Take bytes 9..98 from the map (Python: mmap_object[9:98]).")?;

@@ -148,6 +148,25 @@ pub(crate) fn count_tick(value: f64) -> String {
     }
 }
 
+/// What counting cost in this run, for runs that recorded it: one system
+/// call with and without the counters' tracepoints open.
+pub(crate) fn observer(results: &crate::results::Results) -> Option<String> {
+    let o = results.observer.as_ref()?;
+    let uncounted = crate::units::Nanos(o.syscall_ns);
+    Some(match o.syscall_ns_counted {
+        Some(counted) => format!(
+            "one {} call took {uncounted}, and {} ({}) while the syscall counters were open; timed samples ran with none open",
+            o.syscall,
+            crate::units::Nanos(counted),
+            ratio(counted / o.syscall_ns)
+        ),
+        None => format!(
+            "one {} call took {uncounted}; no counters could be opened, so none slowed the timings",
+            o.syscall
+        ),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,23 +228,4 @@ mod tests {
     fn escapes_markup() {
         assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
-}
-
-/// What counting cost in this run, for runs that recorded it: one system
-/// call with and without the counters' tracepoints open.
-pub(crate) fn observer(results: &crate::results::Results) -> Option<String> {
-    let o = results.observer.as_ref()?;
-    let uncounted = crate::units::Nanos(o.syscall_ns);
-    Some(match o.syscall_ns_counted {
-        Some(counted) => format!(
-            "one {} call took {uncounted}, and {} ({}) while the syscall counters were open; timed samples ran with none open",
-            o.syscall,
-            crate::units::Nanos(counted),
-            ratio(counted / o.syscall_ns)
-        ),
-        None => format!(
-            "one {} call took {uncounted}; no counters could be opened, so none slowed the timings",
-            o.syscall
-        ),
-    })
 }
