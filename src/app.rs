@@ -3,6 +3,7 @@
 use crate::console;
 use crate::error::AppError;
 use crate::machine;
+use crate::model::{self, CostBook};
 use crate::probe::Probe;
 use crate::results::Results;
 use crate::runner::{self, Progress, RunError, Runner};
@@ -112,17 +113,27 @@ pub fn run(
     let work = prepare_work_dir(options, &scenarios)?;
     let probe = Probe::new().map_err(|e| AppError::Failed(e.to_string()))?;
     let mut results = start_results(options, &work, &probe)?;
+    eprintln!("measuring unit costs (a system call, a copied byte, a fault...)...");
+    let mut book = CostBook::new(work.path(), options.quick, in_cache_limit(&results))
+        .map_err(|e| AppError::Failed(format!("measuring unit costs: {e}")))?;
     let results_path = options.out.join("results.json");
     let progress = TerminalProgress::new();
     let mut runner = Runner::new(probe, &work, interrupted);
     for scenario in &scenarios {
         let outcome = runner.run(scenario, options.quick, &progress);
         progress.clear();
-        let scenario_result = match outcome {
+        let mut scenario_result = match outcome {
             Ok(result) => result,
             Err(RunError::Interrupted) => return Err(AppError::Interrupted),
             Err(e) => return Err(AppError::Failed(e.to_string())),
         };
+        model::attach(&mut book, scenario, &mut scenario_result).map_err(|e| {
+            AppError::Failed(format!(
+                "scenario {}: measuring unit costs: {e}",
+                scenario.name
+            ))
+        })?;
+        results.unit_costs = book.costs().to_vec();
         print!("{}", console::render(&scenario_result));
         results.scenarios.push(scenario_result);
         results
@@ -130,8 +141,18 @@ pub fn run(
             .map_err(|e| AppError::Failed(format!("{e:#}")))?;
         after_save(&results, &options.out).map_err(|e| AppError::Failed(format!("{e:#}")))?;
     }
+    print!("{}", crate::report::glance::render_text(&results));
     eprintln!("\nresults: {}", results_path.display());
     Ok(results)
+}
+
+/// The largest operation input whose bytes the model takes to come from
+/// the CPU's caches: one core's L2 (1 MiB when unknown). Beyond it, on this
+/// project's machine, a copy or a scan runs at the speed it has over
+/// memory: the L3 is shared and the other methods' data evicts the file
+/// between samples.
+fn in_cache_limit(results: &Results) -> u64 {
+    results.machine.caches.l2.unwrap_or(1 << 20)
 }
 
 /// Checks `--work-dir` and `--out`, then makes the private work directory
@@ -181,6 +202,7 @@ fn start_results(options: &RunOptions, work: &WorkDir, probe: &Probe) -> Result<
             .map_err(|e| AppError::Failed(format!("cannot allocate the limit buffers: {e}")))?,
         syscall_counting: probe.syscall_counting(),
         observer: Some(crate::observer::measure()),
+        unit_costs: Vec::new(),
         scenarios: Vec::new(),
     };
     if !results.syscall_counting.available {

@@ -18,6 +18,7 @@ pub mod error;
 pub mod fixture;
 pub mod machine;
 pub mod method;
+pub mod model;
 pub mod observer;
 pub mod perf;
 pub mod probe;

@@ -30,6 +30,10 @@ pub struct Results {
     /// from versions that timed with the counters open.
     #[serde(default)]
     pub observer: Option<Observer>,
+    /// The unit costs the cost model multiplies counters by, measured in
+    /// this run on the measuring thread (absent in older files).
+    #[serde(default)]
+    pub unit_costs: Vec<UnitCost>,
     /// One entry per scenario, in run order; grows as the run goes.
     pub scenarios: Vec<ScenarioResult>,
 }
@@ -119,6 +123,53 @@ pub struct Observer {
     pub how: String,
 }
 
+/// One measured unit cost: what one event (a call, a byte copied, a fault)
+/// costs on this machine, and how that was measured.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct UnitCost {
+    /// What is costed: `read_call`, `open_close`, `copy`, `user_copy`,
+    /// `consume`, `file_fault`, `anon_fault`, `map_call`.
+    pub name: String,
+    /// Bytes per call, for `copy`; the file's size, for `file_fault`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chunk: Option<u64>,
+    /// Where the destination buffer started (address modulo page size),
+    /// for `copy`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub buffer_page_offset: Option<u64>,
+    /// Whether the bytes came from memory that fits the CPU's caches, for
+    /// per-byte costs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_cache: Option<bool>,
+    /// The cost.
+    pub value: f64,
+    /// Its unit: `ns per call`, `ns per byte`, `ns per fault`...
+    pub unit: String,
+    /// How it was measured.
+    pub how: String,
+}
+
+/// Where one cell's time went, by the cost model: each term is a count of
+/// the cell (in `counts`) times a unit cost of the run.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CellModel {
+    /// Nanoseconds per term: `syscalls` (read and write calls), `copies`,
+    /// `user_copies`, `faults`, `consume`, `map`, `open_close`, `other_calls`.
+    pub terms_ns: std::collections::BTreeMap<String, f64>,
+    /// The sum of the terms.
+    pub explained_ns: f64,
+    /// The median minus the explained time: what the model misses (signed).
+    pub residual_ns: f64,
+    /// The counts the terms multiply, by term.
+    pub counts: std::collections::BTreeMap<String, f64>,
+    /// False where the model leaves out the main cost (writes that wait for
+    /// the disk, cold reads); `note` says what.
+    pub fits: bool,
+    /// What the model leaves out or assumes for this cell.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
 /// One scenario's cells.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ScenarioResult {
@@ -183,18 +234,22 @@ pub struct Cell {
     /// For cold cells: fraction of the file's pages resident before each
     /// operation (median), from mincore. Null for warm cells.
     pub resident_before: Option<f64>,
+    /// Where the time went, by the cost model (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<CellModel>,
 }
 
 /// Declares [`Counters`] from one table: each row is a field with its doc,
 /// its type (`u64`, or `Option<u64>` for a count that may be unavailable),
-/// its unit, its header in the report and, for the counters `run` prints on
-/// the terminal, their place and short header there. The arithmetic and the
+/// its unit, its header in the report, its group and name in the report's
+/// grouped table and, for the counters `run` prints on the terminal, their
+/// place and short header there. The arithmetic and the
 /// column lists come from the same table, so a new counter is one row here
 /// (and one line where the probe reads it).
 macro_rules! counters {
     ($(
         $(#[doc = $doc:literal])*
-        $field:ident: $ty:ty, $unit:ident, $header:literal, $terminal:expr;
+        $field:ident: $ty:ty, $unit:ident, $header:literal, $group:literal / $part:literal, $terminal:expr;
     )+) => {
         /// What one operation cost the kernel and the CPU, per operation,
         /// measured on the measuring thread alone and calibrated so an empty
@@ -210,6 +265,8 @@ macro_rules! counters {
                 $( CounterColumn {
                     name: stringify!($field),
                     header: $header,
+                    group: $group,
+                    part: $part,
                     unit: CounterUnit::$unit,
                     terminal: $terminal,
                     get: |c| CounterValue::value(&c.$field),
@@ -236,27 +293,27 @@ macro_rules! counters {
 
 counters! {
     /// read-family calls (read, pread64, readv...): `syscr`.
-    read_calls: u64, Count, "read calls", Some((0, "reads"));
+    read_calls: u64, Count, "read calls", "calls" / "read", Some((0, "reads"));
     /// write-family calls (write, pwrite64, writev...): `syscw`.
-    write_calls: u64, Count, "write calls", Some((1, "writes"));
+    write_calls: u64, Count, "write calls", "calls" / "write", Some((1, "writes"));
     /// mmap, munmap, madvise, msync and mremap calls; null when not countable.
-    map_calls: Option<u64>, Count, "map calls", None;
+    map_calls: Option<u64>, Count, "map calls", "calls" / "map", None;
     /// Every system call; null when not countable.
-    syscalls: Option<u64>, Count, "all syscalls", Some((6, "syscalls"));
+    syscalls: Option<u64>, Count, "all syscalls", "calls" / "all", Some((6, "syscalls"));
     /// Bytes read-family calls copied from the kernel to user space: `rchar`.
-    bytes_to_user: u64, Bytes, "to user", Some((2, "to user"));
+    bytes_to_user: u64, Bytes, "to user", "copied" / "to user", Some((2, "to user"));
     /// Bytes write-family calls copied from user space to the kernel: `wchar`.
-    bytes_from_user: u64, Bytes, "from user", Some((3, "from user"));
+    bytes_from_user: u64, Bytes, "from user", "copied" / "from user", Some((3, "from user"));
     /// Page faults served without disk I/O.
-    minor_faults: u64, Count, "minor faults", Some((4, "minflt"));
+    minor_faults: u64, Count, "minor faults", "faults" / "minor", Some((4, "minflt"));
     /// Page faults that waited for disk I/O.
-    major_faults: u64, Count, "major faults", Some((5, "majflt"));
+    major_faults: u64, Count, "major faults", "faults" / "major", Some((5, "majflt"));
     /// Bytes this thread caused to be read from the block device.
-    disk_read_bytes: u64, Bytes, "disk read", None;
+    disk_read_bytes: u64, Bytes, "disk read", "disk" / "read", None;
     /// Bytes this thread caused to be written (dirtied) toward the block device.
-    disk_write_bytes: u64, Bytes, "disk write", None;
+    disk_write_bytes: u64, Bytes, "disk write", "disk" / "write", None;
     /// Voluntary and involuntary context switches.
-    ctx_switches: u64, Count, "ctx switches", None;
+    ctx_switches: u64, Count, "ctx switches", "ctx switches" / "all", None;
 }
 
 /// What a counter counts, for formatting.
@@ -275,6 +332,11 @@ pub struct CounterColumn {
     pub name: &'static str,
     /// The column header in the report's table.
     pub header: &'static str,
+    /// The group the report's table shows it in (`calls`, `copied`...);
+    /// a group's counters are adjacent in [`Counters::COLUMNS`].
+    pub group: &'static str,
+    /// Its name within the group (`read`, `write`...).
+    pub part: &'static str,
     /// What it counts.
     pub unit: CounterUnit,
     /// Place and short header in `run`'s terminal table, if shown there.

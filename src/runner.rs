@@ -396,6 +396,7 @@ impl Series {
             counters: Counters::median(&self.counters),
             buffer_page_offset: median(&self.buffer_page_offsets),
             resident_before: median(&self.resident_before),
+            model: None,
         }
     }
 }

@@ -112,7 +112,11 @@ fn pair_table(m: &Matched, a_name: &str, b_name: &str) -> Table {
             first_of_size: i == 0 || m.pairs[i - 1].0.size != x.size,
         })
         .collect();
-    Table { headers, rows }
+    Table {
+        headers,
+        rows,
+        text_columns: 2,
+    }
 }
 
 /// Cells measured in only one run, as "size method" text.

@@ -1,11 +1,12 @@
 //! The self-contained HTML page: styles inlined, charts as inline SVG, no
 //! scripts, fonts or network requests, so it opens from disk and prints.
 
-use super::charts::{Chart, bars, scenario as figures};
+use super::charts::{Chart, bars, scenario as figures, time};
 use super::format::{cpu_details, escape, observer};
+use super::glance;
 use super::narrative::paragraph;
 use super::palette::{Palette, swatch};
-use super::table::{TEXT_COLUMNS, Table, cell_table};
+use super::table::{Table, cell_table};
 use crate::results::{Results, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Rate};
 use crate::vocab::Cache;
@@ -40,11 +41,24 @@ pub(crate) fn slug(name: &str) -> String {
     format!("s-{s}")
 }
 
+/// A cell's text as HTML; a trailing parenthesis (a range, a share) goes
+/// on a second, smaller line, so grouped tables stay narrow.
+fn cell_html(cell: &str) -> String {
+    match cell.find(" (") {
+        Some(at) if cell.ends_with(')') => format!(
+            "{}<span class=\"sub\">{}</span>",
+            escape(&cell[..at]),
+            escape(&cell[at + 1..])
+        ),
+        _ => escape(cell),
+    }
+}
+
 /// Renders a table; the first columns are text, the rest right-aligned numbers.
 pub(crate) fn table(table: &Table) -> String {
     let mut out = String::from("<div class=\"table-wrap\"><table>\n<thead><tr>");
     for (i, h) in table.headers.iter().enumerate() {
-        let class = if i >= TEXT_COLUMNS {
+        let class = if i >= table.text_columns {
             " class=\"num\""
         } else {
             ""
@@ -60,7 +74,7 @@ pub(crate) fn table(table: &Table) -> String {
         });
         for (i, cell) in row.cells.iter().enumerate() {
             let mut classes = Vec::new();
-            if i >= TEXT_COLUMNS {
+            if i >= table.text_columns {
                 classes.push("num");
             }
             if cell == "NO" {
@@ -71,7 +85,7 @@ pub(crate) fn table(table: &Table) -> String {
             } else {
                 format!(" class=\"{}\"", classes.join(" "))
             };
-            let _ = write!(out, "<td{class}>{}</td>", escape(cell));
+            let _ = write!(out, "<td{class}>{}</td>", cell_html(cell));
         }
         out.push_str("</tr>\n");
     }
@@ -194,6 +208,7 @@ fn scenario(results: &Results, s: &ScenarioResult, palette: &Palette) -> anyhow:
         figures::faults(s, palette)?,
     ];
     charts.extend(figures::fault_size(s, results.machine.page_size, palette)?);
+    charts.extend(time::time_chart(s, palette)?);
     if s.cache == Cache::Cold || s.cells.iter().any(|c| c.resident_before.is_some()) {
         charts.push(figures::cold(s, palette)?);
     }
@@ -241,6 +256,9 @@ pub(crate) fn report(results: &Results, criterion: Option<&Path>) -> anyhow::Res
         );
     }
     body.push_str("<li><a href=\"#machine\">Machine and run</a></li>\n<li><a href=\"#methodology\">How these numbers were measured</a></li>\n</ol>\n</nav>\n");
+    body.push_str("<h2 id=\"glance\">At a glance</h2>\n");
+    body.push_str(&table(&glance::table(results)));
+    body.push_str("<p class=\"meta\">The crossover is interpolated between the two measured sizes around it; the term is the cost model's term with the largest difference between the best map and the best read()-style method (see each scenario's \"Where the time goes\").</p>\n");
     for s in &results.scenarios {
         body.push_str(&scenario(results, s, &palette)?);
     }

@@ -2,8 +2,9 @@
 //! issue threads.
 
 use super::format::{cpu_details, observer};
+use super::glance;
 use super::narrative::paragraph;
-use super::table::{TEXT_COLUMNS, Table, cell_table};
+use super::table::{Table, cell_table};
 use crate::results::Results;
 use crate::units::{ApproxSize, ExactSize, Rate};
 use std::fmt::Write;
@@ -15,7 +16,13 @@ pub(crate) fn table(table: &Table) -> String {
     let headers: Vec<String> = table.headers.iter().map(|h| clean(h)).collect();
     let _ = writeln!(out, "| {} |", headers.join(" | "));
     let rule: Vec<&str> = (0..table.headers.len())
-        .map(|i| if i < TEXT_COLUMNS { "---" } else { "---:" })
+        .map(|i| {
+            if i < table.text_columns {
+                "---"
+            } else {
+                "---:"
+            }
+        })
         .collect();
     let _ = writeln!(out, "| {} |", rule.join(" | "));
     for row in &table.rows {
@@ -75,6 +82,8 @@ pub(crate) fn summary(results: &Results) -> String {
     if let Some(text) = observer(results) {
         let _ = writeln!(out, "\nCost of counting: {text}.");
     }
+    out.push_str("\n## At a glance\n\n");
+    out.push_str(&table(&glance::table(results)));
     for s in &results.scenarios {
         let _ = writeln!(out, "\n## {}\n\n{}\n", s.name, s.about);
         let _ = writeln!(

@@ -13,6 +13,7 @@
 mod charts;
 mod compare;
 mod format;
+pub mod glance;
 mod html;
 mod markdown;
 mod metrics;

@@ -5,7 +5,7 @@
 use super::format::{bytes, count, percent, ratio};
 use super::metrics::{bytes_per_fault, copied, is_map, ranked_at, sizes};
 use crate::results::{Cell, ScenarioResult};
-use crate::units::{ApproxSize, ExactSize, Rate};
+use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
 
 /// Writes the paragraph for one scenario as plain sentences.
 pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
@@ -19,6 +19,7 @@ pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
     }
     sentences.extend(crossing(scenario, &sizes));
     sentences.extend(explanation(scenario, largest));
+    sentences.extend(where_time_goes(scenario, largest));
     sentences.extend(residency(scenario));
     sentences.extend(alignment(scenario, &sizes));
     let failed: Vec<String> = scenario
@@ -70,49 +71,84 @@ fn call_style(scenario: &ScenarioResult) -> &'static str {
 }
 
 /// The fastest map cell and the fastest call-based cell at a size, if both were measured.
-fn best_pair(scenario: &ScenarioResult, size: u64) -> Option<(&Cell, &Cell)> {
+pub(crate) fn best_pair(scenario: &ScenarioResult, size: u64) -> Option<(&Cell, &Cell)> {
     let ranked = ranked_at(scenario, size);
     let map = ranked.iter().find(|c| is_map(c))?;
     let call = ranked.iter().find(|c| !is_map(c))?;
     Some((map, call))
 }
 
-/// Where the best mmap cell overtakes or falls behind the best call-based cell.
-fn crossing(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
-    let style = call_style(scenario);
-    let points: Vec<(u64, f64, &Cell, &Cell)> = sizes
+/// A size range where the best map and the best call-based method swap places.
+pub(crate) struct Crossover {
+    /// The measured size below the change.
+    pub from: u64,
+    /// The measured size above it.
+    pub to: u64,
+    /// Where the speed ratio crosses 1, interpolated on log scales.
+    pub estimate: f64,
+    /// True when the map got ahead there, false when it fell behind.
+    pub map_overtook: bool,
+}
+
+/// The log speed ratio (best map / best call-based) at each size where both were measured.
+fn map_lead(scenario: &ScenarioResult, sizes: &[u64]) -> Vec<(u64, f64)> {
+    sizes
         .iter()
         .filter_map(|s| {
             let (map, call) = best_pair(scenario, *s)?;
-            let r = (map.throughput_bytes_per_sec / call.throughput_bytes_per_sec).ln();
-            Some((*s, r, map, call))
+            Some((
+                *s,
+                (map.throughput_bytes_per_sec / call.throughput_bytes_per_sec).ln(),
+            ))
         })
-        .collect();
-    if points.len() < 2 {
-        return None;
-    }
-    let mut changes = Vec::new();
-    for pair in points.windows(2) {
-        let (a, ra, ..) = pair[0];
-        let (b, rb, ..) = pair[1];
-        if (ra > 0.0) != (rb > 0.0) {
+        .collect()
+}
+
+/// Every place where the best map cell overtakes or falls behind the best
+/// call-based cell, in size order.
+pub(crate) fn crossovers(scenario: &ScenarioResult) -> Vec<Crossover> {
+    map_lead(scenario, &sizes(scenario))
+        .windows(2)
+        .filter(|pair| (pair[0].1 > 0.0) != (pair[1].1 > 0.0))
+        .map(|pair| {
+            let ((a, ra), (b, rb)) = (pair[0], pair[1]);
             // Interpolate the log speed ratio on a log size axis.
             let t = ra / (ra - rb);
             let estimate =
                 2f64.powf((a as f64).log2() + t * ((b as f64).log2() - (a as f64).log2()));
-            let verb = if rb > 0.0 { "overtook" } else { "fell behind" };
-            changes.push(format!(
-                "a memory map {verb} the best {style} method between {} and {} (about {} by interpolation)",
-                ExactSize(a),
-                ExactSize(b),
-                ApproxSize(estimate)
-            ));
-        }
+            Crossover {
+                from: a,
+                to: b,
+                estimate,
+                map_overtook: rb > 0.0,
+            }
+        })
+        .collect()
+}
+
+/// Where the best mmap cell overtakes or falls behind the best call-based cell.
+fn crossing(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
+    let style = call_style(scenario);
+    let points = map_lead(scenario, sizes);
+    if points.len() < 2 {
+        return None;
     }
+    let changes: Vec<String> = crossovers(scenario)
+        .iter()
+        .map(|c| {
+            format!(
+                "a memory map {} the best {style} method between {} and {} (about {} by interpolation)",
+                if c.map_overtook { "overtook" } else { "fell behind" },
+                ExactSize(c.from),
+                ExactSize(c.to),
+                ApproxSize(c.estimate)
+            )
+        })
+        .collect();
     if !changes.is_empty() {
         return Some(format!("{}.", capitalise(&changes.join("; then "))));
     }
-    let (extreme_size, extreme, ..) = if points[0].1 > 0.0 {
+    let (extreme_size, extreme) = if points[0].1 > 0.0 {
         points.iter().min_by(|x, y| x.1.total_cmp(&y.1))?
     } else {
         points.iter().max_by(|x, y| x.1.total_cmp(&y.1))?
@@ -288,4 +324,76 @@ fn alignment(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
             place(fast),
         )
     })
+}
+
+/// The model term that most separates a slower cell from a faster one:
+/// its name and how many nanoseconds more the slower one spent on it.
+pub(crate) fn deciding_term(faster: &Cell, slower: &Cell) -> Option<(String, f64)> {
+    let (f, s) = (faster.model.as_ref()?, slower.model.as_ref()?);
+    s.terms_ns
+        .iter()
+        .map(|(name, ns)| {
+            (
+                name.clone(),
+                ns - f.terms_ns.get(name).copied().unwrap_or(0.0),
+            )
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|(_, gap)| *gap > 0.0)
+}
+
+/// The two cells whose difference the report explains at `size`, faster
+/// first: the best map and the best call-based method, or, where only one
+/// kind ran, the fastest and the runner-up.
+pub(crate) fn contrast(scenario: &ScenarioResult, size: u64) -> Option<(&Cell, &Cell)> {
+    let (a, b) = best_pair(scenario, size).or_else(|| {
+        let ranked = ranked_at(scenario, size);
+        Some((*ranked.first()?, *ranked.get(1)?))
+    })?;
+    Some(if a.median_ns <= b.median_ns {
+        (a, b)
+    } else {
+        (b, a)
+    })
+}
+
+/// Which modelled cost decides between the best map and the best
+/// call-based method at `size`, and how much of each median the model
+/// explains there.
+fn where_time_goes(scenario: &ScenarioResult, size: u64) -> Option<String> {
+    let (first, second) = contrast(scenario, size)?;
+    let (term, gap) = deciding_term(first, second)?;
+    let explained = |c: &Cell| {
+        c.model
+            .as_ref()
+            .map(|m| percent(m.explained_ns / c.median_ns.max(1) as f64))
+    };
+    Some(format!(
+        "Where the time goes at {}: {} spent {} more than {} on {} ({}), the largest difference of the cost model's terms; the model explains {} of {}'s median and {} of {}'s.",
+        ExactSize(size),
+        second.label,
+        Nanos(gap),
+        first.label,
+        term.replace('_', " "),
+        term_meaning(&term),
+        explained(second)?,
+        second.label,
+        explained(first)?,
+        first.label
+    ))
+}
+
+/// What a model term counts, in a few words.
+pub(crate) fn term_meaning(term: &str) -> &'static str {
+    match term {
+        "syscalls" => "read and write calls",
+        "other_calls" => "calls that move no data, such as lseek",
+        "copies" => "bytes copied between the page cache and the program",
+        "user_copies" => "BufReader's copy from its buffer to the program",
+        "faults" => "page faults",
+        "map" => "mmap, munmap and madvise calls",
+        "open_close" => "opening and closing files",
+        "consume" => "folding every byte",
+        _ => "a cost of the model",
+    }
 }

@@ -3,7 +3,7 @@
 
 use super::format::{bytes, maybe_count, percent, ratio};
 use super::metrics::{fastest_at, ranked_at, sizes};
-use crate::results::{CounterUnit, Counters, Limits, ScenarioResult};
+use crate::results::{Cell, CounterColumn, CounterUnit, Counters, Limits, ScenarioResult};
 use crate::units::{ExactSize, Nanos, Rate};
 
 /// A table ready to print: headers and rows of text.
@@ -11,6 +11,8 @@ use crate::units::{ExactSize, Nanos, Rate};
 pub(crate) struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
+    /// How many leading columns are text (left-aligned); the rest are numbers.
+    pub text_columns: usize,
 }
 
 /// One row; `first_of_size` marks where a new file size starts.
@@ -20,28 +22,78 @@ pub(crate) struct Row {
     pub first_of_size: bool,
 }
 
-/// Number of leading columns that are text (size, method); the rest are numbers.
-pub(crate) const TEXT_COLUMNS: usize = 2;
+/// The counter groups in table order: a group name and its counters.
+fn counter_groups() -> Vec<(&'static str, Vec<CounterColumn>)> {
+    let mut groups: Vec<(&'static str, Vec<CounterColumn>)> = Vec::new();
+    for column in Counters::COLUMNS {
+        match groups.last_mut() {
+            Some((name, members)) if *name == column.group => members.push(*column),
+            _ => groups.push((column.group, vec![*column])),
+        }
+    }
+    groups
+}
+
+/// A group's heading: `calls (read / write / map / all)`.
+fn group_header(name: &str, members: &[CounterColumn]) -> String {
+    if members.len() == 1 {
+        return name.to_string();
+    }
+    let parts: Vec<&str> = members.iter().map(|c| c.part).collect();
+    format!("{name} ({})", parts.join(" / "))
+}
+
+/// One counter as text.
+fn counter_text(column: &CounterColumn, counters: &Counters) -> String {
+    match ((column.get)(counters), column.unit) {
+        (value, CounterUnit::Count) => maybe_count(value),
+        (Some(value), CounterUnit::Bytes) => bytes(value),
+        (None, CounterUnit::Bytes) => "n/a".to_string(),
+    }
+}
+
+/// The model's explained time and residual, as text.
+fn model_text(cell: &Cell) -> String {
+    match &cell.model {
+        Some(m) => format!(
+            "{} / {}{} ({})",
+            Nanos(m.explained_ns),
+            if m.residual_ns >= 0.0 { "+" } else { "-" },
+            Nanos(m.residual_ns.abs()),
+            percent(m.explained_ns / cell.median_ns.max(1) as f64)
+        ),
+        None => "n/a".to_string(),
+    }
+}
 
 /// Builds the table of every cell, by size, fastest first within a size.
+/// Counters are grouped (`calls (read / write / map / all)`) so the table
+/// fits a 1280-pixel page.
 pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
     let cold = scenario.cells.iter().any(|c| c.resident_before.is_some());
-    let mut headers = vec![
+    let modelled = scenario.cells.iter().any(|c| c.model.is_some());
+    let groups = counter_groups();
+    let mut headers: Vec<String> = [
         "size",
         "method",
-        "median",
-        "min",
-        "max",
-        "throughput",
-        "of memcpy",
-        "vs fastest",
+        "median (min - max)",
+        "throughput (of memcpy, vs fastest)",
         "verified",
-    ];
-    headers.extend(Counters::COLUMNS.iter().map(|c| c.header));
-    if cold {
-        headers.push("resident before");
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    headers.extend(
+        groups
+            .iter()
+            .map(|(name, members)| group_header(name, members)),
+    );
+    if modelled {
+        headers.push("model: explained / residual".to_string());
     }
-    let headers = headers.into_iter().map(String::from).collect();
+    if cold {
+        headers.push("resident before".to_string());
+    }
     let mut rows = Vec::new();
     for size in sizes(scenario) {
         let fastest = fastest_at(scenario, size);
@@ -50,25 +102,34 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
             let mut text = vec![
                 ExactSize(size).to_string(),
                 cell.label.clone(),
-                Nanos(cell.median_ns as f64).to_string(),
-                Nanos(cell.min_ns as f64).to_string(),
-                Nanos(cell.max_ns as f64).to_string(),
-                Rate(tput).to_string(),
-                percent(tput / limits.memcpy_bytes_per_sec),
-                if fastest > 0.0 {
-                    ratio(tput / fastest)
-                } else {
-                    "n/a".to_string()
-                },
+                format!(
+                    "{} ({} - {})",
+                    Nanos(cell.median_ns as f64),
+                    Nanos(cell.min_ns as f64),
+                    Nanos(cell.max_ns as f64)
+                ),
+                format!(
+                    "{} ({}, {})",
+                    Rate(tput),
+                    percent(tput / limits.memcpy_bytes_per_sec),
+                    if fastest > 0.0 {
+                        ratio(tput / fastest)
+                    } else {
+                        "n/a".to_string()
+                    }
+                ),
                 if cell.verified { "yes" } else { "NO" }.to_string(),
             ];
-            text.extend(Counters::COLUMNS.iter().map(|column| {
-                match ((column.get)(&cell.counters), column.unit) {
-                    (value, CounterUnit::Count) => maybe_count(value),
-                    (Some(value), CounterUnit::Bytes) => bytes(value),
-                    (None, CounterUnit::Bytes) => "n/a".to_string(),
-                }
+            text.extend(groups.iter().map(|(_, members)| {
+                members
+                    .iter()
+                    .map(|c| counter_text(c, &cell.counters))
+                    .collect::<Vec<_>>()
+                    .join(" / ")
             }));
+            if modelled {
+                text.push(model_text(cell));
+            }
             if cold {
                 text.push(
                     cell.resident_before
@@ -81,5 +142,9 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
             });
         }
     }
-    Table { headers, rows }
+    Table {
+        headers,
+        rows,
+        text_columns: 2,
+    }
 }

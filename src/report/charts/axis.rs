@@ -30,6 +30,8 @@ pub(crate) enum Unit {
     Ratio,
     /// A fraction shown as a percentage.
     Percent,
+    /// Nanoseconds, printed as µs or ms.
+    Time,
 }
 
 /// A fitted axis: its range and ticks in position space.
@@ -74,6 +76,7 @@ impl Unit {
             Unit::Count => count_tick(value),
             Unit::Ratio => format!("{}×", count_tick(value)),
             Unit::Percent => percent(value),
+            Unit::Time => crate::units::Nanos(value).to_string(),
         }
     }
 }

@@ -5,6 +5,7 @@
 pub(crate) mod axis;
 pub(crate) mod bars;
 pub(crate) mod scenario;
+pub(crate) mod time;
 
 use crate::report::palette::{Marker, Palette};
 use anyhow::anyhow;

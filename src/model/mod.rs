@@ -1,0 +1,364 @@
+//! The cost model: where a cell's time goes. Each term is a count the cell
+//! measured (system calls, bytes copied, faults, bytes consumed, map calls,
+//! files opened) times a unit cost measured in the same run
+//! ([`CostBook`]); the terms add up to `explained_ns`, and what they miss is
+//! the signed `residual_ns`. No term is fitted to a cell.
+
+mod costs;
+
+pub use costs::CostBook;
+
+use crate::results::{Cell, CellModel, ScenarioResult};
+use crate::scenario::{Operation, Scenario};
+use crate::vocab::{Cache, MethodName, OperationKind};
+use std::collections::BTreeMap;
+
+/// Largest chunk size copy costs are measured for; larger calls cost per
+/// byte what 1 MiB calls do.
+const MAX_COPY_CHUNK: u64 = 1 << 20;
+
+/// What one scenario's operation is, as the model needs it.
+#[derive(Debug, Clone, Copy)]
+pub struct OperationFacts {
+    /// Which operation.
+    pub kind: OperationKind,
+    /// Cache state before each operation.
+    pub cache: Cache,
+    /// Files each operation opens.
+    pub files: u64,
+    /// Bytes each read call can bring at most for this operation (a record,
+    /// a range), when smaller than the file.
+    pub unit: Option<u64>,
+}
+
+impl OperationFacts {
+    /// The facts of `scenario`'s operation.
+    pub fn of(scenario: &Scenario) -> OperationFacts {
+        let unit = match scenario.operation {
+            Operation::RandomRead { record, .. } => Some(record),
+            Operation::Slice { start, end } => Some(end - start),
+            Operation::Overwrite { len, .. } => Some(len),
+            Operation::SequentialRead
+            | Operation::SequentialWrite { .. }
+            | Operation::CopyOnWrite { .. }
+            | Operation::ManyFiles { .. } => None,
+        };
+        OperationFacts {
+            kind: scenario.operation.kind(),
+            cache: scenario.cache,
+            files: scenario.operation.input_files().max(1),
+            unit,
+        }
+    }
+}
+
+/// Measures the copy costs `result`'s cells need, then gives every cell
+/// its model.
+pub fn attach(
+    book: &mut CostBook,
+    scenario: &Scenario,
+    result: &mut ScenarioResult,
+) -> std::io::Result<()> {
+    let facts = OperationFacts::of(scenario);
+    for cell in &result.cells {
+        if let Some((chunk, offset)) = copy_key(cell, &facts) {
+            book.ensure_copy(chunk, offset)?;
+        }
+        if cell.method.is_map() {
+            book.ensure_fault(cell.size)?;
+        }
+    }
+    for cell in &mut result.cells {
+        cell.model = Some(explain(book, &facts, cell));
+    }
+    Ok(())
+}
+
+/// The chunk size and buffer placement whose copy cost `cell` needs, if it
+/// copied anything from the kernel.
+pub fn copy_key(cell: &Cell, operation: &OperationFacts) -> Option<(u64, u64)> {
+    let c = &cell.counters;
+    if c.bytes_to_user + c.bytes_from_user == 0 {
+        return None;
+    }
+    let param = |name: &str| cell.params.get(name).and_then(|v| v.as_u64());
+    // read()-style calls ask for at most a record or a range; BufReader
+    // fills its whole buffer and fs::read takes the whole file.
+    let chunk = match cell.method {
+        MethodName::Unbuffered | MethodName::Positioned => param("chunk")
+            .unwrap_or(cell.size)
+            .min(operation.unit.unwrap_or(u64::MAX)),
+        MethodName::Buffered => param("capacity").unwrap_or(cell.size),
+        MethodName::Whole | MethodName::Mmap => cell.size,
+    };
+    let chunk = chunk.min(cell.size).clamp(1, MAX_COPY_CHUNK);
+    Some((chunk, cell.buffer_page_offset.unwrap_or(0)))
+}
+
+/// Explains one cell's median with the book's unit costs. Copy costs for
+/// [`copy_key`] must have been measured first ([`CostBook::ensure_copy`]).
+pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> CellModel {
+    let c = &cell.counters;
+    let from_cache = cell.size * operation.files <= book.in_cache_limit();
+    let cost = |name: &str, in_cache: Option<bool>| book.get(name, in_cache).unwrap_or(0.0);
+    let mut terms = BTreeMap::new();
+    let mut counts = BTreeMap::new();
+    let mut notes = Vec::new();
+    let mut add = |term: &str, count: f64, unit_cost: f64| {
+        counts.insert(term.to_string(), count);
+        terms.insert(term.to_string(), count * unit_cost);
+    };
+
+    add(
+        "syscalls",
+        (c.read_calls + c.write_calls) as f64,
+        cost("read_call", None),
+    );
+    let copied = c.bytes_to_user + c.bytes_from_user;
+    let copy_cost = copy_key(cell, operation)
+        .and_then(|(chunk, offset)| book.copy(chunk, offset, from_cache))
+        .unwrap_or(0.0);
+    add("copies", copied as f64, copy_cost);
+    let buffered = cell.method == MethodName::Buffered && !operation.kind.writes();
+    add(
+        "user_copies",
+        if buffered { cell.bytes as f64 } else { 0.0 },
+        cost("user_copy", Some(true)),
+    );
+    let fault_cost = if cell.method.is_map() {
+        book.file_fault(cell.size).unwrap_or(0.0)
+    } else {
+        cost("anon_fault", None)
+    };
+    add("faults", c.minor_faults as f64, fault_cost);
+    let consumed = if operation.kind.writes() {
+        0
+    } else {
+        cell.bytes
+    };
+    // A read()-style method folds the chunk it just copied, in the caches;
+    // a map and fs::read's vector fold the file's bytes where they lie.
+    let consume_in_cache = match cell.method {
+        MethodName::Mmap | MethodName::Whole => from_cache,
+        MethodName::Positioned | MethodName::Unbuffered | MethodName::Buffered => true,
+    };
+    add(
+        "consume",
+        consumed as f64,
+        cost("consume", Some(consume_in_cache)),
+    );
+    match c.map_calls {
+        Some(calls) => add("map", calls as f64, cost("map_call", None)),
+        None => {
+            add("map", 0.0, 0.0);
+            if cell.method.is_map() {
+                notes.push("map calls could not be counted here, so the map term is 0");
+            }
+        }
+    }
+    add(
+        "open_close",
+        operation.files as f64,
+        cost("open_close", None),
+    );
+    // Other calls (lseek, statx...): all calls less the ones above and an
+    // open and a close per file; only where every call could be counted.
+    let other = match (c.syscalls, c.map_calls) {
+        (Some(all), Some(map)) => {
+            all.saturating_sub(c.read_calls + c.write_calls + map + 2 * operation.files)
+        }
+        _ => 0,
+    };
+    add("other_calls", other as f64, cost("other_call", None));
+
+    let explained_ns: f64 = terms.values().sum();
+    let fits = if operation.cache == Cache::Cold {
+        notes.push("cold: time spent waiting for the disk is not in the model");
+        false
+    } else if operation.kind.writes() {
+        notes.push("a write: page-cache allocation, dirtying and any wait for the disk are not in the model");
+        false
+    } else {
+        true
+    };
+    CellModel {
+        terms_ns: terms,
+        explained_ns,
+        residual_ns: cell.median_ns as f64 - explained_ns,
+        counts,
+        fits,
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::results::{Counters, UnitCost};
+
+    fn cost(name: &str, in_cache: Option<bool>, value: f64) -> UnitCost {
+        UnitCost {
+            name: name.to_string(),
+            chunk: None,
+            buffer_page_offset: None,
+            in_cache,
+            value,
+            unit: "ns".to_string(),
+            how: "given".to_string(),
+        }
+    }
+
+    fn book() -> CostBook {
+        let mut costs = vec![
+            cost("read_call", None, 300.0),
+            cost("other_call", None, 100.0),
+            cost("open_close", None, 2000.0),
+            cost("consume", Some(true), 0.01),
+            cost("consume", Some(false), 0.04),
+            cost("user_copy", Some(true), 0.02),
+            cost("map_call", None, 1000.0),
+            cost("anon_fault", None, 1500.0),
+        ];
+        costs.push(UnitCost {
+            chunk: Some(65536),
+            buffer_page_offset: Some(16),
+            in_cache: Some(false),
+            ..cost("copy", None, 0.1)
+        });
+        costs.push(UnitCost {
+            chunk: Some(16 << 20),
+            ..cost("file_fault", None, 5000.0)
+        });
+        CostBook::from_costs(costs, 1 << 20)
+    }
+
+    fn cell(method: MethodName, params: serde_json::Value, counters: Counters) -> Cell {
+        Cell {
+            method,
+            params,
+            label: "x".to_string(),
+            size: 16 << 20,
+            bytes: 16 << 20,
+            samples_ns: vec![2_000_000],
+            operations_per_sample: 1,
+            counted_samples_ns: vec![],
+            median_ns: 2_000_000,
+            min_ns: 2_000_000,
+            max_ns: 2_000_000,
+            throughput_bytes_per_sec: 1.0,
+            verified: true,
+            counters,
+            buffer_page_offset: Some(16),
+            resident_before: None,
+            model: None,
+        }
+    }
+
+    const READ: OperationFacts = OperationFacts {
+        kind: OperationKind::SequentialRead,
+        cache: Cache::Warm,
+        files: 1,
+        unit: None,
+    };
+
+    #[test]
+    fn each_term_is_a_count_times_a_unit_cost_and_they_add_up() {
+        let counters = Counters {
+            read_calls: 257,
+            syscalls: Some(262),
+            map_calls: Some(0),
+            bytes_to_user: 16 << 20,
+            ..Counters::default()
+        };
+        let c = cell(
+            MethodName::Positioned,
+            serde_json::json!({"chunk": 65536, "buffer_offset": 16}),
+            counters,
+        );
+        let model = explain(&book(), &READ, &c);
+        let bytes = (16u64 << 20) as f64;
+        assert_eq!(model.terms_ns["syscalls"], 257.0 * 300.0);
+        assert_eq!(model.terms_ns["copies"], bytes * 0.1);
+        // A read()-style method folds the chunk it just copied: in cache.
+        assert_eq!(model.terms_ns["consume"], bytes * 0.01);
+        assert_eq!(model.terms_ns["open_close"], 2000.0);
+        // 262 calls less 257 reads, an open and a close: 3 others.
+        assert_eq!(model.terms_ns["other_calls"], 300.0);
+        assert_eq!(model.counts["other_calls"], 3.0);
+        let sum: f64 = model.terms_ns.values().sum();
+        assert_eq!(model.explained_ns, sum);
+        assert_eq!(model.residual_ns, 2_000_000.0 - sum);
+        assert!(model.fits && model.note.is_none());
+    }
+
+    #[test]
+    fn a_map_pays_faults_and_consumes_beyond_the_caches() {
+        let counters = Counters {
+            minor_faults: 10,
+            map_calls: Some(2),
+            syscalls: Some(5),
+            ..Counters::default()
+        };
+        let c = cell(
+            MethodName::Mmap,
+            serde_json::json!({"populate": false}),
+            counters,
+        );
+        let model = explain(&book(), &READ, &c);
+        assert_eq!(model.terms_ns["faults"], 10.0 * 5000.0);
+        assert_eq!(model.terms_ns["map"], 2.0 * 1000.0);
+        assert_eq!(model.terms_ns["consume"], (16u64 << 20) as f64 * 0.04);
+        assert_eq!(model.terms_ns["copies"], 0.0);
+    }
+
+    #[test]
+    fn cold_cells_and_writes_say_the_model_does_not_fit() {
+        let c = cell(
+            MethodName::Whole,
+            serde_json::json!({}),
+            Counters::default(),
+        );
+        let cold = OperationFacts {
+            cache: Cache::Cold,
+            ..READ
+        };
+        let model = explain(&book(), &cold, &c);
+        assert!(!model.fits && model.note.as_deref().unwrap().contains("disk"));
+        let write = OperationFacts {
+            kind: OperationKind::SequentialWrite,
+            ..READ
+        };
+        let model = explain(&book(), &write, &c);
+        assert!(!model.fits && model.terms_ns["consume"] == 0.0);
+    }
+
+    #[test]
+    fn copy_keys_follow_what_each_method_asks_per_call() {
+        let counters = Counters {
+            bytes_to_user: 4096,
+            read_calls: 1,
+            ..Counters::default()
+        };
+        let records = OperationFacts {
+            kind: OperationKind::RandomRead,
+            unit: Some(4096),
+            ..READ
+        };
+        let positioned = cell(
+            MethodName::Positioned,
+            serde_json::json!({"chunk": 65536}),
+            counters,
+        );
+        assert_eq!(copy_key(&positioned, &records), Some((4096, 16)));
+        let buffered = cell(
+            MethodName::Buffered,
+            serde_json::json!({"capacity": 8192}),
+            counters,
+        );
+        assert_eq!(copy_key(&buffered, &records), Some((8192, 16)));
+        let whole = cell(MethodName::Whole, serde_json::json!({}), counters);
+        assert_eq!(copy_key(&whole, &records), Some((MAX_COPY_CHUNK, 16)));
+        let map = cell(MethodName::Mmap, serde_json::json!({}), Counters::default());
+        assert_eq!(copy_key(&map, &records), None);
+    }
+}
