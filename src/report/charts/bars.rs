@@ -1,8 +1,8 @@
 //! System calls per operation as horizontal bars: one group per method label,
 //! one bar per kind of call, at the smallest and the largest file size.
 
-use super::axis::{Axis, Scale, Ticked, Unit};
-use super::{Area, Chart, FONT, WIDTH, draw_note, plot_err};
+use super::axis::{Axis, Scale, Unit};
+use super::{Area, Chart, FONT, WIDTH, draw_note, plot_err, row_chart};
 use crate::report::format::{count, maybe_count};
 use crate::report::metrics::{other_calls, sizes};
 use crate::report::palette::{Palette, css};
@@ -95,39 +95,12 @@ fn draw_group(area: &Area, title: &str, cells: &[&Cell]) -> anyhow::Result<()> {
     let top = rows as f64 - 0.5;
     let centre = |group: usize| top - (group * ROWS) as f64 - 1.5 - 0.5;
     let key_points: Vec<f64> = (0..cells.len()).map(centre).collect();
-    let label_of = |p: &f64| {
-        key_points
-            .iter()
-            .position(|k| (k - p).abs() < 0.01)
-            .map(|i| cells[i].label.clone())
-            .unwrap_or_default()
-    };
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, 17).into_font().style(FontStyle::Bold))
-        .margin(8)
-        .margin_right(12)
-        .x_label_area_size(40)
-        .y_label_area_size(160)
-        .build_cartesian_2d(
-            x.coord(),
-            Ticked {
-                lo: -0.5,
-                hi: top,
-                ticks: key_points.clone(),
-            },
-        )
-        .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .x_label_formatter(&|p| x.label(*p))
-        .y_label_formatter(&label_of)
-        .x_desc("calls per operation")
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .bold_line_style(RGBColor(225, 225, 225))
-        .y_max_light_lines(0)
-        .draw()
-        .map_err(plot_err)?;
+    let rows: Vec<(f64, String)> = key_points
+        .iter()
+        .zip(cells)
+        .map(|(k, c)| (*k, c.label.clone()))
+        .collect();
+    let chart = row_chart(area, title, &x, "calls per operation", top, &rows)?;
     let area = chart.plotting_area();
     for (group, cell) in cells.iter().enumerate() {
         let first = top - (group * ROWS) as f64 - 0.5;

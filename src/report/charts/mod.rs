@@ -65,6 +65,53 @@ pub(crate) struct Chart {
     pub caption: String,
 }
 
+/// A chart of labelled horizontal rows (bars per method): the x axis `x`,
+/// rows from -0.5 to `top`, and the method labels at `key_points`.
+pub(crate) fn row_chart<'a, 'b>(
+    area: &'a Area<'b>,
+    title: &str,
+    x: &axis::Axis,
+    x_desc: &str,
+    top: f64,
+    rows: &[(f64, String)],
+) -> anyhow::Result<
+    plotters::chart::ChartContext<'a, SVGBackend<'b>, Cartesian2d<axis::Ticked, axis::Ticked>>,
+> {
+    let label_of = |p: &f64| {
+        rows.iter()
+            .find(|(k, _)| (k - p).abs() < 0.01)
+            .map(|(_, label)| label.clone())
+            .unwrap_or_default()
+    };
+    let mut chart = ChartBuilder::on(area)
+        .caption(title, (FONT, 17).into_font().style(FontStyle::Bold))
+        .margin(8)
+        .margin_right(16)
+        .x_label_area_size(40)
+        .y_label_area_size(160)
+        .build_cartesian_2d(
+            x.coord(),
+            axis::Ticked {
+                lo: -0.5,
+                hi: top,
+                ticks: rows.iter().map(|(k, _)| *k).collect(),
+            },
+        )
+        .map_err(plot_err)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|p| x.label(*p))
+        .y_label_formatter(&label_of)
+        .x_desc(x_desc)
+        .label_style((FONT, 13))
+        .axis_desc_style((FONT, 14))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .y_max_light_lines(0)
+        .draw()
+        .map_err(plot_err)?;
+    Ok(chart)
+}
+
 /// Turns a plotters error into an anyhow error.
 pub(crate) fn plot_err<E: std::fmt::Debug>(err: E) -> anyhow::Error {
     anyhow!("drawing a chart failed: {err:?}")

@@ -4,8 +4,8 @@
 //! the residual drawn apart: what the model does not explain (hatched grey
 //! when the median is longer, outlined red when the model says more).
 
-use super::axis::{Axis, Scale, Ticked, Unit};
-use super::{Area, Chart, FONT, WIDTH, draw_note, plot_err};
+use super::axis::{Axis, Scale, Unit};
+use super::{Area, Chart, FONT, WIDTH, draw_note, plot_err, row_chart};
 use crate::report::metrics::sizes;
 use crate::report::palette::{Palette, css};
 use crate::results::{Cell, ScenarioResult};
@@ -98,40 +98,12 @@ fn draw_group(area: &Area, title: &str, cells: &[&Cell]) -> anyhow::Result<()> {
     let rows = modelled.len() * ROWS;
     let top = rows as f64 - 0.5;
     let bar_row = |group: usize| top - (group * ROWS) as f64 - 0.5;
-    let key_points: Vec<f64> = (0..modelled.len()).map(bar_row).collect();
-    let label_of = |p: &f64| {
-        key_points
-            .iter()
-            .position(|k| (k - p).abs() < 0.01)
-            .map(|i| modelled[i].label.clone())
-            .unwrap_or_default()
-    };
-    let mut chart = ChartBuilder::on(area)
-        .caption(title, (FONT, 17).into_font().style(FontStyle::Bold))
-        .margin(8)
-        .margin_right(16)
-        .x_label_area_size(40)
-        .y_label_area_size(160)
-        .build_cartesian_2d(
-            x.coord(),
-            Ticked {
-                lo: -0.5,
-                hi: top,
-                ticks: key_points.clone(),
-            },
-        )
-        .map_err(plot_err)?;
-    chart
-        .configure_mesh()
-        .x_label_formatter(&|p| x.label(*p))
-        .y_label_formatter(&label_of)
-        .x_desc("time per operation")
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .bold_line_style(RGBColor(225, 225, 225))
-        .y_max_light_lines(0)
-        .draw()
-        .map_err(plot_err)?;
+    let rows: Vec<(f64, String)> = modelled
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (bar_row(i), c.label.clone()))
+        .collect();
+    let chart = row_chart(area, title, &x, "time per operation", top, &rows)?;
     let area = chart.plotting_area();
     let outline = RGBColor(60, 60, 60).stroke_width(1);
     for (group, cell) in modelled.iter().enumerate() {
