@@ -159,6 +159,7 @@ fn ratio_chart(
                     )
                 })
                 .collect(),
+            peer: false,
         })
         .collect();
     let panel = Panel {

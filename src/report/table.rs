@@ -26,6 +26,7 @@ pub(crate) const TEXT_COLUMNS: usize = 2;
 /// Builds the table of every cell, by size, fastest first within a size.
 pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
     let cold = scenario.cells.iter().any(|c| c.resident_before.is_some());
+    let peers = !scenario.peers.is_empty();
     let mut headers = vec![
         "size",
         "method",
@@ -37,6 +38,9 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
         "vs fastest",
         "verified",
     ];
+    if peers {
+        headers.push("vs fio");
+    }
     headers.extend(Counters::COLUMNS.iter().map(|c| c.header));
     if cold {
         headers.push("resident before");
@@ -62,6 +66,16 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                 },
                 if cell.verified { "yes" } else { "NO" }.to_string(),
             ];
+            if peers {
+                // mmap-lab's throughput over fio's on the same file; "–" where fio has no equivalent.
+                text.push(
+                    scenario
+                        .peers
+                        .iter()
+                        .find(|p| p.label == cell.label && p.size == cell.size)
+                        .map_or_else(|| "–".to_string(), |p| ratio(p.ratio)),
+                );
+            }
             text.extend(Counters::COLUMNS.iter().map(|column| {
                 match ((column.get)(&cell.counters), column.unit) {
                     (value, CounterUnit::Count) => maybe_count(value),
