@@ -163,8 +163,13 @@ pub struct PeerLine {
     /// enough for fio's millisecond runtime; the figures are per byte and
     /// per I/O, so they need no dividing.
     pub loops: u64,
-    /// Bytes fio moved divided by its runtime.
+    /// Bytes fio moved divided by its runtime, in the run with the median
+    /// throughput of `runs_bytes_per_sec`.
     pub throughput_bytes_per_sec: f64,
+    /// The throughput of each run of the job, in run order (the job runs
+    /// a few times; empty in files that recorded one run).
+    #[serde(default)]
+    pub runs_bytes_per_sec: Vec<f64>,
     /// fio's I/Os per second (one I/O is one `bs`-sized call).
     pub iops: f64,
     /// fio's completion-latency percentiles in nanoseconds, keyed `p50`,

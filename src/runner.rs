@@ -227,8 +227,8 @@ impl<'a> Runner<'a> {
             ) else {
                 continue;
             };
-            match tool.run(&job) {
-                Ok(figures) => lines.push(PeerLine {
+            match run_median(tool, &job) {
+                Ok((figures, runs)) => lines.push(PeerLine {
                     label: cell.label.clone(),
                     size: cell.size,
                     engine: job.engine.to_string(),
@@ -237,6 +237,7 @@ impl<'a> Runner<'a> {
                     fio_version: tool.version().to_string(),
                     loops: job.loops,
                     throughput_bytes_per_sec: figures.throughput_bytes_per_sec,
+                    runs_bytes_per_sec: runs,
                     iops: figures.iops,
                     latency_ns: figures.latency_ns,
                     ratio: cell.throughput_bytes_per_sec / figures.throughput_bytes_per_sec,
@@ -369,6 +370,26 @@ impl<'a> Runner<'a> {
             Ok(())
         }
     }
+}
+
+/// Runs `job` [`fio::PEER_RUNS`] times; returns the figures of the run
+/// with the median throughput (as a cell's time is a median) and every
+/// run's throughput, in run order.
+fn run_median(
+    tool: &dyn PeerTool,
+    job: &fio::Job,
+) -> Result<(fio::FioFigures, Vec<f64>), fio::FioError> {
+    let mut runs = Vec::new();
+    for _ in 0..fio::PEER_RUNS {
+        runs.push(tool.run(job)?);
+    }
+    let throughputs: Vec<f64> = runs.iter().map(|r| r.throughput_bytes_per_sec).collect();
+    runs.sort_by(|a, b| {
+        a.throughput_bytes_per_sec
+            .total_cmp(&b.throughput_bytes_per_sec)
+    });
+    let middle = runs.swap_remove(runs.len() / 2);
+    Ok((middle, throughputs))
 }
 
 /// Operations per timed sample for an operation that took `once`: enough

@@ -23,6 +23,9 @@ pub use run::{Fio, FioError, PeerTool};
 /// A fio job should last at least this long: fio reports its runtime in
 /// whole milliseconds, so shorter jobs give coarse figures.
 pub const MIN_JOB_TIME: Duration = Duration::from_millis(250);
+/// Times each peer job runs; its figures are those of the median run, so
+/// one run disturbed by the machine's other work does not decide the ratio.
+pub const PEER_RUNS: usize = 3;
 /// Most repeats of a cell's operation in one job.
 pub const MAX_LOOPS: u64 = 20_000;
 /// Block size fio's mmap engine copies per I/O in a sequential job (the
