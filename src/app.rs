@@ -2,12 +2,15 @@
 
 use crate::console;
 use crate::error::AppError;
+use crate::fio::{Fio, PeerTool};
 use crate::machine;
 use crate::model::{self, CostBook};
 use crate::probe::Probe;
 use crate::results::Results;
 use crate::runner::{self, Progress, RunError, Runner};
 use crate::scenario::{self, Scenario};
+use crate::units::{ExactSize, Rate};
+use crate::vocab::Peer;
 use crate::workdir::WorkDir;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -33,6 +36,8 @@ pub struct RunOptions {
     pub quick: bool,
     /// Parent directory for generated files.
     pub work_dir: Option<PathBuf>,
+    /// Tools to run beside every scenario (scenario files may add more).
+    pub peers: Vec<Peer>,
 }
 
 /// The scenario files to use: the named ones, or the default directory's.
@@ -60,6 +65,34 @@ pub fn scenario_files(files: &[PathBuf]) -> Result<Vec<PathBuf>, AppError> {
 pub fn check(files: &[PathBuf]) -> Result<Vec<Scenario>, AppError> {
     let scenarios = scenario::load_all(&scenario_files(files)?)?;
     Ok(scenarios)
+}
+
+/// `mmap-lab fio-job`: the fio job file equivalent to the cells of one
+/// scenario, at every size or at `size` (which must be one of its sizes).
+pub fn fio_job(path: &Path, size: Option<&str>) -> Result<String, AppError> {
+    let scenario = scenario::load(path)?;
+    let sizes = match size {
+        None => scenario.sizes.clone(),
+        Some(text) => {
+            let bad = |why: String| {
+                AppError::Usage(format!("{}: --size {text:?}: {why}", path.display()))
+            };
+            let size = crate::units::parse_size(text).map_err(|e| bad(e.to_string()))?;
+            if !scenario.sizes.contains(&size) {
+                let known: Vec<String> = scenario
+                    .sizes
+                    .iter()
+                    .map(|s| ExactSize(*s).to_string())
+                    .collect();
+                return Err(bad(format!(
+                    "not one of the scenario's sizes (field `sizes`: {})",
+                    known.join(", ")
+                )));
+            }
+            vec![size]
+        }
+    };
+    Ok(crate::fio::job_file(&scenario, &sizes, Path::new("")))
 }
 
 /// `mmap-lab report`: renders a saved results file into `out` (default: its directory).
@@ -119,9 +152,25 @@ pub fn run(
     let results_path = options.out.join("results.json");
     let progress = TerminalProgress::new();
     let mut runner = Runner::new(probe, &work, interrupted);
+    let wants_fio =
+        |s: &Scenario| options.peers.contains(&Peer::Fio) || s.peers.contains(&Peer::Fio);
+    let fio = if scenarios.iter().any(wants_fio) {
+        Fio::find()
+            .inspect_err(|e| eprintln!("peer lines skipped: {e}"))
+            .ok()
+    } else {
+        None
+    };
     for scenario in &scenarios {
-        let outcome = runner.run(scenario, options.quick, &progress);
+        let peer = fio
+            .as_ref()
+            .filter(|_| wants_fio(scenario))
+            .map(|f| f as &dyn PeerTool);
+        let outcome = runner.run(scenario, options.quick, &progress, peer);
         progress.clear();
+        for failure in runner.take_peer_failures() {
+            eprintln!("{failure}");
+        }
         let mut scenario_result = match outcome {
             Ok(result) => result,
             Err(RunError::Interrupted) => return Err(AppError::Interrupted),
@@ -135,6 +184,7 @@ pub fn run(
         })?;
         results.unit_costs = book.costs().to_vec();
         print!("{}", console::render(&scenario_result));
+        print!("{}", peer_lines(&scenario_result));
         results.scenarios.push(scenario_result);
         results
             .save(&results_path)
@@ -153,6 +203,23 @@ pub fn run(
 /// between samples.
 fn in_cache_limit(results: &Results) -> u64 {
     results.machine.caches.l2.unwrap_or(1 << 20)
+}
+
+/// One line per peer figure, for the terminal: the cell, fio's figure and
+/// the ratio.
+fn peer_lines(scenario: &crate::results::ScenarioResult) -> String {
+    let mut text = String::new();
+    for peer in &scenario.peers {
+        text.push_str(&format!(
+            "  vs fio  {} at {}: fio {} {}, mmap-lab / fio = {:.2}\n",
+            peer.label,
+            ExactSize(peer.size),
+            peer.engine,
+            Rate(peer.throughput_bytes_per_sec),
+            peer.ratio
+        ));
+    }
+    text
 }
 
 /// Checks `--work-dir` and `--out`, then makes the private work directory

@@ -15,6 +15,7 @@ pub mod checksum;
 pub mod console;
 pub mod demo;
 pub mod error;
+pub mod fio;
 pub mod fixture;
 pub mod machine;
 pub mod method;

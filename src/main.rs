@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use mmap_lab::app::{self, RunOptions};
 use mmap_lab::demo::{self, DemoOptions};
+use mmap_lab::vocab::Peer;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -31,6 +32,11 @@ enum Command {
         /// Where to generate files (default: a disk-backed temp directory).
         #[arg(long)]
         work_dir: Option<PathBuf>,
+        /// Also run another tool on the same files beside every cell that
+        /// has an equivalent (only `fio`); skipped with one line if fio is
+        /// not on PATH.
+        #[arg(long, value_delimiter = ',', value_parser = parse_peer)]
+        peers: Vec<Peer>,
     },
     /// Render index.html and summary.md from a saved results.json.
     Report {
@@ -49,6 +55,14 @@ enum Command {
         /// Output directory.
         #[arg(long, default_value = "reports/compare")]
         out: PathBuf,
+    },
+    /// Print the fio job file equivalent to a scenario's cells.
+    FioJob {
+        /// A scenario file.
+        scenario: PathBuf,
+        /// Only this size (one of the scenario's sizes, e.g. "1 MiB").
+        #[arg(long)]
+        size: Option<String>,
     },
     /// Validate scenario files without running anything.
     Check {
@@ -82,6 +96,7 @@ fn main() -> ExitCode {
             out,
             quick,
             work_dir,
+            peers,
         } => {
             let interrupted = install_interrupt_handler();
             let options = RunOptions {
@@ -89,6 +104,7 @@ fn main() -> ExitCode {
                 out,
                 quick,
                 work_dir,
+                peers,
             };
             app::run(&options, &interrupted, &|results, out| {
                 mmap_lab::report::write_report(results, out)
@@ -97,6 +113,9 @@ fn main() -> ExitCode {
         }
         Command::Report { results, out } => app::report(&results, out.as_deref()),
         Command::Compare { first, second, out } => app::compare(&first, &second, &out),
+        Command::FioJob { scenario, size } => {
+            app::fio_job(&scenario, size.as_deref()).map(|text| print!("{text}"))
+        }
         Command::Check { files } => app::check(&files).map(|scenarios| {
             for scenario in scenarios {
                 println!(
@@ -130,6 +149,18 @@ fn main() -> ExitCode {
             ExitCode::from(error.exit_code() as u8)
         }
     }
+}
+
+/// A `--peers` name: one of the [`Peer`] spellings.
+fn parse_peer(text: &str) -> Result<Peer, String> {
+    Peer::ALL
+        .iter()
+        .copied()
+        .find(|p| p.name() == text)
+        .ok_or_else(|| {
+            let known: Vec<&str> = Peer::ALL.iter().map(|p| p.name()).collect();
+            format!("unknown peer {text:?}: use {}", known.join(", "))
+        })
 }
 
 /// First Ctrl-C (or SIGTERM): ask the run to stop between samples, which

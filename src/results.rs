@@ -187,6 +187,49 @@ pub struct ScenarioResult {
     pub file: String,
     /// One cell per size and method.
     pub cells: Vec<Cell>,
+    /// Figures from another tool (fio) on the same files in the same run,
+    /// one per cell that has an equivalent; empty unless peers were asked for.
+    #[serde(default)]
+    pub peers: Vec<PeerLine>,
+}
+
+/// What fio measured beside one mmap-lab cell, on the same generated file,
+/// after that size's timed samples.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PeerLine {
+    /// The mmap-lab cell it stands beside (its label).
+    pub label: String,
+    /// File size in bytes.
+    pub size: u64,
+    /// fio's I/O engine (`psync`, `sync`, `mmap`...).
+    pub engine: String,
+    /// The job's options as fio spells them, e.g. `{"bs": "65536"}`.
+    pub options: serde_json::Map<String, serde_json::Value>,
+    /// The exact command line run; runnable by hand (fio lays out a
+    /// missing file itself).
+    pub command: String,
+    /// `fio --version`, e.g. `fio-3.33`.
+    pub fio_version: String,
+    /// Times the job repeated the cell's operation so that it lasted long
+    /// enough for fio's millisecond runtime; the figures are per byte and
+    /// per I/O, so they need no dividing.
+    pub loops: u64,
+    /// Bytes fio moved divided by its runtime, in the run with the median
+    /// throughput of `runs_bytes_per_sec`.
+    pub throughput_bytes_per_sec: f64,
+    /// The throughput of each run of the job, in run order (the job runs
+    /// a few times; empty in files that recorded one run).
+    #[serde(default)]
+    pub runs_bytes_per_sec: Vec<f64>,
+    /// fio's I/Os per second (one I/O is one `bs`-sized call).
+    pub iops: f64,
+    /// fio's completion-latency percentiles in nanoseconds, keyed `p50`,
+    /// `p99`, `p99.9`...
+    pub latency_ns: std::collections::BTreeMap<String, u64>,
+    /// mmap-lab's throughput for the cell divided by fio's.
+    pub ratio: f64,
+    /// Where the fio job differs from the cell (empty when it does not).
+    pub notes: String,
 }
 
 /// One method at one size: its timings, verification and counters.

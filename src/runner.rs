@@ -7,12 +7,14 @@
 //! Set-up that must not be timed (restoring an overwritten range, removing a
 //! file to be created, evicting the cache) happens before the clock starts.
 //! Timed samples run with no counter open; the counters come from separate
-//! counted operations afterwards.
+//! counted operations afterwards. When asked, fio then runs on the same
+//! files (see [`crate::fio`]), with no clock of ours running.
 
+use crate::fio::{self, PeerTool};
 use crate::fixture::{Fixture, Sample, VerifyError};
 use crate::perf::open_perf_events;
 use crate::probe::Probe;
-use crate::results::{Cell, Counters, ScenarioResult};
+use crate::results::{Cell, Counters, PeerLine, ScenarioResult};
 use crate::scenario::{MethodSpec, Scenario};
 use crate::stats::median;
 use crate::units::ExactSize;
@@ -120,6 +122,7 @@ pub struct Runner<'a> {
     probe: Probe,
     work: &'a WorkDir,
     interrupted: &'a AtomicBool,
+    peer_failures: Vec<String>,
 }
 
 impl<'a> Runner<'a> {
@@ -129,7 +132,14 @@ impl<'a> Runner<'a> {
             probe,
             work,
             interrupted,
+            peer_failures: Vec::new(),
         }
+    }
+
+    /// The peer jobs that failed since the last call, one line each; their
+    /// cells have no peer line.
+    pub fn take_peer_failures(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.peer_failures)
     }
 
     /// The probe, for recording how syscalls were counted.
@@ -137,12 +147,15 @@ impl<'a> Runner<'a> {
         &self.probe
     }
 
-    /// Verifies and measures every cell of `scenario`.
+    /// Verifies and measures every cell of `scenario`; with `peer`, runs
+    /// its equivalent job beside every cell that has one, after the size's
+    /// samples and before its files are removed.
     pub fn run(
         &mut self,
         scenario: &Scenario,
         quick: bool,
         progress: &dyn Progress,
+        peer: Option<&dyn PeerTool>,
     ) -> Result<ScenarioResult, RunError> {
         let (sizes, samples) = effective_plan(scenario, quick);
         progress.scenario_started(
@@ -152,6 +165,7 @@ impl<'a> Runner<'a> {
                 * (samples + COUNTED_SAMPLES + 1) as u64,
         );
         let mut cells = Vec::new();
+        let mut peers = Vec::new();
         for &size in &sizes {
             let place = Place::new(scenario, size);
             let fixture = self.generate(&place)?;
@@ -161,13 +175,20 @@ impl<'a> Runner<'a> {
             fixture
                 .verify_files_after_samples()
                 .map_err(|detail| place.mismatch("(after timed samples)", detail))?;
+            let bytes = scenario.operation.payload_bytes(size);
+            let sized: Vec<Cell> = scenario
+                .methods
+                .iter()
+                .zip(series)
+                .map(|(spec, series)| series.into_cell(spec, size, bytes))
+                .collect();
+            if let Some(tool) = peer {
+                peers.extend(self.run_peers(&place, &fixture, &sized, tool)?);
+            }
             fixture
                 .remove()
                 .map_err(|e| place.io("removing files", e))?;
-            let bytes = scenario.operation.payload_bytes(size);
-            for (spec, series) in scenario.methods.iter().zip(series) {
-                cells.push(series.into_cell(spec, size, bytes));
-            }
+            cells.extend(sized);
         }
         Ok(ScenarioResult {
             name: scenario.name.clone(),
@@ -177,7 +198,59 @@ impl<'a> Runner<'a> {
             operation_params: scenario.operation.params_json(),
             file: scenario.file.display().to_string(),
             cells,
+            peers,
         })
+    }
+
+    /// Runs the fio job equivalent to each of one size's `cells` on the
+    /// fixture's files, one after another; a job that fails is noted in
+    /// [`Runner::take_peer_failures`] and leaves its cell without a peer.
+    fn run_peers(
+        &mut self,
+        place: &Place,
+        fixture: &Fixture,
+        cells: &[Cell],
+        tool: &dyn PeerTool,
+    ) -> Result<Vec<PeerLine>, RunError> {
+        let output = self.work.path().join("fio-output.bin");
+        let mut lines = Vec::new();
+        for (spec, cell) in place.scenario.methods.iter().zip(cells) {
+            self.check_interrupt()?;
+            let loops = fio::loops_for(Duration::from_nanos(cell.median_ns));
+            let Some(job) = fio::job_for(
+                place.scenario,
+                spec,
+                place.size,
+                fixture.input_paths(),
+                &output,
+                loops,
+            ) else {
+                continue;
+            };
+            match run_median(tool, &job) {
+                Ok((figures, runs)) => lines.push(PeerLine {
+                    label: cell.label.clone(),
+                    size: cell.size,
+                    engine: job.engine.to_string(),
+                    options: job.options_json(),
+                    command: tool.command(&job),
+                    fio_version: tool.version().to_string(),
+                    loops: job.loops,
+                    throughput_bytes_per_sec: figures.throughput_bytes_per_sec,
+                    runs_bytes_per_sec: runs,
+                    iops: figures.iops,
+                    latency_ns: figures.latency_ns,
+                    ratio: cell.throughput_bytes_per_sec / figures.throughput_bytes_per_sec,
+                    notes: job.notes.join("; "),
+                }),
+                Err(e) => self.peer_failures.push(format!(
+                    "peer line skipped for {} {}: {e}",
+                    place.name(),
+                    spec.label
+                )),
+            }
+        }
+        Ok(lines)
     }
 
     /// Makes room for and generates the files of one size.
@@ -297,6 +370,26 @@ impl<'a> Runner<'a> {
             Ok(())
         }
     }
+}
+
+/// Runs `job` [`fio::PEER_RUNS`] times; returns the figures of the run
+/// with the median throughput (as a cell's time is a median) and every
+/// run's throughput, in run order.
+fn run_median(
+    tool: &dyn PeerTool,
+    job: &fio::Job,
+) -> Result<(fio::FioFigures, Vec<f64>), fio::FioError> {
+    let mut runs = Vec::new();
+    for _ in 0..fio::PEER_RUNS {
+        runs.push(tool.run(job)?);
+    }
+    let throughputs: Vec<f64> = runs.iter().map(|r| r.throughput_bytes_per_sec).collect();
+    runs.sort_by(|a, b| {
+        a.throughput_bytes_per_sec
+            .total_cmp(&b.throughput_bytes_per_sec)
+    });
+    let middle = runs.swap_remove(runs.len() / 2);
+    Ok((middle, throughputs))
 }
 
 /// Operations per timed sample for an operation that took `once`: enough

@@ -127,6 +127,15 @@ vocabulary! {
 }
 
 vocabulary! {
+    /// Another tool run beside mmap-lab on the same generated files, in the
+    /// same run (`--peers`, or `"peers"` in a scenario file).
+    Peer {
+        /// fio, with the engine equivalent to each method (see [`crate::fio`]).
+        Fio = "fio",
+    }
+}
+
+vocabulary! {
     /// `madvise` advice given to a map right after it is made.
     Advice {
         /// MADV_NORMAL.

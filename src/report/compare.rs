@@ -163,6 +163,7 @@ fn ratio_chart(
                     )
                 })
                 .collect(),
+            peer: false,
         })
         .collect();
     let panel = Panel {

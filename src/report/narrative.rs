@@ -4,7 +4,7 @@
 
 use super::format::{bytes, count, percent, ratio};
 use super::metrics::{bytes_per_fault, copied, is_map, ranked_at, sizes};
-use crate::results::{Cell, ScenarioResult};
+use crate::results::{Cell, PeerLine, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
 
 /// Writes the paragraph for one scenario as plain sentences.
@@ -22,6 +22,7 @@ pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
     sentences.extend(where_time_goes(scenario, largest));
     sentences.extend(residency(scenario));
     sentences.extend(alignment(scenario, &sizes));
+    sentences.extend(fio_peers(scenario));
     let failed: Vec<String> = scenario
         .cells
         .iter()
@@ -396,4 +397,58 @@ pub(crate) fn term_meaning(term: &str) -> &'static str {
         "consume" => "folding every byte",
         _ => "a cost of the model",
     }
+}
+
+/// How far mmap-lab may be from its fio peer before the paragraph says so.
+const PEER_TOLERANCE: f64 = 0.10;
+
+/// Names every cell more than 10% away from its fio peer, in either
+/// direction, with the likely reason.
+fn fio_peers(scenario: &ScenarioResult) -> Option<String> {
+    let apart: Vec<String> = scenario
+        .peers
+        .iter()
+        .filter(|p| (p.ratio - 1.0).abs() > PEER_TOLERANCE)
+        .filter_map(|peer| {
+            let cell = scenario
+                .cells
+                .iter()
+                .find(|c| c.label == peer.label && c.size == peer.size)?;
+            Some(format!(
+                "{} at {} ran {} as fast as fio's {} engine ({} against {}; likely because {})",
+                cell.label,
+                ExactSize(cell.size),
+                ratio(peer.ratio),
+                peer.engine,
+                Rate(cell.throughput_bytes_per_sec),
+                Rate(peer.throughput_bytes_per_sec),
+                peer_reason(scenario, cell, peer)
+            ))
+        })
+        .collect();
+    if apart.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "Beside fio on the same file in the same run, {}.",
+        apart.join("; ")
+    ))
+}
+
+/// The likeliest reason a cell and its fio peer differ.
+fn peer_reason(scenario: &ScenarioResult, cell: &Cell, peer: &PeerLine) -> &'static str {
+    let faster = peer.ratio > 1.0;
+    if scenario.operation == crate::vocab::OperationKind::RandomRead {
+        return "fio reads its own random offsets, so the two touch different pages in a different order";
+    }
+    if is_map(cell) && faster {
+        return "fio's mmap engine copies every block out of the map into its own buffer, while the method reads the mapped bytes in place";
+    }
+    if faster {
+        return "fio does its own bookkeeping around every call (clock reads, latency statistics), which a tight loop does not";
+    }
+    if cell.bytes < 1 << 20 {
+        return "each mmap-lab operation opens and closes the file, while fio's loops keep set-up out of the way";
+    }
+    "mmap-lab also folds every byte it reads, while fio consumes nothing"
 }

@@ -72,6 +72,7 @@ fn model_text(cell: &Cell) -> String {
 pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
     let cold = scenario.cells.iter().any(|c| c.resident_before.is_some());
     let modelled = scenario.cells.iter().any(|c| c.model.is_some());
+    let peers = !scenario.peers.is_empty();
     let groups = counter_groups();
     let mut headers: Vec<String> = [
         "size",
@@ -83,6 +84,9 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
     .into_iter()
     .map(String::from)
     .collect();
+    if peers {
+        headers.push("vs fio".to_string());
+    }
     headers.extend(
         groups
             .iter()
@@ -120,6 +124,16 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                 ),
                 if cell.verified { "yes" } else { "NO" }.to_string(),
             ];
+            if peers {
+                // mmap-lab's throughput over fio's on the same file; "–" where fio has no equivalent.
+                text.push(
+                    scenario
+                        .peers
+                        .iter()
+                        .find(|p| p.label == cell.label && p.size == cell.size)
+                        .map_or_else(|| "–".to_string(), |p| ratio(p.ratio)),
+                );
+            }
             text.extend(groups.iter().map(|(_, members)| {
                 members
                     .iter()

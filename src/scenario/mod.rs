@@ -6,7 +6,7 @@ mod validate;
 mod wire;
 
 use crate::method::MethodKind;
-use crate::vocab::{Cache, OperationKind};
+use crate::vocab::{Cache, OperationKind, Peer};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -40,6 +40,8 @@ pub struct Scenario {
     pub seed: u64,
     /// The methods to compare, with unique labels.
     pub methods: Vec<MethodSpec>,
+    /// Tools to run beside mmap-lab on the same files (none unless asked).
+    pub peers: Vec<Peer>,
 }
 
 /// What one timed operation does.

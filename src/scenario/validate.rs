@@ -3,7 +3,7 @@
 
 use super::wire::{ScenarioWire, SizeWire};
 use super::*;
-use crate::vocab::MethodName;
+use crate::vocab::{MethodName, Peer};
 use serde_json::{Map, Value};
 
 /// Most samples a cell may ask for; more is almost surely a typo.
@@ -109,6 +109,7 @@ impl Checker<'_> {
             samples,
             seed: wire.seed.unwrap_or(DEFAULT_SEED),
             methods,
+            peers: dedup(wire.peers),
         })
     }
 
@@ -358,6 +359,17 @@ impl Checker<'_> {
             )
         })
     }
+}
+
+/// The peers in the order first given, each once.
+fn dedup(peers: Vec<Peer>) -> Vec<Peer> {
+    let mut out = Vec::new();
+    for peer in peers {
+        if !out.contains(&peer) {
+            out.push(peer);
+        }
+    }
+    out
 }
 
 fn list_or_none(fields: &[String]) -> String {

@@ -2,7 +2,7 @@
 //! with unknown fields refused. [`super::validate`] turns this into a
 //! [`super::Scenario`] or an error that names the field.
 
-use crate::vocab::{Cache, OperationKind};
+use crate::vocab::{Cache, OperationKind, Peer};
 use serde::Deserialize;
 
 /// One scenario file, field for field.
@@ -20,6 +20,9 @@ pub struct ScenarioWire {
     pub cache: Cache,
     #[serde(default)]
     pub samples: Option<u32>,
+    /// Tools run beside mmap-lab on the same files (`["fio"]`).
+    #[serde(default)]
+    pub peers: Vec<Peer>,
     #[serde(default)]
     pub seed: Option<u64>,
     /// Each entry is read by [`super::validate`]: `method`, `label`, and the

@@ -28,6 +28,9 @@ pub(crate) type Area<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 pub(crate) struct Series {
     pub label: String,
     pub points: Vec<(f64, f64)>,
+    /// A peer tool's points beside the label's cells (fio): drawn as
+    /// large hollow circles in the label's colour, with no line.
+    pub peer: bool,
 }
 
 /// A labelled horizontal line, such as a machine limit.
@@ -124,11 +127,11 @@ pub(crate) fn coincident(panels: &[Panel]) -> String {
     for panel in panels {
         let mut done: Vec<usize> = Vec::new();
         for (i, s) in panel.series.iter().enumerate() {
-            if done.contains(&i) {
+            if done.contains(&i) || s.peer {
                 continue;
             }
             let same: Vec<usize> = (i..panel.series.len())
-                .filter(|j| panel.series[*j].points == s.points)
+                .filter(|j| !panel.series[*j].peer && panel.series[*j].points == s.points)
                 .collect();
             if same.len() > 1 {
                 let names: Vec<&str> = same
@@ -284,6 +287,15 @@ fn draw_panel(
             .iter()
             .filter_map(|(sx, sy)| Some((x.position(*sx)?, y.position(*sy)?)))
             .collect();
+        if series.peer {
+            for point in points {
+                chart
+                    .plotting_area()
+                    .draw(&Circle::new(point, 7, style.colour.stroke_width(2)))
+                    .map_err(plot_err)?;
+            }
+            continue;
+        }
         let line = style.colour.stroke_width(2);
         if style.dashed {
             chart

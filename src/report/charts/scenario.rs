@@ -35,10 +35,28 @@ fn series_by_label(
             Series {
                 label: label.to_string(),
                 points,
+                peer: false,
             }
         })
         .filter(|s| !s.points.is_empty())
         .collect()
+}
+
+/// fio's throughput beside each label that has peer lines, as hollow points.
+fn peer_series(scenario: &ScenarioResult) -> Vec<Series> {
+    let mut out: Vec<Series> = Vec::new();
+    for peer in &scenario.peers {
+        let point = (peer.size as f64, peer.throughput_bytes_per_sec);
+        match out.iter_mut().find(|s| s.label == peer.label) {
+            Some(series) => series.points.push(point),
+            None => out.push(Series {
+                label: peer.label.clone(),
+                points: vec![point],
+                peer: true,
+            }),
+        }
+    }
+    out
 }
 
 /// The labels drawn in a set of panels, for the legend.
@@ -79,7 +97,10 @@ pub(crate) fn throughput(
         y_desc: "payload bytes / median time".to_string(),
         scale: Scale::Log,
         unit: Unit::Rate,
-        series: series_by_label(scenario, palette, |c| Some(c.throughput_bytes_per_sec)),
+        series: series_by_label(scenario, palette, |c| Some(c.throughput_bytes_per_sec))
+            .into_iter()
+            .chain(peer_series(scenario))
+            .collect(),
         references: vec![
             Reference {
                 value: limits.memcpy_bytes_per_sec,
@@ -92,12 +113,17 @@ pub(crate) fn throughput(
         ],
         empty_note: "no cells".to_string(),
     };
-    let caption = format!(
+    let mut caption = format!(
         "Both axes are logarithmic. Dashed grey lines are this machine's ceilings measured in the same run: a user-space memcpy ({}) and the consume step over memory ({}), both on {} buffers.",
         Rate(limits.memcpy_bytes_per_sec),
         Rate(limits.scan_bytes_per_sec),
         ExactSize(limits.buffer_bytes)
     );
+    if !scenario.peers.is_empty() {
+        caption.push_str(
+            " Large hollow circles are fio on the same file in the same run, with the engine equivalent to the method whose colour they wear (fio consumes nothing of what it reads).",
+        );
+    }
     chart(
         "Throughput against file size",
         vec![panel],
