@@ -12,6 +12,8 @@
 /// roughly doubles the fold's speed over DRAM (about 6 to 12-16 GB/s) on the
 /// reference machine and changes nothing for data already in cache.
 const PREFETCH_AHEAD: usize = 4096;
+/// Buffers up to this size are folded without prefetch hints.
+const PREFETCH_FROM: usize = 1 << 20;
 /// Bytes folded per block: eight u64 lanes.
 const BLOCK: usize = 64;
 /// Number of independent u64 lanes.
@@ -69,14 +71,49 @@ impl Fold {
         self.pending_len = rest.len();
     }
 
-    /// Folds whole 64-byte blocks; the hot loop.
+    /// Folds whole 64-byte blocks; the hot loop. On x86-64 CPUs with AVX2
+    /// the same code is compiled for 256-bit vectors and chosen at run time
+    /// (the default target only assumes SSE2), so the consume step keeps up
+    /// with copies that come from the CPU's caches.
+    ///
+    /// Buffers up to [`PREFETCH_FROM`] (a read() chunk just copied in, still
+    /// in the caches) are folded without prefetch hints, which only cost
+    /// instructions there (on the reference machine: 86 against 111 GB/s).
     #[inline]
     fn fold_blocks(&mut self, blocks: &[u8]) {
+        let prefetching = blocks.len() > PREFETCH_FROM;
+        #[cfg(target_arch = "x86_64")]
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the CPU has AVX2, checked just above.
+            unsafe { self.fold_blocks_avx2(blocks, prefetching) };
+            return;
+        }
+        self.fold_blocks_portable(blocks, prefetching);
+    }
+
+    /// [`Fold::fold_blocks`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    unsafe fn fold_blocks_avx2(&mut self, blocks: &[u8], prefetching: bool) {
+        self.fold_blocks_portable(blocks, prefetching);
+    }
+
+    #[inline(always)]
+    fn fold_blocks_portable(&mut self, blocks: &[u8], prefetching: bool) {
+        if prefetching {
+            self.fold_with(blocks, |ahead| prefetch(ahead));
+        } else {
+            self.fold_with(blocks, |_| {});
+        }
+    }
+
+    #[inline(always)]
+    fn fold_with(&mut self, blocks: &[u8], hint: impl Fn(*const u8)) {
         let mut a = self.sums;
         let mut b = self.sums_of_sums;
         let start = blocks.as_ptr();
         for (index, block) in blocks.chunks_exact(BLOCK).enumerate() {
-            prefetch(start.wrapping_add(index * BLOCK + PREFETCH_AHEAD));
+            hint(start.wrapping_add(index * BLOCK + PREFETCH_AHEAD));
             for lane in 0..LANES {
                 let word = u64::from_le_bytes(block[lane * 8..lane * 8 + 8].try_into().unwrap());
                 a[lane] = a[lane].wrapping_add(word);
