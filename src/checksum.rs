@@ -101,7 +101,7 @@ impl Fold {
     #[inline(always)]
     fn fold_blocks_portable(&mut self, blocks: &[u8], prefetching: bool) {
         if prefetching {
-            self.fold_with(blocks, |ahead| prefetch(ahead));
+            self.fold_with(blocks, prefetch);
         } else {
             self.fold_with(blocks, |_| {});
         }
