@@ -16,6 +16,7 @@ pub mod console;
 pub mod demo;
 pub mod error;
 pub mod fixture;
+pub mod layout;
 pub mod machine;
 pub mod method;
 pub mod observer;

@@ -20,6 +20,16 @@ fn capture<T>(lesson: impl FnOnce(&mut Steps) -> anyhow::Result<T>) -> (T, Strin
     )
 }
 
+/// The output with every run of white space made one space, so prose can
+/// be matched however it was wrapped.
+fn one_line(output: &str) -> String {
+    output
+        .split_whitespace()
+        .filter(|word| *word != "→")
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[test]
 fn read_shows_the_file_through_a_map_without_copying() {
     let (facts, output) = capture(demo::read::run);
@@ -146,8 +156,16 @@ fn faults_are_fewer_than_pages_and_populate_moves_them() {
 
 #[test]
 fn cold_reads_come_from_disk_and_warm_reads_do_not() {
-    let (facts, _) = capture(|s| demo::cold::run_sized(s, 4 << 20));
+    let (facts, output) = capture(|s| demo::cold::run_sized(s, 4 << 20));
     assert_eq!(facts.rows.len(), 4);
+    // What the lesson says about the cold map against cold read() follows
+    // from the two times it measured.
+    let (map, read) = (facts.rows[0].time, facts.rows[2].time);
+    let verdict = demo::cold::ColdVerdict::of(map, read);
+    assert_eq!(facts.verdict, verdict);
+    let ratio = map.as_secs_f64() / read.as_secs_f64();
+    let said = demo::cold::cold_sentence(verdict, ratio);
+    assert!(one_line(&output).contains(&said), "{said:?} in:\n{output}");
     for row in &facts.rows {
         if !row.cold {
             assert_eq!(row.counters.disk_read_bytes, 0);

@@ -163,7 +163,9 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
     // lesson's files and exit.
     crate::workdir::clean_up_on_interrupt(None);
     let stdout = io::stdout().lock();
-    let mut steps = Steps::new(stdout).with_color(color_wanted(options.no_color));
+    let mut steps = Steps::new(stdout)
+        .with_color(color_wanted(options.no_color))
+        .with_width(crate::layout::terminal_width());
     if options.pause {
         steps = steps.with_pause(io::stdin().lock());
     }

@@ -94,7 +94,7 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
     steps.step("Measure: time per whole-file read (median of 5), and the kernel's counters.")?;
     steps.code("let (_, time, counters) = probe.measure(|| read_checksum(method, &path))?;")?;
     let big_trials = measure(&mut probe, &methods, &big_file, big)?;
-    steps.result(&trial::table(&big_trials, big, counted))?;
+    trial::show(steps, &big_trials, big, counted)?;
     explain_big(steps, &big_trials, big)?;
 
     steps.step(&format!(
@@ -105,7 +105,7 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
     verify_all(&small_file, &methods)?;
     steps.code("// same code; each read opens the file, reads it all, and closes it")?;
     let small_trials = measure(&mut probe, &methods, &small_file, small)?;
-    steps.result(&trial::table(&small_trials, small, counted))?;
+    trial::show(steps, &small_trials, small, counted)?;
     explain_small(steps, &small_trials)?;
 
     steps.step("So, is a map faster?")?;
