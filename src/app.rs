@@ -123,7 +123,10 @@ pub fn run(
             Err(RunError::Interrupted) => return Err(AppError::Interrupted),
             Err(e) => return Err(AppError::Failed(e.to_string())),
         };
-        print!("{}", console::render(&scenario_result));
+        print!(
+            "{}",
+            console::render(&scenario_result, crate::layout::terminal_width())
+        );
         results.scenarios.push(scenario_result);
         results
             .save(&results_path)

@@ -2,7 +2,7 @@
 //! boundaries, and tables that fold their cells when a row would not fit.
 //! Written to a file or a pipe (no width), tables keep their full width.
 
-use comfy_table::{CellAlignment, ColumnConstraint, ContentArrangement, Table, Width, presets};
+use comfy_table::{CellAlignment, ContentArrangement, Table, presets};
 use std::io::IsTerminal;
 
 /// The narrowest width anything is laid out for.
@@ -58,51 +58,94 @@ impl<'a> Column<'a> {
     }
 }
 
+/// How far the later lines of a folded row stand in.
+const FOLD_INDENT: &str = "    ";
+
 /// Rows under `columns`, two spaces between columns and no borders. With a
-/// `width`, cells wrap at spaces so that each line fits it (a header or a
-/// name folds onto two lines); with none, every row stays on one line.
+/// `width` too narrow for a whole row, each row folds onto two (or more)
+/// lines: as many columns as fit on the first, the rest on the next, indented;
+/// no value is ever cut. With no width (a file or a pipe), each row stays on
+/// one line.
 pub fn table(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> String {
+    let widths: Vec<usize> = (0..columns.len())
+        .map(|index| {
+            rows.iter()
+                .filter_map(|row| row.get(index))
+                .chain(std::iter::once(&columns[index].header.to_string()))
+                .map(|value| value.chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let groups = match width {
+        Some(width) => fold(&widths, width.max(NARROWEST)),
+        None => vec![0..columns.len()],
+    };
+    let parts: Vec<Vec<String>> = groups
+        .iter()
+        .map(|group| one_line_table(&columns[group.clone()], rows, group.start))
+        .collect();
+    let mut text = String::new();
+    for line in 0..=rows.len() {
+        for (index, part) in parts.iter().enumerate() {
+            if let Some(piece) = part.get(line) {
+                if index > 0 {
+                    text.push_str(FOLD_INDENT);
+                }
+                text.push_str(piece.trim_end());
+                text.push('\n');
+            }
+        }
+    }
+    text
+}
+
+/// Columns (by their widths) packed into groups that each fit `width` on a
+/// line, two spaces apart; the groups after the first stand in by
+/// [`FOLD_INDENT`]. A column wider than a whole line gets a line to itself.
+fn fold(widths: &[usize], width: usize) -> Vec<std::ops::Range<usize>> {
+    let mut groups = Vec::new();
+    let mut start = 0;
+    let mut used = 0;
+    for (index, &w) in widths.iter().enumerate() {
+        let room = if groups.is_empty() {
+            width
+        } else {
+            width - FOLD_INDENT.len()
+        };
+        let needed = if index == start { w } else { used + 2 + w };
+        if index > start && needed > room {
+            groups.push(start..index);
+            start = index;
+            used = w;
+        } else {
+            used = needed;
+        }
+    }
+    groups.push(start..widths.len());
+    groups
+}
+
+/// The header line and one line per row of `columns` (which start at column
+/// `first` of each row), laid out by comfy-table without wrapping.
+fn one_line_table(columns: &[Column], rows: &[Vec<String>], first: usize) -> Vec<String> {
     let mut table = Table::new();
     table.load_style(presets::NOTHING);
+    table.set_content_arrangement(ContentArrangement::Disabled);
     table.set_header(columns.iter().map(|c| c.header));
     for row in rows {
-        table.add_row(row.iter().map(String::as_str));
-    }
-    match width {
-        Some(width) => {
-            let width = u16::try_from(width.max(NARROWEST)).unwrap_or(u16::MAX);
-            table
-                .set_width(width)
-                .set_content_arrangement(ContentArrangement::Dynamic);
-        }
-        None => {
-            table.set_content_arrangement(ContentArrangement::Disabled);
-        }
+        table
+            .add_row((first..first + columns.len()).map(|i| row.get(i).map_or("", String::as_str)));
     }
     for (index, column) in columns.iter().enumerate() {
         if let Some(c) = table.column_mut(index) {
             c.set_padding((0, 2));
             if column.right {
                 c.set_cell_alignment(CellAlignment::Right);
-                // A number never folds: its column is at least as wide as
-                // its widest value (the header may fold instead).
-                let widest = rows
-                    .iter()
-                    .filter_map(|row| row.get(index))
-                    .map(|value| value.chars().count())
-                    .max()
-                    .unwrap_or(0);
-                let widest = u16::try_from(widest + 2).unwrap_or(u16::MAX);
-                c.set_constraint(ColumnConstraint::LowerBoundary(Width::Fixed(widest)));
             }
         }
     }
-    let mut text = String::new();
-    for line in table.lines() {
-        text.push_str(line.trim_end());
-        text.push('\n');
-    }
-    text
+    table.lines().collect()
 }
 
 #[cfg(test)]
@@ -144,6 +187,11 @@ mod tests {
     #[test]
     fn a_table_fits_the_width_it_is_given_and_keeps_numbers_whole() {
         let text = table(&columns(), &rows(), Some(60));
+        assert_eq!(
+            text.lines().count(),
+            6,
+            "each row folds onto two lines:\n{text}"
+        );
         for line in text.lines() {
             assert!(line.chars().count() <= 60, "too wide: {line:?}");
         }

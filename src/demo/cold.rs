@@ -5,11 +5,11 @@
 use super::{Sandbox, Steps};
 use crate::cache;
 use crate::fixture::Fixture;
+use crate::layout::Column;
 use crate::method::{IoMethod, Mapped, MethodKind, Unbuffered};
 use crate::probe::Probe;
 use crate::results::Counters;
 use crate::scenario::Operation;
-use crate::layout::Column;
 use crate::units::{ApproxSize, ExactSize, Nanos};
 use crate::vocab::Cache;
 use std::time::Duration;
@@ -223,9 +223,9 @@ pub fn cold_sentence(verdict: ColdVerdict, ratio: f64) -> String {
         ColdVerdict::Even => format!(
             "Cold, the map and read() took about the same time (the map {ratio:.2}x read()'s): the disk set the pace."
         ),
-        ColdVerdict::MapSlower => format!(
-            "Cold, the map took {ratio:.2}x read()'s time: the way of reading mattered."
-        ),
+        ColdVerdict::MapSlower => {
+            format!("Cold, the map took {ratio:.2}x read()'s time: the way of reading mattered.")
+        }
         ColdVerdict::MapFaster => format!(
             "Cold, the map took only {ratio:.2}x read()'s time: this time the map was ahead."
         ),

@@ -2,9 +2,9 @@
 //! and counted through [`crate::fixture::Fixture`]), and the small table
 //! the lessons show.
 
-use crate::results::Counters;
 use super::Steps;
 use crate::layout::Column;
+use crate::results::Counters;
 use crate::units::{ApproxSize, Nanos, Rate};
 use std::time::Duration;
 
