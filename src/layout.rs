@@ -79,7 +79,7 @@ pub fn table(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> 
         .collect();
     let groups = match width {
         Some(width) => fold(&widths, width.max(NARROWEST)),
-        None => vec![0..columns.len()],
+        None => std::iter::once(0..columns.len()).collect(),
     };
     let parts: Vec<Vec<String>> = groups
         .iter()
