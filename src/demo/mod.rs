@@ -13,6 +13,7 @@ pub mod offset;
 mod raw;
 pub mod read;
 mod sandbox;
+pub mod share;
 pub mod sigbus;
 pub mod slice;
 mod steps;
@@ -101,6 +102,11 @@ pub static LESSONS: &[Lesson] = &[
         name: "sigbus",
         summary: "a file shrinks under a map: SIGBUS, and why memmap2 says unsafe",
         run: |s| sigbus::run(s).map(drop),
+    },
+    Lesson {
+        name: "share",
+        summary: "two processes, one file: shared and private maps, flush, crash, fallocate",
+        run: |s| share::run(s).map(drop),
     },
 ];
 

@@ -103,11 +103,33 @@ impl<'a> Steps<'a> {
         Ok(())
     }
 
-    /// Shows the lines of Rust that do the step.
+    /// Shows the lines of Rust that do the step. On a screen too narrow for
+    /// a line, its trailing `// comment` moves onto a line of its own above it.
     pub fn code(&mut self, code: &str) -> io::Result<()> {
+        const BAR: &str = "     | ";
         for line in code.lines() {
-            let styled = self.paint(CYAN, line);
-            writeln!(self.out, "     | {styled}")?;
+            let fits = |line: &str| {
+                self.width
+                    .is_none_or(|w| BAR.chars().count() + line.chars().count() <= w)
+            };
+            let split = line
+                .find("  //")
+                .filter(|_| !fits(line))
+                .map(|at| line.split_at(at));
+            let lines = match split {
+                Some((statement, comment)) => {
+                    let indent = &statement[..statement.len() - statement.trim_start().len()];
+                    vec![
+                        format!("{indent}{}", comment.trim_start()),
+                        statement.trim_end().to_string(),
+                    ]
+                }
+                None => vec![line.to_string()],
+            };
+            for line in lines {
+                let styled = self.paint(CYAN, &line);
+                writeln!(self.out, "{BAR}{styled}")?;
+            }
         }
         Ok(())
     }
@@ -257,6 +279,22 @@ mod tests {
         assert_eq!(
             text,
             "   One sentence that is written on two\n   lines.\n   - an item that goes on for long enough to\n     wrap onto a second line\n"
+        );
+    }
+
+    #[test]
+    fn a_code_comment_moves_above_its_line_when_the_line_is_too_wide() {
+        let mut buffer = Vec::new();
+        let mut steps = Steps::new(&mut buffer).with_width(Some(40));
+        steps
+            .code("    let x = 1;   // a comment that makes it long")
+            .unwrap();
+        steps.code("let y = 2;  // short").unwrap();
+        drop(steps);
+        let text = String::from_utf8(buffer).unwrap();
+        assert_eq!(
+            text,
+            "     |     // a comment that makes it long\n     |     let x = 1;\n     | let y = 2;  // short\n"
         );
     }
 
