@@ -116,25 +116,54 @@ fn offset_sees_einval_unaligned_and_memmap2_rounds_down() {
 }
 
 #[test]
-fn why_measures_four_verified_ways_with_the_expected_counters() {
+fn why_measures_every_way_verified_and_says_what_its_times_show() {
+    use demo::why::{self, MMAP};
     let big = 2 << 20;
-    let (facts, _) = capture(|s| demo::why::run_sized(s, big, 4096));
+    let (facts, output) = capture(|s| why::run_sized(s, big, 4096));
     for (trials, size) in [(&facts.big, big), (&facts.small, 4096)] {
-        let labels: Vec<&str> = trials.iter().map(|t| t.label.as_str()).collect();
-        assert_eq!(
-            labels,
-            ["read() 4 KiB", "BufReader 8 KiB", "fs::read", "mmap"]
-        );
-        let [unbuffered, buffered, whole, mapped] = &trials[..] else {
-            unreachable!()
+        let by = |label: &str| {
+            trials
+                .iter()
+                .find(|t| t.label == label)
+                .unwrap_or_else(|| panic!("a row for {label}"))
         };
-        assert_eq!(unbuffered.counters.read_calls, size / 4096 + 1);
-        assert_eq!(buffered.counters.read_calls, size.div_ceil(8192) + 1);
-        assert_eq!(whole.counters.bytes_to_user, size);
+        assert_eq!(trials.len(), 9);
+        for chunk in why::CHUNKS {
+            let chunk = chunk as u64;
+            let name = mmap_lab::units::ExactSize(chunk);
+            let read = by(&format!("read() {name}"));
+            assert_eq!(read.counters.read_calls, size.div_ceil(chunk) + 1);
+            assert_eq!(read.counters.bytes_to_user, size);
+            let pread = by(&format!("pread {name}"));
+            assert_eq!(pread.counters.bytes_to_user, size);
+        }
+        assert_eq!(
+            by("BufReader 8 KiB").counters.read_calls,
+            size.div_ceil(8192) + 1
+        );
+        assert_eq!(by("fs::read").counters.bytes_to_user, size);
+        let mapped = by(MMAP);
         assert_eq!(mapped.counters.read_calls, 0);
         assert_eq!(mapped.counters.bytes_to_user, 0);
         assert!(mapped.counters.minor_faults >= 1);
     }
+    // Every sentence that rests on a measurement is the one it calls for.
+    let prose = one_line(&output);
+    let pages = big / mmap_lab::machine::page_size();
+    let faults = why::map_faults(&facts.big);
+    assert_eq!(facts.large_folios, why::uses_large_folios(pages, faults));
+    assert!(prose.contains(if facts.large_folios {
+        "a page cache that used large folios"
+    } else {
+        "a page cache that did not use large folios"
+    }));
+    assert!(prose.contains(&one_line(&why::big_sentence(&facts.big))));
+    let verdict = why::verdict_sentence(why::fastest(&facts.big), why::fastest(&facts.small));
+    assert!(
+        prose.contains(&one_line(&verdict)),
+        "{verdict:?} in:\n{output}"
+    );
+    assert!(prose.contains(&format!("Fastest here: {}.", why::fastest(&facts.small))));
 }
 
 #[test]

@@ -148,13 +148,13 @@ impl<'a> Steps<'a> {
         Ok(())
     }
 
-    /// Shows measured rows as a table that fits the screen: on a narrow
-    /// one, headers and names fold onto two lines (numbers never do).
+    /// Shows measured rows as a table, indented under the results, that
+    /// fits the screen: on a narrow one each row folds onto two lines.
     pub fn table(&mut self, columns: &[Column], rows: &[Vec<String>]) -> io::Result<()> {
-        let width = self.width.map(|w| w.saturating_sub(ARROW.chars().count()));
+        let width = self.width.map(|w| w.saturating_sub(UNDER_ARROW.len()));
         for line in layout::table(columns, rows, width).lines() {
             let styled = self.paint(GREEN, line);
-            writeln!(self.out, "{ARROW}{styled}")?;
+            writeln!(self.out, "{UNDER_ARROW}{styled}")?;
         }
         Ok(())
     }

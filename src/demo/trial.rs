@@ -5,7 +5,7 @@
 use super::Steps;
 use crate::layout::Column;
 use crate::results::Counters;
-use crate::units::{ApproxSize, Nanos, Rate};
+use crate::units::{ApproxSize, Nanos};
 use std::time::Duration;
 
 /// One way of reading, measured on one file.
@@ -19,34 +19,26 @@ pub struct Trial {
     pub counters: Counters,
 }
 
-/// Shows trials on a file of `size` bytes as a table: time, rate and
-/// counters. The system call column appears only when calls could be counted.
-pub fn show(
-    steps: &mut Steps,
-    trials: &[Trial],
-    size: u64,
-    syscalls_counted: bool,
-) -> std::io::Result<()> {
+/// Shows trials as a table: time, read calls, bytes the kernel copied to
+/// user space, page faults and (only when they could be counted) system calls.
+pub fn show(steps: &mut Steps, trials: &[Trial], syscalls_counted: bool) -> std::io::Result<()> {
     let mut columns = vec![
         Column::left("method"),
         Column::right("time"),
-        Column::right("rate"),
-        Column::right("read calls"),
-        Column::right("copied by the kernel"),
-        Column::right("page faults"),
+        Column::right("reads"),
+        Column::right("kernel copied"),
+        Column::right("faults"),
     ];
     if syscalls_counted {
-        columns.push(Column::right("system calls"));
+        columns.push(Column::right("syscalls"));
     }
     let rows: Vec<Vec<String>> = trials
         .iter()
         .map(|trial| {
             let c = &trial.counters;
-            let rate = size as f64 / trial.per_read.as_secs_f64().max(1e-12);
             let mut row = vec![
                 trial.label.clone(),
                 Nanos(trial.per_read.as_nanos() as f64).to_string(),
-                Rate(rate).to_string(),
                 c.read_calls.to_string(),
                 ApproxSize(c.bytes_to_user as f64).to_string(),
                 (c.minor_faults + c.major_faults).to_string(),
