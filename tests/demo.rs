@@ -168,8 +168,22 @@ fn why_measures_every_way_verified_and_says_what_its_times_show() {
 
 #[test]
 fn faults_are_fewer_than_pages_and_populate_moves_them() {
-    let (facts, _) = capture(|s| demo::faults::run_sized(s, 4 << 20));
+    use demo::faults;
+    let (facts, output) = capture(|s| faults::run_sized(s, 4 << 20));
     let plain = &facts.rows[0];
+    // Each sentence about a count is the one that count calls for.
+    let prose = one_line(&output);
+    for said in [
+        faults::mapping_sentence(plain.while_mapping),
+        faults::reading_sentence(facts.pages, plain.while_reading),
+        faults::populate_cold_sentence(facts.cold[1].major),
+        faults::cold_count_sentence(
+            facts.cold[0].while_mapping + facts.cold[0].while_reading,
+            plain.while_mapping + plain.while_reading,
+        ),
+    ] {
+        assert!(prose.contains(&one_line(&said)), "{said:?} in:\n{output}");
+    }
     let populate = &facts.rows[1];
     assert!(plain.while_reading >= 1);
     assert!(

@@ -128,14 +128,8 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
         "about {} pages per fault",
         per_fault(pages, plain.while_reading)
     ))?;
-    steps.say(
-        "Far fewer than one per page. On a fault the kernel maps more than the\n\
-         page asked for: every neighbouring page already in the page cache, up\n\
-         to 16 pages (\"fault-around\"), and when the cache holds the file in\n\
-         large folios (blocks of many pages, up to 2 MiB on ext4 today) it maps\n\
-         the whole folio at once. mmap() itself faulted nothing: it only made\n\
-         the address range.",
-    )?;
+    steps.say(&mapping_sentence(plain.while_mapping))?;
+    steps.say(&reading_sentence(pages, plain.while_reading))?;
 
     steps
         .step("On tmpfs (files in memory, small pages) the same read shows fault-around alone.")?;
@@ -167,7 +161,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
     steps.step("Change the count: MAP_POPULATE, and madvise advice.")?;
     steps.code(
         "unsafe { MmapOptions::new().populate().map(&file)? }   // fault it all in now\n\
-         map.advise(Advice::Random)?      // madvise(MADV_RANDOM): no read-around\n\
+         map.advise(Advice::Random)?      // MADV_RANDOM: no read-ahead from disk\n\
          map.advise(Advice::Sequential)?  // madvise(MADV_SEQUENTIAL)\n\
          map.advise(Advice::WillNeed)?    // madvise(MADV_WILLNEED): start reading it all now\n\
          // each way on the warm file, on the file evicted from the cache (cold), and on tmpfs",
@@ -261,15 +255,24 @@ fn explain_ways(steps: &mut Steps, warm: &[FaultRow], cold: &[FaultRow]) -> anyh
          the pages are already cached, advice has little to change.",
         random.while_reading, plain.while_reading
     ))?;
+    if let [cold_plain, ..] = cold {
+        steps.say(&cold_count_sentence(
+            cold_plain.while_mapping + cold_plain.while_reading,
+            plain.while_mapping + plain.while_reading,
+        ))?;
+    }
+    if let [_, cold_populate, ..] = cold {
+        steps.say(&populate_cold_sentence(cold_populate.major))?;
+    }
     if let [cold_plain, _, cold_random, ..] = cold {
         steps.say(&format!(
             "Advice on the cold file: plain took {} faults, {} of them major (waiting\n\
              for the disk); random took {}, {} major. MADV_RANDOM turns read-ahead\n\
-             off, so each page is read from disk on its own fault. Without it the\n\
+             from disk off, so each page is read on its own fault. Without it the\n\
              kernel reads ahead in large chunks, and later faults find the pages\n\
-             already in the cache (minor faults). A file read back from disk is\n\
-             cached in the read-ahead's smaller folios, so it takes more faults than\n\
-             the freshly written warm file.",
+             already in the cache (minor faults). Fault-around, which maps pages\n\
+             that are already cached, is another thing and works either way: on\n\
+             tmpfs, where nothing comes from disk, advice changes nothing.",
             cold_plain.while_mapping + cold_plain.while_reading,
             cold_plain.major,
             cold_random.while_mapping + cold_random.while_reading,
@@ -277,6 +280,76 @@ fn explain_ways(steps: &mut Steps, warm: &[FaultRow], cold: &[FaultRow]) -> anyh
         ))?;
     }
     Ok(())
+}
+
+/// What the faults counted during the mmap call mean, from their number.
+pub fn mapping_sentence(while_mapping: u64) -> String {
+    if while_mapping == 0 {
+        "mmap() itself took no fault: it only made the address range.".to_string()
+    } else {
+        format!(
+            "The {while_mapping} fault counted during mmap() was not on the file: the counter\n\
+             sees every fault of this thread, and without populate mmap() maps no\n\
+             page of the file, it only makes the address range. (Which call takes\n\
+             such a stray fault varies from run to run.)"
+        )
+    }
+}
+
+/// Why reading took `faults` faults for `pages` pages, from their ratio.
+pub fn reading_sentence(pages: u64, faults: u64) -> String {
+    let per = pages / faults.max(1);
+    if per > 16 {
+        format!(
+            "Far fewer than one per page: {per} pages per fault, more than the 16 that\n\
+             fault-around maps (the cached neighbours of the page asked for). The page\n\
+             cache holds this file in large folios (blocks of many pages, up to\n\
+             2 MiB on ext4 in recent kernels), and a fault maps as much of its folio\n\
+             as the map covers. Whether large folios are used depends on the kernel\n\
+             and the file system; a whole 2 MiB folio goes in one page-table entry\n\
+             (a PMD mapping) only when the map's addresses line up with it."
+        )
+    } else if per > 1 {
+        format!(
+            "Fewer than one per page: {per} pages per fault. On a fault the kernel\n\
+             also maps the neighbouring pages already in the page cache, up to 16\n\
+             (\"fault-around\"). The cache holds this file in small folios here."
+        )
+    } else {
+        "One fault per page: nothing was mapped around the pages asked for.".to_string()
+    }
+}
+
+/// The plain map's faults on the cold file against the warm one.
+pub fn cold_count_sentence(cold: u64, warm: u64) -> String {
+    if cold > warm {
+        format!(
+            "Cold, the plain map took {cold} faults against {warm} warm: pages read\n\
+             back from disk are cached in read-ahead's smaller folios, not the large\n\
+             ones a big write makes, so each fault maps fewer pages."
+        )
+    } else {
+        format!(
+            "Cold, the plain map took {cold} faults against {warm} warm: read-ahead\n\
+             cached the file in folios as large as a fresh write's here."
+        )
+    }
+}
+
+/// What populate's major faults on the cold file mean, from their number.
+pub fn populate_cold_sentence(major: u64) -> String {
+    if major == 0 {
+        "populate on the cold file: 0 major faults, yet the whole file came from\n\
+         disk inside the mmap call. The kernel pre-faults the map itself, and the\n\
+         disk waits happened in its read-ahead rather than in faults counted as\n\
+         major. Major faults undercount disk work; lesson cold counts disk bytes."
+            .to_string()
+    } else {
+        format!(
+            "populate on the cold file: {major} major faults, all inside the mmap\n\
+             call, where the kernel read the file in before returning."
+        )
+    }
 }
 
 /// Pages per fault, rounded; "all" when there were no faults.
