@@ -101,8 +101,10 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
         "Some (unexpected)"
     })?;
     steps.say(
-        "map[len] would panic. Python raises ValueError for a write past the end.\n\
-         To grow a file, call file.set_len(new_len) first, then map again.",
+        "map[60..72] would panic. Python differs in three ways: m[60:72] returns\n\
+         the 2 bytes that exist, assigning a slice of the wrong size raises\n\
+         IndexError, and only m.write() past the end raises ValueError. To grow\n\
+         a file, call file.set_len(new_len) first, then map again.",
     )?;
 
     steps.step("Before any flush, read the file the ordinary way.")?;
