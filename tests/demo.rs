@@ -7,13 +7,21 @@ use predicates::prelude::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Runs a lesson function with its output captured; returns facts and output.
+/// Runs a lesson function laid out for an 80-column terminal, with its
+/// output captured; checks that every line fits; returns facts and output.
 fn capture<T>(lesson: impl FnOnce(&mut Steps) -> anyhow::Result<T>) -> (T, String) {
     let mut buffer = Vec::new();
     let facts = {
-        let mut steps = Steps::new(&mut buffer);
+        let mut steps = Steps::new(&mut buffer).with_width(Some(80));
         lesson(&mut steps).expect("the lesson runs to completion")
     };
+    let text = String::from_utf8(buffer.clone()).expect("lesson output is UTF-8");
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "wider than an 80-column terminal: {line:?}"
+        );
+    }
     (
         facts,
         String::from_utf8(buffer).expect("lesson output is UTF-8"),

@@ -8,8 +8,16 @@ use mmap_lab::demo::{self, Steps, share};
 
 fn run() -> (share::ShareFacts, String) {
     let mut output = Vec::new();
-    let facts = share::run(&mut Steps::new(&mut output)).expect("the lesson runs");
-    (facts, String::from_utf8(output).unwrap())
+    let facts =
+        share::run(&mut Steps::new(&mut output).with_width(Some(80))).expect("the lesson runs");
+    let output = String::from_utf8(output).unwrap();
+    for line in output.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "wider than 80 columns: {line:?}"
+        );
+    }
+    (facts, output)
 }
 
 fn one_line(text: &str) -> String {

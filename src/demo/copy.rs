@@ -49,7 +49,8 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<CopyFacts> {
 
     steps.step("Change the first bytes of the map, counting page faults.")?;
     steps.code(
-        "let (_, _, counters) = probe.measure(|| map[..9].copy_from_slice(b\"A PRIVATE\"))?;",
+        "let (_, _, counters) =\n\
+         \x20   probe.measure(|| map[..9].copy_from_slice(b\"A PRIVATE\"))?;",
     )?;
     let mut probe = Probe::counting()?; // counts; times nothing
     let (_, _, counters) = probe.measure(|| map[..CHANGE.len()].copy_from_slice(CHANGE))?;

@@ -59,7 +59,9 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
 
     steps.step("Ask mmap(2) itself for a map of length 0, through libc.")?;
     steps.code(
-        "let p = unsafe { libc::mmap(null_mut(), 0, PROT_READ, MAP_SHARED, fd, 0) };\n\
+        "let p = unsafe {\n\
+         \x20   libc::mmap(null_mut(), 0, PROT_READ, MAP_SHARED, fd, 0)\n\
+         };\n\
          if p == libc::MAP_FAILED { Err(io::Error::last_os_error()) }",
     )?;
     let raw = RawMap::map(&file, 0, 0);

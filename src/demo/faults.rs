@@ -164,7 +164,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
          map.advise(Advice::Random)?      // MADV_RANDOM: no read-ahead from disk\n\
          map.advise(Advice::Sequential)?  // madvise(MADV_SEQUENTIAL)\n\
          map.advise(Advice::WillNeed)?    // madvise(MADV_WILLNEED): start reading it all now\n\
-         // each way on the warm file, on the file evicted from the cache (cold), and on tmpfs",
+         // each way warm, evicted from the cache (cold), and on tmpfs",
     )?;
     let mut rows = vec![plain];
     for way in &WAYS[1..] {

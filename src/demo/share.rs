@@ -202,7 +202,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ShareFacts> {
 
     steps.step("A process writes through a map and is killed before any flush.")?;
     steps.code(
-        "// child: write through its map, then kill(getpid(), SIGKILL): no flush, no exit\n\
+        "// child: write through its map, then kill(getpid(), SIGKILL)\n\
          std::fs::read(&path)?   // afterwards, in this process",
     )?;
     std::fs::write(&path, vec![b'.'; len])
@@ -235,7 +235,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ShareFacts> {
         "map.fill(b'x');      // dirty every page\n\
          map.flush_async()?;  // msync(MS_ASYNC)\n\
          map.flush()?;        // msync(MS_SYNC): write the pages, wait for the disk\n\
-         // after each: Shared_Dirty + Private_Dirty of the map in /proc/self/smaps",
+         // after each: the map's Shared_Dirty + Private_Dirty in smaps",
     )?;
     let dirty = flushes(&sandbox, 16 * page)?;
     steps.result(&format!(

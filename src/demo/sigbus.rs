@@ -60,7 +60,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SigbusFacts> {
     steps.step("A child process reads map[0].")?;
     steps.code(
         "match unsafe { libc::fork() } {\n\
-         \x20   0 => { let byte = unsafe { std::ptr::read_volatile(map.as_ptr()) }; ... }\n\
+         \x20   0 => { unsafe { std::ptr::read_volatile(map.as_ptr()) }; ... }\n\
          \x20   child => { libc::waitpid(child, &mut status, 0); }\n\
          }\n\
          let status = ExitStatus::from_raw(status);\n\

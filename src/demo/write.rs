@@ -62,7 +62,8 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
 
     steps.step("Open for reading and writing, and map it writable (ACCESS_WRITE).")?;
     steps.code(
-        "let file = OpenOptions::new().read(true).write(true).open(&path)?; // \"r+\"\n\
+        "// Python's \"r+\": read and write\n\
+         let file = OpenOptions::new().read(true).write(true).open(&path)?;\n\
          let mut map = unsafe { MmapMut::map_mut(&file)? };  // MAP_SHARED, writable",
     )?;
     let file = open_read_write(&path)?;
