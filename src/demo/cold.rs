@@ -168,9 +168,9 @@ const COLUMNS: [Column; 7] = [
     Column::right("resident"),
     Column::right("time"),
     Column::right("disk read"),
-    Column::right("major faults"),
-    Column::right("minor faults"),
-    Column::right("read calls"),
+    Column::right("major"),
+    Column::right("minor"),
+    Column::right("reads"),
 ];
 
 /// One row under [`COLUMNS`].

@@ -6,6 +6,7 @@ use super::sandbox::open_read;
 use super::{Sandbox, Steps};
 use crate::cache;
 use crate::checksum::checksum;
+use crate::layout::Column;
 use crate::machine::page_size;
 use crate::probe::Probe;
 use crate::units::ExactSize;
@@ -174,7 +175,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
         .iter()
         .map(|way| map_and_read(&mut probe, &path, *way, expected, true))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    steps.result(&fault_table(&rows, &cold, &tmpfs))?;
+    fault_table(steps, &rows, &cold, &tmpfs)?;
     explain_ways(steps, &rows, &cold)?;
 
     Ok(FaultFacts {
@@ -363,37 +364,41 @@ fn per_fault(pages: u64, faults: u64) -> String {
 
 /// Faults per way: in mmap and while reading, warm, cold (with how many
 /// waited for the disk) and, when measured, on tmpfs.
-fn fault_table(warm: &[FaultRow], cold: &[FaultRow], tmpfs: &[FaultRow]) -> String {
-    let mut text = format!(
-        "{:<18}  {:^16}  {:^25}",
-        "", "warm, on disk", "cold, on disk"
-    );
+fn fault_table(
+    steps: &mut Steps,
+    warm: &[FaultRow],
+    cold: &[FaultRow],
+    tmpfs: &[FaultRow],
+) -> std::io::Result<()> {
+    let mut columns = vec![
+        Column::left("map"),
+        Column::right("warm: mmap"),
+        Column::right("reading"),
+        Column::right("cold: mmap"),
+        Column::right("reading"),
+        Column::right("major"),
+    ];
     if !tmpfs.is_empty() {
-        text.push_str(&format!("  {:^16}", "warm, tmpfs"));
+        columns.push(Column::right("tmpfs: mmap"));
+        columns.push(Column::right("reading"));
     }
-    text.push_str(&format!(
-        "\n{:<18}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}",
-        "map", "in mmap", "reading", "in mmap", "reading", "(major)"
-    ));
-    if !tmpfs.is_empty() {
-        text.push_str(&format!("  {:>7}  {:>7}", "in mmap", "reading"));
-    }
-    text.push('\n');
-    for (index, row) in warm.iter().enumerate() {
-        text.push_str(&format!(
-            "{:<18}  {:>7}  {:>7}",
-            row.label, row.while_mapping, row.while_reading
-        ));
-        if let Some(c) = cold.get(index) {
-            text.push_str(&format!(
-                "  {:>7}  {:>7}  {:>7}",
-                c.while_mapping, c.while_reading, c.major
-            ));
-        }
-        if let Some(t) = tmpfs.get(index) {
-            text.push_str(&format!("  {:>7}  {:>7}", t.while_mapping, t.while_reading));
-        }
-        text.push('\n');
-    }
-    text
+    let rows: Vec<Vec<String>> = warm
+        .iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let mut cells = vec![
+                row.label.clone(),
+                row.while_mapping.to_string(),
+                row.while_reading.to_string(),
+            ];
+            if let Some(c) = cold.get(index) {
+                cells.extend([c.while_mapping, c.while_reading, c.major].map(|n| n.to_string()));
+            }
+            if let Some(t) = tmpfs.get(index) {
+                cells.extend([t.while_mapping, t.while_reading].map(|n| n.to_string()));
+            }
+            cells
+        })
+        .collect();
+    steps.table(&columns, &rows)
 }

@@ -249,9 +249,10 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ShareFacts> {
         "A power loss is different: the page cache is lost with the power, so\n\
          only what reached the disk survives. Dirty pages go to disk when the\n\
          kernel gets round to them (after about 30 seconds: vm.dirty_expire_centisecs)\n\
-         or when you flush. So flush() before you tell anyone the data is safe;\n\
-         and when the file also grew or was created, File::sync_all() (fsync)\n\
-         writes its length and its directory entry, which msync does not.",
+         or when you flush. So flush() before you tell anyone the data is safe.\n\
+         msync covers the map's bytes only: when the file grew, File::sync_all()\n\
+         (fsync) makes its new length durable too, and a new file keeps its name\n\
+         only once its directory is synced as well.",
     )?;
 
     steps.step("Give the file its blocks before writing through a map.")?;

@@ -155,12 +155,12 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SliceFacts> {
 fn cost_table(by_map: &Counters, by_read: &Counters, counted: bool) -> String {
     let calls = |c: &Counters| c.syscalls.map_or("-".to_string(), |n| n.to_string());
     let mut table = format!(
-        "{:<14}{:>14}{:>12}{:>14}{:>13}\n",
+        "{:<14}{:>14}{:>12}{:>15}{:>13}\n",
         "", "system calls", "read calls", "kernel copied", "page faults"
     );
     for (name, c) in [("map slice", by_map), ("seek + read", by_read)] {
         table.push_str(&format!(
-            "{:<14}{:>14}{:>12}{:>14}{:>13}\n",
+            "{:<14}{:>14}{:>12}{:>15}{:>13}\n",
             name,
             if counted { calls(c) } else { "-".to_string() },
             c.read_calls,
