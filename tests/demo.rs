@@ -183,6 +183,7 @@ fn faults_are_fewer_than_pages_and_populate_moves_them() {
     let prose = one_line(&output);
     for said in [
         faults::mapping_sentence(plain.while_mapping),
+        faults::warm_advice_sentence(facts.rows[2].while_reading, plain.while_reading),
         faults::reading_sentence(facts.pages, plain.while_reading),
         faults::populate_cold_sentence(facts.cold[1].major),
         faults::cold_count_sentence(
@@ -190,6 +191,10 @@ fn faults_are_fewer_than_pages_and_populate_moves_them() {
             plain.while_mapping + plain.while_reading,
         ),
     ] {
+        assert!(prose.contains(&one_line(&said)), "{said:?} in:\n{output}");
+    }
+    if let Some(tmpfs) = facts.tmpfs.first() {
+        let said = faults::reading_sentence(facts.pages, tmpfs.while_reading);
         assert!(prose.contains(&one_line(&said)), "{said:?} in:\n{output}");
     }
     let populate = &facts.rows[1];
@@ -217,6 +222,16 @@ fn cold_reads_come_from_disk_and_warm_reads_do_not() {
     let ratio = map.as_secs_f64() / read.as_secs_f64();
     let said = demo::cold::cold_sentence(verdict, ratio);
     assert!(one_line(&output).contains(&said), "{said:?} in:\n{output}");
+    let warm_map = &facts.rows[1].counters;
+    let said = demo::cold::warm_again_sentence(
+        (4 << 20) / mmap_lab::machine::page_size(),
+        warm_map.minor_faults,
+        warm_map.disk_read_bytes,
+    );
+    assert!(
+        one_line(&output).contains(&one_line(&said)),
+        "{said:?} in:\n{output}"
+    );
     for row in &facts.rows {
         if !row.cold {
             assert_eq!(row.counters.disk_read_bytes, 0);

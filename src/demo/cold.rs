@@ -273,11 +273,33 @@ fn explain(steps: &mut Steps, rows: &[ColdRow], size: u64) -> anyhow::Result<()>
         map_cold.counters.disk_read_bytes / crate::machine::page_size(),
         read_cold.counters.major_faults,
     ))?;
-    steps.say(&format!(
-        "Warm again, nothing came from disk. The map still took {} minor faults:\n\
-         pages read back from disk sit in read-ahead's smaller folios, not the\n\
-         large ones a fresh write makes (lesson faults), so each fault maps less.",
-        map_warm.counters.minor_faults
+    steps.say(&warm_again_sentence(
+        size / crate::machine::page_size(),
+        map_warm.counters.minor_faults,
+        map_warm.counters.disk_read_bytes,
     ))?;
     Ok(())
+}
+
+/// What the warm map's faults say, from its page count, fault count and disk bytes.
+pub fn warm_again_sentence(pages: u64, faults: u64, disk_bytes: u64) -> String {
+    let disk = if disk_bytes == 0 {
+        "Warm again, nothing came from disk."
+    } else {
+        "Warm again, yet some bytes came from disk: pages were dropped meanwhile."
+    };
+    let per = pages / faults.max(1);
+    let folios = if per <= 16 {
+        format!(
+            "The map still took {faults} minor faults, {per} pages each: pages read\n\
+             back from disk sit in read-ahead's small folios, not the large ones a\n\
+             fresh write makes (lesson faults), so each fault maps less."
+        )
+    } else {
+        format!(
+            "The map took {faults} minor faults, {per} pages each: read-ahead filled\n\
+             the cache with large folios here, so each fault mapped many pages."
+        )
+    };
+    format!("{disk} {folios}")
 }

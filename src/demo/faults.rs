@@ -143,10 +143,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
                 row.while_reading,
                 per_fault(pages, row.while_reading)
             ))?;
-            steps.say(
-                "There the cache holds single 4 KiB pages, so each fault maps one\n\
-                 16-page window: fault-around, 64 KiB per fault.",
-            )?;
+            steps.say(&reading_sentence(pages, row.while_reading))?;
             rows
         }
         Ok(_) => {
@@ -251,10 +248,9 @@ fn explain_ways(steps: &mut Steps, warm: &[FaultRow], cold: &[FaultRow]) -> anyh
          page up front, even the ones you never read.",
         populate.while_mapping, populate.while_reading
     ))?;
-    steps.say(&format!(
-        "Advice on the warm file: {} faults with random against {} plain. When\n\
-         the pages are already cached, advice has little to change.",
-        random.while_reading, plain.while_reading
+    steps.say(&warm_advice_sentence(
+        random.while_reading,
+        plain.while_reading,
     ))?;
     if let [cold_plain, ..] = cold {
         steps.say(&cold_count_sentence(
@@ -318,6 +314,22 @@ pub fn reading_sentence(pages: u64, faults: u64) -> String {
         )
     } else {
         "One fault per page: nothing was mapped around the pages asked for.".to_string()
+    }
+}
+
+/// Random advice against none on the warm file, from the two fault counts.
+pub fn warm_advice_sentence(random: u64, plain: u64) -> String {
+    if random == plain {
+        format!(
+            "Advice on the warm file: {random} faults with random, the same as plain.\n\
+             When the pages are already cached, read-ahead advice has nothing to change."
+        )
+    } else {
+        format!(
+            "Advice on the warm file: {random} faults with random against {plain} plain.\n\
+             No disk read was saved or added either way: the pages were cached, and\n\
+             read-ahead advice is about reading from disk."
+        )
     }
 }
 
