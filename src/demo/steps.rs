@@ -50,11 +50,6 @@ impl<'a> Steps<'a> {
         self
     }
 
-    /// The width lines are laid out for, if the output is a screen.
-    pub fn width(&self) -> Option<usize> {
-        self.width
-    }
-
     /// The columns prose and results wrap at.
     fn prose_width(&self) -> usize {
         self.width.unwrap_or(PROSE).min(PROSE)
