@@ -183,7 +183,10 @@ pub fn run(
             ))
         })?;
         results.unit_costs = book.costs().to_vec();
-        print!("{}", console::render(&scenario_result));
+        print!(
+            "{}",
+            console::render(&scenario_result, crate::layout::terminal_width())
+        );
         print!("{}", peer_lines(&scenario_result));
         results.scenarios.push(scenario_result);
         results

@@ -7,17 +7,35 @@ use predicates::prelude::*;
 use std::collections::BTreeSet;
 use std::path::Path;
 
-/// Runs a lesson function with its output captured; returns facts and output.
+/// Runs a lesson function laid out for an 80-column terminal, with its
+/// output captured; checks that every line fits; returns facts and output.
 fn capture<T>(lesson: impl FnOnce(&mut Steps) -> anyhow::Result<T>) -> (T, String) {
     let mut buffer = Vec::new();
     let facts = {
-        let mut steps = Steps::new(&mut buffer);
+        let mut steps = Steps::new(&mut buffer).with_width(Some(80));
         lesson(&mut steps).expect("the lesson runs to completion")
     };
+    let text = String::from_utf8(buffer.clone()).expect("lesson output is UTF-8");
+    for line in text.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "wider than an 80-column terminal: {line:?}"
+        );
+    }
     (
         facts,
         String::from_utf8(buffer).expect("lesson output is UTF-8"),
     )
+}
+
+/// The output with every run of white space made one space, so prose can
+/// be matched however it was wrapped.
+fn one_line(output: &str) -> String {
+    output
+        .split_whitespace()
+        .filter(|word| *word != "→")
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
@@ -106,31 +124,79 @@ fn offset_sees_einval_unaligned_and_memmap2_rounds_down() {
 }
 
 #[test]
-fn why_measures_four_verified_ways_with_the_expected_counters() {
+fn why_measures_every_way_verified_and_says_what_its_times_show() {
+    use demo::why::{self, MMAP};
     let big = 2 << 20;
-    let (facts, _) = capture(|s| demo::why::run_sized(s, big, 4096));
+    let (facts, output) = capture(|s| why::run_sized(s, big, 4096));
     for (trials, size) in [(&facts.big, big), (&facts.small, 4096)] {
-        let labels: Vec<&str> = trials.iter().map(|t| t.label.as_str()).collect();
-        assert_eq!(
-            labels,
-            ["read() 4 KiB", "BufReader 8 KiB", "fs::read", "mmap"]
-        );
-        let [unbuffered, buffered, whole, mapped] = &trials[..] else {
-            unreachable!()
+        let by = |label: &str| {
+            trials
+                .iter()
+                .find(|t| t.label == label)
+                .unwrap_or_else(|| panic!("a row for {label}"))
         };
-        assert_eq!(unbuffered.counters.read_calls, size / 4096 + 1);
-        assert_eq!(buffered.counters.read_calls, size.div_ceil(8192) + 1);
-        assert_eq!(whole.counters.bytes_to_user, size);
+        assert_eq!(trials.len(), 9);
+        for chunk in why::CHUNKS {
+            let chunk = chunk as u64;
+            let name = mmap_lab::units::ExactSize(chunk);
+            let read = by(&format!("read() {name}"));
+            assert_eq!(read.counters.read_calls, size.div_ceil(chunk) + 1);
+            assert_eq!(read.counters.bytes_to_user, size);
+            let pread = by(&format!("pread {name}"));
+            assert_eq!(pread.counters.bytes_to_user, size);
+        }
+        assert_eq!(
+            by("BufReader 8 KiB").counters.read_calls,
+            size.div_ceil(8192) + 1
+        );
+        assert_eq!(by("fs::read").counters.bytes_to_user, size);
+        let mapped = by(MMAP);
         assert_eq!(mapped.counters.read_calls, 0);
         assert_eq!(mapped.counters.bytes_to_user, 0);
         assert!(mapped.counters.minor_faults >= 1);
     }
+    // Every sentence that rests on a measurement is the one it calls for.
+    let prose = one_line(&output);
+    let pages = big / mmap_lab::machine::page_size();
+    let faults = why::map_faults(&facts.big);
+    assert_eq!(facts.large_folios, why::uses_large_folios(pages, faults));
+    assert!(prose.contains(if facts.large_folios {
+        "a page cache that used large folios"
+    } else {
+        "a page cache that did not use large folios"
+    }));
+    assert!(prose.contains(&one_line(&why::big_sentence(&facts.big))));
+    let verdict = why::verdict_sentence(why::fastest(&facts.big), why::fastest(&facts.small));
+    assert!(
+        prose.contains(&one_line(&verdict)),
+        "{verdict:?} in:\n{output}"
+    );
+    assert!(prose.contains(&format!("Fastest here: {}.", why::fastest(&facts.small))));
 }
 
 #[test]
 fn faults_are_fewer_than_pages_and_populate_moves_them() {
-    let (facts, _) = capture(|s| demo::faults::run_sized(s, 4 << 20));
+    use demo::faults;
+    let (facts, output) = capture(|s| faults::run_sized(s, 4 << 20));
     let plain = &facts.rows[0];
+    // Each sentence about a count is the one that count calls for.
+    let prose = one_line(&output);
+    for said in [
+        faults::mapping_sentence(plain.while_mapping),
+        faults::warm_advice_sentence(facts.rows[2].while_reading, plain.while_reading),
+        faults::reading_sentence(facts.pages, plain.while_reading),
+        faults::populate_cold_sentence(facts.cold[1].major),
+        faults::cold_count_sentence(
+            facts.cold[0].while_mapping + facts.cold[0].while_reading,
+            plain.while_mapping + plain.while_reading,
+        ),
+    ] {
+        assert!(prose.contains(&one_line(&said)), "{said:?} in:\n{output}");
+    }
+    if let Some(tmpfs) = facts.tmpfs.first() {
+        let said = faults::reading_sentence(facts.pages, tmpfs.while_reading);
+        assert!(prose.contains(&one_line(&said)), "{said:?} in:\n{output}");
+    }
     let populate = &facts.rows[1];
     assert!(plain.while_reading >= 1);
     assert!(
@@ -146,8 +212,26 @@ fn faults_are_fewer_than_pages_and_populate_moves_them() {
 
 #[test]
 fn cold_reads_come_from_disk_and_warm_reads_do_not() {
-    let (facts, _) = capture(|s| demo::cold::run_sized(s, 4 << 20));
+    let (facts, output) = capture(|s| demo::cold::run_sized(s, 4 << 20));
     assert_eq!(facts.rows.len(), 4);
+    // What the lesson says about the cold map against cold read() follows
+    // from the two times it measured.
+    let (map, read) = (facts.rows[0].time, facts.rows[2].time);
+    let verdict = demo::cold::ColdVerdict::of(map, read);
+    assert_eq!(facts.verdict, verdict);
+    let ratio = map.as_secs_f64() / read.as_secs_f64();
+    let said = demo::cold::cold_sentence(verdict, ratio);
+    assert!(one_line(&output).contains(&said), "{said:?} in:\n{output}");
+    let warm_map = &facts.rows[1].counters;
+    let said = demo::cold::warm_again_sentence(
+        (4 << 20) / mmap_lab::machine::page_size(),
+        warm_map.minor_faults,
+        warm_map.disk_read_bytes,
+    );
+    assert!(
+        one_line(&output).contains(&one_line(&said)),
+        "{said:?} in:\n{output}"
+    );
     for row in &facts.rows {
         if !row.cold {
             assert_eq!(row.counters.disk_read_bytes, 0);

@@ -8,7 +8,8 @@ use mmap_lab::demo::{self, Steps};
 #[test]
 fn sigbus_kills_the_child_and_not_the_parent() {
     let mut output = Vec::new();
-    let facts = demo::sigbus::run(&mut Steps::new(&mut output)).expect("the lesson runs");
+    let facts = demo::sigbus::run(&mut Steps::new(&mut output).with_width(Some(80)))
+        .expect("the lesson runs");
     assert_eq!(facts.child_signal, Some(libc::SIGBUS));
     assert_eq!(facts.child_exit_code, None);
     assert_eq!(
@@ -16,5 +17,11 @@ fn sigbus_kills_the_child_and_not_the_parent() {
         2 * mmap_lab::machine::page_size() as usize
     );
     let output = String::from_utf8(output).unwrap();
+    for line in output.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "wider than 80 columns: {line:?}"
+        );
+    }
     assert!(output.contains("killed by signal 7 (SIGBUS)"));
 }

@@ -308,3 +308,21 @@ fn write_errors_name_the_path() {
         "error without path: {err:#}"
     );
 }
+
+#[test]
+fn the_run_table_fits_80_columns_on_a_terminal_and_stays_whole_in_a_file() {
+    let results = load("run-a.json");
+    for scenario in &results.scenarios {
+        let narrow = mmap_lab::console::render(scenario, Some(80));
+        for line in narrow.lines() {
+            assert!(line.chars().count() <= 80, "wider than 80: {line:?}");
+        }
+        let full = mmap_lab::console::render(scenario, None);
+        // A title, a header and one line per cell: nothing folded.
+        assert_eq!(full.trim().lines().count(), 2 + scenario.cells.len());
+        for cell in &scenario.cells {
+            let median = Nanos(cell.median_ns as f64).to_string();
+            assert!(narrow.contains(&median) && full.contains(&median));
+        }
+    }
+}

@@ -5,6 +5,7 @@
 use super::{Sandbox, Steps};
 use crate::cache;
 use crate::fixture::Fixture;
+use crate::layout::Column;
 use crate::method::{IoMethod, Mapped, MethodKind, Unbuffered};
 use crate::probe::Probe;
 use crate::results::Counters;
@@ -36,6 +37,8 @@ pub struct ColdRow {
 /// What the lesson saw.
 #[derive(Debug, Clone)]
 pub struct ColdFacts {
+    /// The cold map against cold read(), as the lesson said it.
+    pub verdict: ColdVerdict,
     /// True when the file lived on a memory filesystem (it cannot be cold there).
     pub memory_backed: bool,
     /// Cold then warm, for the map and then for read().
@@ -116,19 +119,21 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
             MethodKind::Mmap(_) => "mmap_lab::cache::evict(&path)?;\nlet map = unsafe { Mmap::map(&file)? }; checksum(&map);   // and again, warm",
             _ => "mmap_lab::cache::evict(&path)?;\nloop { file.read(&mut buf_64k)? ... }   // and again, warm",
         })?;
-        let mut table = HEADER.to_string();
+        let mut table = Vec::new();
         for cold in [true, false] {
             let row = read_once(&mut probe, label, method, &mut file, cold)?;
-            table.push_str(&describe(&row));
+            table.push(describe(&row));
             rows.push(row);
         }
-        steps.result(&table)?;
+        steps.table(&COLUMNS, &table)?;
     }
 
     steps.step("What the counters say.")?;
     explain(steps, &rows, size)?;
+    let verdict = ColdVerdict::of(rows[0].time, rows[2].time);
 
     Ok(ColdFacts {
+        verdict,
         memory_backed,
         rows,
     })
@@ -157,23 +162,74 @@ fn read_once(
     })
 }
 
-/// Column names for [`describe`].
-const HEADER: &str =
-    "cache  resident       time  disk read  major faults  minor faults  read calls\n";
+/// Columns of the table [`describe`] fills.
+const COLUMNS: [Column; 7] = [
+    Column::left("cache"),
+    Column::right("resident"),
+    Column::right("time"),
+    Column::right("disk read"),
+    Column::right("major"),
+    Column::right("minor"),
+    Column::right("reads"),
+];
 
-/// One row under [`HEADER`].
-fn describe(row: &ColdRow) -> String {
+/// One row under [`COLUMNS`].
+fn describe(row: &ColdRow) -> Vec<String> {
     let c = &row.counters;
-    format!(
-        "{:<5}  {:>7.0}%  {:>9}  {:>9}  {:>12}  {:>12}  {:>10}\n",
-        if row.cold { Cache::Cold } else { Cache::Warm }.name(),
-        row.resident_before * 100.0,
+    vec![
+        if row.cold { Cache::Cold } else { Cache::Warm }
+            .name()
+            .to_string(),
+        format!("{:.0}%", row.resident_before * 100.0),
         Nanos(row.time.as_nanos() as f64).to_string(),
         ApproxSize(c.disk_read_bytes as f64).to_string(),
-        c.major_faults,
-        c.minor_faults,
-        c.read_calls
-    )
+        c.major_faults.to_string(),
+        c.minor_faults.to_string(),
+        c.read_calls.to_string(),
+    ]
+}
+
+/// Cold time ratios within this factor count as even.
+pub const EVEN: f64 = 1.2;
+
+/// How the cold map compared with cold read().
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColdVerdict {
+    /// Within [`EVEN`] of each other: the disk set the pace.
+    Even,
+    /// The map took more than [`EVEN`] times read()'s time.
+    MapSlower,
+    /// read() took more than [`EVEN`] times the map's time.
+    MapFaster,
+}
+
+impl ColdVerdict {
+    /// The verdict for a cold map time against a cold read() time.
+    pub fn of(map: Duration, read: Duration) -> ColdVerdict {
+        let ratio = map.as_secs_f64() / read.as_secs_f64().max(1e-9);
+        if ratio > EVEN {
+            ColdVerdict::MapSlower
+        } else if ratio < 1.0 / EVEN {
+            ColdVerdict::MapFaster
+        } else {
+            ColdVerdict::Even
+        }
+    }
+}
+
+/// The sentence that goes with a verdict, given the map's time over read()'s.
+pub fn cold_sentence(verdict: ColdVerdict, ratio: f64) -> String {
+    match verdict {
+        ColdVerdict::Even => format!(
+            "Cold, the map and read() took about the same time (the map {ratio:.2}x read()'s): the disk set the pace."
+        ),
+        ColdVerdict::MapSlower => {
+            format!("Cold, the map took {ratio:.2}x read()'s time: the way of reading mattered.")
+        }
+        ColdVerdict::MapFaster => format!(
+            "Cold, the map took only {ratio:.2}x read()'s time: this time the map was ahead."
+        ),
+    }
 }
 
 fn explain(steps: &mut Steps, rows: &[ColdRow], size: u64) -> anyhow::Result<()> {
@@ -183,10 +239,24 @@ fn explain(steps: &mut Steps, rows: &[ColdRow], size: u64) -> anyhow::Result<()>
     let slower = |cold: &ColdRow, warm: &ColdRow| {
         cold.time.as_secs_f64() / warm.time.as_secs_f64().max(1e-9)
     };
+    let verdict = ColdVerdict::of(map_cold.time, read_cold.time);
+    let ratio = map_cold.time.as_secs_f64() / read_cold.time.as_secs_f64().max(1e-9);
+    steps.say(&cold_sentence(verdict, ratio))?;
+    if verdict == ColdVerdict::MapSlower {
+        steps.say(
+            "Both wait for the same disk, so the difference is in how the kernel\n\
+             learns what to read next. read() asks for the file in order, so\n\
+             read-ahead sees a sequential reader, widens its window and keeps\n\
+             requests in flight ahead of it. A map shows its reading only through\n\
+             page faults: each fault on a missing page reads a window around that\n\
+             page and waits for it, with less already on its way, and every fault\n\
+             also costs a trap into the kernel. madvise(MADV_SEQUENTIAL) or\n\
+             MADV_WILLNEED on the map (lesson faults) tells the kernel more.",
+        )?;
+    }
     steps.say(&format!(
-        "Cold, the map took {:.1}x its warm time and read() {:.1}x: the disk, not\n\
-         the way of reading, sets the pace. From disk: {} for the map, {} for\n\
-         read(), the whole {} file each time.",
+        "Against their warm times, the cold map took {:.1}x and read() {:.1}x.\n\
+         From disk: {} for the map, {} for read(), the whole {} file each time.",
         slower(map_cold, map_warm),
         slower(read_cold, read_warm),
         ApproxSize(map_cold.counters.disk_read_bytes as f64),
@@ -203,11 +273,33 @@ fn explain(steps: &mut Steps, rows: &[ColdRow], size: u64) -> anyhow::Result<()>
         map_cold.counters.disk_read_bytes / crate::machine::page_size(),
         read_cold.counters.major_faults,
     ))?;
-    steps.say(&format!(
-        "Warm again, nothing came from disk. The map still took {} minor faults:\n\
-         pages read back from disk sit in read-ahead's smaller folios, not the\n\
-         large ones a fresh write makes (lesson faults), so each fault maps less.",
-        map_warm.counters.minor_faults
+    steps.say(&warm_again_sentence(
+        size / crate::machine::page_size(),
+        map_warm.counters.minor_faults,
+        map_warm.counters.disk_read_bytes,
     ))?;
     Ok(())
+}
+
+/// What the warm map's faults say, from its page count, fault count and disk bytes.
+pub fn warm_again_sentence(pages: u64, faults: u64, disk_bytes: u64) -> String {
+    let disk = if disk_bytes == 0 {
+        "Warm again, nothing came from disk."
+    } else {
+        "Warm again, yet some bytes came from disk: pages were dropped meanwhile."
+    };
+    let per = pages / faults.max(1);
+    let folios = if per <= 16 {
+        format!(
+            "The map still took {faults} minor faults, {per} pages each: pages read\n\
+             back from disk sit in read-ahead's small folios, not the large ones a\n\
+             fresh write makes (lesson faults), so each fault maps less."
+        )
+    } else {
+        format!(
+            "The map took {faults} minor faults, {per} pages each: read-ahead filled\n\
+             the cache with large folios here, so each fault mapped many pages."
+        )
+    };
+    format!("{disk} {folios}")
 }

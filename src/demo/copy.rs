@@ -49,7 +49,8 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<CopyFacts> {
 
     steps.step("Change the first bytes of the map, counting page faults.")?;
     steps.code(
-        "let (_, _, counters) = probe.measure(|| map[..9].copy_from_slice(b\"A PRIVATE\"))?;",
+        "let (_, _, counters) =\n\
+         \x20   probe.measure(|| map[..9].copy_from_slice(b\"A PRIVATE\"))?;",
     )?;
     let mut probe = Probe::counting()?; // counts; times nothing
     let (_, _, counters) = probe.measure(|| map[..CHANGE.len()].copy_from_slice(CHANGE))?;
@@ -65,7 +66,12 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<CopyFacts> {
     steps.say(&format!(
         "The first write to a page traps into the kernel, which copies that one\n\
          page ({} bytes) into memory of our own and lets the write go there. The\n\
-         rest of the file is still shared, uncopied. That is copy-on-write.",
+         rest of the file is still shared, uncopied. That is copy-on-write.\n\
+         \n\
+         It follows that a private map is not a snapshot: a page not yet\n\
+         written is still the file's cached page, so another program's write to\n\
+         the file shows through it; only written pages are this process's own.\n\
+         Lesson share shows it with two processes.",
         crate::machine::page_size()
     ))?;
 

@@ -54,12 +54,18 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     steps.say(
         "Opening with \"w\" (or truncate(true)) empties the file. That is the trap\n\
          in Python: open(path, \"w\"), then mmap.mmap(f.fileno(), 0) raises\n\
-         ValueError: cannot mmap an empty file. Python checks the size itself.",
+         ValueError: cannot mmap an empty file. Python checks the size itself.\n\
+         \"w\" has a second trap the tutorial misses: it opens the file write-only,\n\
+         and a map needs read permission, so even a file with bytes in it cannot\n\
+         be mapped through it (lesson write shows the EACCES). Here the file is\n\
+         opened for reading and writing, so only its emptiness is in the way.",
     )?;
 
     steps.step("Ask mmap(2) itself for a map of length 0, through libc.")?;
     steps.code(
-        "let p = unsafe { libc::mmap(null_mut(), 0, PROT_READ, MAP_SHARED, fd, 0) };\n\
+        "let p = unsafe {\n\
+         \x20   libc::mmap(null_mut(), 0, PROT_READ, MAP_SHARED, fd, 0)\n\
+         };\n\
          if p == libc::MAP_FAILED { Err(io::Error::last_os_error()) }",
     )?;
     let raw = RawMap::map(&file, 0, 0);
@@ -84,7 +90,10 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     ))?;
     match counters.map_calls {
         Some(calls) => steps.result(&format!("mmap/munmap calls made: {calls}"))?,
-        None => steps.result("(map calls cannot be counted here)")?,
+        None => steps.result(&format!(
+            "(map calls cannot be counted here: {})",
+            probe.syscall_counting().source
+        ))?,
     }
     drop(map);
     steps.say(

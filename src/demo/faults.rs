@@ -6,6 +6,7 @@ use super::sandbox::open_read;
 use super::{Sandbox, Steps};
 use crate::cache;
 use crate::checksum::checksum;
+use crate::layout::Column;
 use crate::machine::page_size;
 use crate::probe::Probe;
 use crate::units::ExactSize;
@@ -128,14 +129,8 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
         "about {} pages per fault",
         per_fault(pages, plain.while_reading)
     ))?;
-    steps.say(
-        "Far fewer than one per page. On a fault the kernel maps more than the\n\
-         page asked for: every neighbouring page already in the page cache, up\n\
-         to 16 pages (\"fault-around\"), and when the cache holds the file in\n\
-         large folios (blocks of many pages, up to 2 MiB on ext4 today) it maps\n\
-         the whole folio at once. mmap() itself faulted nothing: it only made\n\
-         the address range.",
-    )?;
+    steps.say(&mapping_sentence(plain.while_mapping))?;
+    steps.say(&reading_sentence(pages, plain.while_reading))?;
 
     steps
         .step("On tmpfs (files in memory, small pages) the same read shows fault-around alone.")?;
@@ -148,10 +143,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
                 row.while_reading,
                 per_fault(pages, row.while_reading)
             ))?;
-            steps.say(
-                "There the cache holds single 4 KiB pages, so each fault maps one\n\
-                 16-page window: fault-around, 64 KiB per fault.",
-            )?;
+            steps.say(&reading_sentence(pages, row.while_reading))?;
             rows
         }
         Ok(_) => {
@@ -167,10 +159,10 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
     steps.step("Change the count: MAP_POPULATE, and madvise advice.")?;
     steps.code(
         "unsafe { MmapOptions::new().populate().map(&file)? }   // fault it all in now\n\
-         map.advise(Advice::Random)?      // madvise(MADV_RANDOM): no read-around\n\
+         map.advise(Advice::Random)?      // MADV_RANDOM: no read-ahead from disk\n\
          map.advise(Advice::Sequential)?  // madvise(MADV_SEQUENTIAL)\n\
          map.advise(Advice::WillNeed)?    // madvise(MADV_WILLNEED): start reading it all now\n\
-         // each way on the warm file, on the file evicted from the cache (cold), and on tmpfs",
+         // each way warm, evicted from the cache (cold), and on tmpfs",
     )?;
     let mut rows = vec![plain];
     for way in &WAYS[1..] {
@@ -180,7 +172,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
         .iter()
         .map(|way| map_and_read(&mut probe, &path, *way, expected, true))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    steps.result(&fault_table(&rows, &cold, &tmpfs))?;
+    fault_table(steps, &rows, &cold, &tmpfs)?;
     explain_ways(steps, &rows, &cold)?;
 
     Ok(FaultFacts {
@@ -256,20 +248,28 @@ fn explain_ways(steps: &mut Steps, warm: &[FaultRow], cold: &[FaultRow]) -> anyh
          page up front, even the ones you never read.",
         populate.while_mapping, populate.while_reading
     ))?;
-    steps.say(&format!(
-        "Advice on the warm file: {} faults with random against {} plain. When\n\
-         the pages are already cached, advice has little to change.",
-        random.while_reading, plain.while_reading
+    steps.say(&warm_advice_sentence(
+        random.while_reading,
+        plain.while_reading,
     ))?;
+    if let [cold_plain, ..] = cold {
+        steps.say(&cold_count_sentence(
+            cold_plain.while_mapping + cold_plain.while_reading,
+            plain.while_mapping + plain.while_reading,
+        ))?;
+    }
+    if let [_, cold_populate, ..] = cold {
+        steps.say(&populate_cold_sentence(cold_populate.major))?;
+    }
     if let [cold_plain, _, cold_random, ..] = cold {
         steps.say(&format!(
             "Advice on the cold file: plain took {} faults, {} of them major (waiting\n\
              for the disk); random took {}, {} major. MADV_RANDOM turns read-ahead\n\
-             off, so each page is read from disk on its own fault. Without it the\n\
+             from disk off, so each page is read on its own fault. Without it the\n\
              kernel reads ahead in large chunks, and later faults find the pages\n\
-             already in the cache (minor faults). A file read back from disk is\n\
-             cached in the read-ahead's smaller folios, so it takes more faults than\n\
-             the freshly written warm file.",
+             already in the cache (minor faults). Fault-around, which maps pages\n\
+             that are already cached, is another thing and works either way: on\n\
+             tmpfs, where nothing comes from disk, advice changes nothing.",
             cold_plain.while_mapping + cold_plain.while_reading,
             cold_plain.major,
             cold_random.while_mapping + cold_random.while_reading,
@@ -277,6 +277,92 @@ fn explain_ways(steps: &mut Steps, warm: &[FaultRow], cold: &[FaultRow]) -> anyh
         ))?;
     }
     Ok(())
+}
+
+/// What the faults counted during the mmap call mean, from their number.
+pub fn mapping_sentence(while_mapping: u64) -> String {
+    if while_mapping == 0 {
+        "mmap() itself took no fault: it only made the address range.".to_string()
+    } else {
+        format!(
+            "The {while_mapping} fault counted during mmap() was not on the file: the counter\n\
+             sees every fault of this thread, and without populate mmap() maps no\n\
+             page of the file, it only makes the address range. (Which call takes\n\
+             such a stray fault varies from run to run.)"
+        )
+    }
+}
+
+/// Why reading took `faults` faults for `pages` pages, from their ratio.
+pub fn reading_sentence(pages: u64, faults: u64) -> String {
+    let per = pages / faults.max(1);
+    if per > 16 {
+        format!(
+            "Far fewer than one per page: {per} pages per fault, more than the 16 that\n\
+             fault-around maps (the cached neighbours of the page asked for). The page\n\
+             cache holds this file in large folios (blocks of many pages, up to\n\
+             2 MiB on ext4 in recent kernels), and a fault maps as much of its folio\n\
+             as the map covers. Whether large folios are used depends on the kernel\n\
+             and the file system; a whole 2 MiB folio goes in one page-table entry\n\
+             (a PMD mapping) only when the map's addresses line up with it."
+        )
+    } else if per > 1 {
+        format!(
+            "Fewer than one per page: {per} pages per fault. On a fault the kernel\n\
+             also maps the neighbouring pages already in the page cache, up to 16\n\
+             (\"fault-around\"). The cache holds this file in small folios here."
+        )
+    } else {
+        "One fault per page: nothing was mapped around the pages asked for.".to_string()
+    }
+}
+
+/// Random advice against none on the warm file, from the two fault counts.
+pub fn warm_advice_sentence(random: u64, plain: u64) -> String {
+    if random == plain {
+        format!(
+            "Advice on the warm file: {random} faults with random, the same as plain.\n\
+             When the pages are already cached, read-ahead advice has nothing to change."
+        )
+    } else {
+        format!(
+            "Advice on the warm file: {random} faults with random against {plain} plain.\n\
+             No disk read was saved or added either way: the pages were cached, and\n\
+             read-ahead advice is about reading from disk."
+        )
+    }
+}
+
+/// The plain map's faults on the cold file against the warm one.
+pub fn cold_count_sentence(cold: u64, warm: u64) -> String {
+    if cold > warm {
+        format!(
+            "Cold, the plain map took {cold} faults against {warm} warm: pages read\n\
+             back from disk are cached in read-ahead's smaller folios, not the large\n\
+             ones a big write makes, so each fault maps fewer pages."
+        )
+    } else {
+        format!(
+            "Cold, the plain map took {cold} faults against {warm} warm: read-ahead\n\
+             cached the file in folios as large as a fresh write's here."
+        )
+    }
+}
+
+/// What populate's major faults on the cold file mean, from their number.
+pub fn populate_cold_sentence(major: u64) -> String {
+    if major == 0 {
+        "populate on the cold file: 0 major faults, yet the whole file came from\n\
+         disk inside the mmap call. The kernel pre-faults the map itself, and the\n\
+         disk waits happened in its read-ahead rather than in faults counted as\n\
+         major. Major faults undercount disk work; lesson cold counts disk bytes."
+            .to_string()
+    } else {
+        format!(
+            "populate on the cold file: {major} major faults, all inside the mmap\n\
+             call, where the kernel read the file in before returning."
+        )
+    }
 }
 
 /// Pages per fault, rounded; "all" when there were no faults.
@@ -290,37 +376,41 @@ fn per_fault(pages: u64, faults: u64) -> String {
 
 /// Faults per way: in mmap and while reading, warm, cold (with how many
 /// waited for the disk) and, when measured, on tmpfs.
-fn fault_table(warm: &[FaultRow], cold: &[FaultRow], tmpfs: &[FaultRow]) -> String {
-    let mut text = format!(
-        "{:<18}  {:^16}  {:^25}",
-        "", "warm, on disk", "cold, on disk"
-    );
+fn fault_table(
+    steps: &mut Steps,
+    warm: &[FaultRow],
+    cold: &[FaultRow],
+    tmpfs: &[FaultRow],
+) -> std::io::Result<()> {
+    let mut columns = vec![
+        Column::left("map"),
+        Column::right("warm: mmap"),
+        Column::right("reading"),
+        Column::right("cold: mmap"),
+        Column::right("reading"),
+        Column::right("major"),
+    ];
     if !tmpfs.is_empty() {
-        text.push_str(&format!("  {:^16}", "warm, tmpfs"));
+        columns.push(Column::right("tmpfs: mmap"));
+        columns.push(Column::right("reading"));
     }
-    text.push_str(&format!(
-        "\n{:<18}  {:>7}  {:>7}  {:>7}  {:>7}  {:>7}",
-        "map", "in mmap", "reading", "in mmap", "reading", "(major)"
-    ));
-    if !tmpfs.is_empty() {
-        text.push_str(&format!("  {:>7}  {:>7}", "in mmap", "reading"));
-    }
-    text.push('\n');
-    for (index, row) in warm.iter().enumerate() {
-        text.push_str(&format!(
-            "{:<18}  {:>7}  {:>7}",
-            row.label, row.while_mapping, row.while_reading
-        ));
-        if let Some(c) = cold.get(index) {
-            text.push_str(&format!(
-                "  {:>7}  {:>7}  {:>7}",
-                c.while_mapping, c.while_reading, c.major
-            ));
-        }
-        if let Some(t) = tmpfs.get(index) {
-            text.push_str(&format!("  {:>7}  {:>7}", t.while_mapping, t.while_reading));
-        }
-        text.push('\n');
-    }
-    text
+    let rows: Vec<Vec<String>> = warm
+        .iter()
+        .enumerate()
+        .map(|(index, row)| {
+            let mut cells = vec![
+                row.label.clone(),
+                row.while_mapping.to_string(),
+                row.while_reading.to_string(),
+            ];
+            if let Some(c) = cold.get(index) {
+                cells.extend([c.while_mapping, c.while_reading, c.major].map(|n| n.to_string()));
+            }
+            if let Some(t) = tmpfs.get(index) {
+                cells.extend([t.while_mapping, t.while_reading].map(|n| n.to_string()));
+            }
+            cells
+        })
+        .collect();
+    steps.table(&columns, &rows)
 }

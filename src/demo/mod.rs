@@ -13,6 +13,7 @@ pub mod offset;
 mod raw;
 pub mod read;
 mod sandbox;
+pub mod share;
 pub mod sigbus;
 pub mod slice;
 mod steps;
@@ -79,7 +80,7 @@ pub static LESSONS: &[Lesson] = &[
     },
     Lesson {
         name: "why",
-        summary: "is a map faster? four ways to read 64 MiB and 4 KiB, measured now",
+        summary: "is a map faster? nine ways to read 64 MiB and 4 KiB, measured now",
         run: |s| why::run(s).map(drop),
     },
     Lesson {
@@ -101,6 +102,11 @@ pub static LESSONS: &[Lesson] = &[
         name: "sigbus",
         summary: "a file shrinks under a map: SIGBUS, and why memmap2 says unsafe",
         run: |s| sigbus::run(s).map(drop),
+    },
+    Lesson {
+        name: "share",
+        summary: "two processes, one file: shared and private maps, flush, crash, fallocate",
+        run: |s| share::run(s).map(drop),
     },
 ];
 
@@ -163,7 +169,9 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
     // lesson's files and exit.
     crate::workdir::clean_up_on_interrupt(None);
     let stdout = io::stdout().lock();
-    let mut steps = Steps::new(stdout).with_color(color_wanted(options.no_color));
+    let mut steps = Steps::new(stdout)
+        .with_color(color_wanted(options.no_color))
+        .with_width(crate::layout::terminal_width());
     if options.pause {
         steps = steps.with_pause(io::stdin().lock());
     }

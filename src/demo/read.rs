@@ -41,7 +41,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ReadFacts> {
     steps.step("Open it and map all of it, read-only.")?;
     steps.code(
         "let file = File::open(&path)?;\n\
-         // unsafe: we promise nobody shrinks the file while it is mapped (lesson sigbus)\n\
+         // unsafe: we promise the file does not shrink (lesson sigbus)\n\
          let map = unsafe { Mmap::map(&file)? };",
     )?;
     let file = open_read(&path)?;

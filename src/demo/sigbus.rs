@@ -60,7 +60,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SigbusFacts> {
     steps.step("A child process reads map[0].")?;
     steps.code(
         "match unsafe { libc::fork() } {\n\
-         \x20   0 => { let byte = unsafe { std::ptr::read_volatile(map.as_ptr()) }; ... }\n\
+         \x20   0 => { unsafe { std::ptr::read_volatile(map.as_ptr()) }; ... }\n\
          \x20   child => { libc::waitpid(child, &mut status, 0); }\n\
          }\n\
          let status = ExitStatus::from_raw(status);\n\
@@ -81,8 +81,14 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SigbusFacts> {
     }
     steps.say(
         "SIGBUS (\"bus error\") is how the kernel says: this address is mapped,\n\
-         but the file has nothing there. No Result, no exception: a Python\n\
-         program touching such a map dies the same way.",
+         but the file has nothing there: the touched byte lies in the part of\n\
+         the file's last page past its end, or beyond. No Result comes back and\n\
+         no Python exception is raised; the default action of the signal ends\n\
+         the process, as here. A signal handler can catch it and recover (the\n\
+         JVM and Go do, to turn it into an exception or a panic), but that takes\n\
+         care few programs need. SIGBUS also comes from an I/O error while\n\
+         reading a page in, and from writing through a map into a hole of a\n\
+         sparse file when the disk is full (lesson share).",
     )?;
 
     steps.step("Why memmap2 marks Mmap::map as unsafe.")?;

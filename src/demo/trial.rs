@@ -2,8 +2,10 @@
 //! and counted through [`crate::fixture::Fixture`]), and the small table
 //! the lessons show.
 
+use super::Steps;
+use crate::layout::Column;
 use crate::results::Counters;
-use crate::units::{Nanos, Rate};
+use crate::units::{ApproxSize, Nanos};
 use std::time::Duration;
 
 /// One way of reading, measured on one file.
@@ -17,40 +19,35 @@ pub struct Trial {
     pub counters: Counters,
 }
 
-/// A table of trials on a file of `size` bytes: time, rate and counters.
-/// The system call column appears only when calls could be counted.
-pub fn table(trials: &[Trial], size: u64, syscalls_counted: bool) -> String {
-    let width = trials
-        .iter()
-        .map(|t| t.label.len())
-        .max()
-        .unwrap_or(0)
-        .max(6);
-    let mut text = format!(
-        "{:<width$}  {:>9}  {:>10}  {:>10}  {:>12}  {:>11}",
-        "method", "time", "rate", "read calls", "bytes copied", "page faults"
-    );
+/// Shows trials as a table: time, read calls, bytes the kernel copied to
+/// user space, page faults and (only when they could be counted) system calls.
+pub fn show(steps: &mut Steps, trials: &[Trial], syscalls_counted: bool) -> std::io::Result<()> {
+    let mut columns = vec![
+        Column::left("method"),
+        Column::right("time"),
+        Column::right("reads"),
+        Column::right("kernel copied"),
+        Column::right("faults"),
+    ];
     if syscalls_counted {
-        text.push_str(&format!("  {:>12}", "system calls"));
+        columns.push(Column::right("syscalls"));
     }
-    text.push('\n');
-    for trial in trials {
-        let c = &trial.counters;
-        let rate = size as f64 / trial.per_read.as_secs_f64().max(1e-12);
-        text.push_str(&format!(
-            "{:<width$}  {:>9}  {:>10}  {:>10}  {:>12}  {:>11}",
-            trial.label,
-            Nanos(trial.per_read.as_nanos() as f64).to_string(),
-            Rate(rate).to_string(),
-            c.read_calls,
-            c.bytes_to_user,
-            c.minor_faults + c.major_faults,
-        ));
-        if syscalls_counted {
-            let calls = c.syscalls.map_or("-".to_string(), |n| n.to_string());
-            text.push_str(&format!("  {calls:>12}"));
-        }
-        text.push('\n');
-    }
-    text
+    let rows: Vec<Vec<String>> = trials
+        .iter()
+        .map(|trial| {
+            let c = &trial.counters;
+            let mut row = vec![
+                trial.label.clone(),
+                Nanos(trial.per_read.as_nanos() as f64).to_string(),
+                c.read_calls.to_string(),
+                ApproxSize(c.bytes_to_user as f64).to_string(),
+                (c.minor_faults + c.major_faults).to_string(),
+            ];
+            if syscalls_counted {
+                row.push(c.syscalls.map_or("-".to_string(), |n| n.to_string()));
+            }
+            row
+        })
+        .collect();
+    steps.table(&columns, &rows)
 }

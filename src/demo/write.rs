@@ -62,7 +62,8 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
 
     steps.step("Open for reading and writing, and map it writable (ACCESS_WRITE).")?;
     steps.code(
-        "let file = OpenOptions::new().read(true).write(true).open(&path)?; // \"r+\"\n\
+        "// Python's \"r+\": read and write\n\
+         let file = OpenOptions::new().read(true).write(true).open(&path)?;\n\
          let mut map = unsafe { MmapMut::map_mut(&file)? };  // MAP_SHARED, writable",
     )?;
     let file = open_read_write(&path)?;
@@ -101,8 +102,10 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
         "Some (unexpected)"
     })?;
     steps.say(
-        "map[len] would panic. Python raises ValueError for a write past the end.\n\
-         To grow a file, call file.set_len(new_len) first, then map again.",
+        "map[60..72] would panic. Python differs in three ways: m[60:72] returns\n\
+         the 2 bytes that exist, assigning a slice of the wrong size raises\n\
+         IndexError, and only m.write() past the end raises ValueError. To grow\n\
+         a file, call file.set_len(new_len) first, then map again.",
     )?;
 
     steps.step("Before any flush, read the file the ordinary way.")?;
