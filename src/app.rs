@@ -147,8 +147,12 @@ pub fn run(
     let probe = Probe::new().map_err(|e| AppError::Failed(e.to_string()))?;
     let mut results = start_results(options, &work, &probe)?;
     eprintln!("measuring unit costs (a system call, a copied byte, a fault...)...");
-    let mut book = CostBook::new(work.path(), options.quick, in_cache_limit(&results))
-        .map_err(|e| AppError::Failed(format!("measuring unit costs: {e}")))?;
+    let mut book = CostBook::new(
+        work.path(),
+        false,
+        model::in_cache_limit(&results.machine.caches),
+    )
+    .map_err(|e| AppError::Failed(format!("measuring unit costs: {e}")))?;
     let results_path = options.out.join("results.json");
     let progress = TerminalProgress::new();
     let mut runner = Runner::new(probe, &work, interrupted);
@@ -194,18 +198,12 @@ pub fn run(
             .map_err(|e| AppError::Failed(format!("{e:#}")))?;
         after_save(&results, &options.out).map_err(|e| AppError::Failed(format!("{e:#}")))?;
     }
-    print!("{}", crate::report::glance::render_text(&results));
+    print!(
+        "{}",
+        crate::report::glance::render_text(&results, crate::layout::terminal_width())
+    );
     eprintln!("\nresults: {}", results_path.display());
     Ok(results)
-}
-
-/// The largest operation input whose bytes the model takes to come from
-/// the CPU's caches: one core's L2 (1 MiB when unknown). Beyond it, on this
-/// project's machine, a copy or a scan runs at the speed it has over
-/// memory: the L3 is shared and the other methods' data evicts the file
-/// between samples.
-fn in_cache_limit(results: &Results) -> u64 {
-    results.machine.caches.l2.unwrap_or(1 << 20)
 }
 
 /// One line per peer figure, for the terminal: the cell, fio's figure and

@@ -5,6 +5,7 @@
 //! tests can check them.
 
 pub mod align;
+mod breakdown;
 pub mod cold;
 pub mod copy;
 pub mod empty;

@@ -17,6 +17,9 @@ pub struct Trial {
     pub per_read: Duration,
     /// Counters of one whole-file read.
     pub counters: Counters,
+    /// Where the buffer the kernel copied into started (address modulo the
+    /// page size); `None` for the map.
+    pub buffer_page_offset: Option<u64>,
 }
 
 /// Shows trials as a table: time, read calls, bytes the kernel copied to

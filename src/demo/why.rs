@@ -2,6 +2,7 @@
 //! same 64 MiB file is read four ways, with time, read calls, bytes copied
 //! and page faults side by side; then a 4 KiB file, where the answer flips.
 
+use super::breakdown;
 use super::trial::{self, Trial};
 use super::{Sandbox, Steps};
 use crate::checksum::checksum;
@@ -74,6 +75,8 @@ pub struct WhyFacts {
     /// Whether the warm large file's page cache used large folios, as the
     /// map's faults show (more than 16 pages mapped per fault).
     pub large_folios: bool,
+    /// The large file's trials as the cost model explains them.
+    pub big_model: Vec<crate::results::Cell>,
 }
 
 /// Runs the lesson on 64 MiB and 4 KiB files.
@@ -135,6 +138,15 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
     steps.say(&big_sentence(&big_trials))?;
     explain_big(steps, &big_trials, big)?;
 
+    steps.step("Where the time goes: the counts above times what each costs here.")?;
+    steps.code(
+        "// a call, a copied byte, a fault, a folded byte: timed now\n\
+         let book = CostBook::new(dir, true, l2)?;\n\
+         // each term = a count x its unit cost",
+    )?;
+    let big_cells = breakdown::explain(&big_trials, &methods, big, sandbox.work().path())?;
+    breakdown::show(steps, &big_cells)?;
+
     steps.step(&format!("Now a {} file: the same ways.", ExactSize(small)))?;
     let small_file = make_file(&sandbox, small)?;
     verify_all(&small_file, &methods)?;
@@ -165,6 +177,7 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
         big: big_trials,
         small: small_trials,
         large_folios,
+        big_model: big_cells,
     })
 }
 
@@ -283,10 +296,12 @@ fn measure(
         .iter()
         .zip(times)
         .map(|((label, method), times)| {
+            let (sample, counters) = file.counted_sample(method.io(), probe)?;
             Ok(Trial {
                 label: label.to_string(),
                 per_read: crate::stats::median(&times).unwrap_or_default(),
-                counters: file.counted_sample(method.io(), probe)?.1,
+                counters,
+                buffer_page_offset: sample.buffer_page_offset,
             })
         })
         .collect();

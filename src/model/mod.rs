@@ -17,6 +17,15 @@ use std::collections::BTreeMap;
 /// byte what 1 MiB calls do.
 const MAX_COPY_CHUNK: u64 = 1 << 20;
 
+/// The largest operation input whose bytes the model takes to come from
+/// the CPU's caches: one core's L2 (1 MiB when unknown). Beyond it, on this
+/// project's machine, a copy or a scan runs at the speed it has over
+/// memory: the L3 is shared, and the other methods' data evicts the file
+/// between samples.
+pub fn in_cache_limit(caches: &crate::results::Caches) -> u64 {
+    caches.l2.unwrap_or(1 << 20)
+}
+
 /// What one scenario's operation is, as the model needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct OperationFacts {
@@ -59,17 +68,27 @@ pub fn attach(
     scenario: &Scenario,
     result: &mut ScenarioResult,
 ) -> std::io::Result<()> {
-    let facts = OperationFacts::of(scenario);
-    for cell in &result.cells {
-        if let Some((chunk, offset)) = copy_key(cell, &facts) {
+    explain_all(book, &OperationFacts::of(scenario), &mut result.cells)
+}
+
+/// Measures the unit costs `cells` need that the book lacks (copies for
+/// their chunk sizes and buffer placements, faults for their file sizes),
+/// then gives every cell its model.
+pub fn explain_all(
+    book: &mut CostBook,
+    facts: &OperationFacts,
+    cells: &mut [Cell],
+) -> std::io::Result<()> {
+    for cell in cells.iter() {
+        if let Some((chunk, offset)) = copy_key(cell, facts) {
             book.ensure_copy(chunk, offset)?;
         }
         if cell.method.is_map() {
             book.ensure_fault(cell.size)?;
         }
     }
-    for cell in &mut result.cells {
-        cell.model = Some(explain(book, &facts, cell));
+    for cell in cells.iter_mut() {
+        cell.model = Some(explain(book, facts, cell));
     }
     Ok(())
 }

@@ -5,8 +5,9 @@
 //! the end of `run`.
 
 use super::metrics::{ranked_at, sizes};
-use super::narrative::{contrast, crossovers, deciding_term};
+use super::narrative::{contrast, crossovers, deciding_term, map_lead};
 use super::table::{Row, Table};
+use crate::layout::{self, Column};
 use crate::results::{Results, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos};
 
@@ -29,13 +30,13 @@ fn row(scenario: &ScenarioResult) -> Option<Vec<String>> {
             .map(|c| format!("{} ({})", c.label, ExactSize(size)))
             .unwrap_or_default()
     };
-    let crossover = crossovers(scenario)
-        .into_iter()
-        .find(|c| c.map_overtook)
-        .map_or_else(
-            || "none".to_string(),
-            |c| format!("about {}", ApproxSize(c.estimate)),
-        );
+    let lead = map_lead(scenario, &sizes);
+    let crossover = match crossovers(scenario).into_iter().find(|c| c.map_overtook) {
+        Some(c) => format!("about {}", ApproxSize(c.estimate)),
+        None if lead.is_empty() => "n/a (no map or no read())".to_string(),
+        None if lead.iter().all(|(_, r)| *r > 0.0) => "ahead at every size".to_string(),
+        None => "none".to_string(),
+    };
     Some(vec![
         scenario.name.clone(),
         fastest(smallest),
@@ -79,32 +80,11 @@ pub(crate) fn table(results: &Results) -> Table {
     }
 }
 
-/// The table as aligned plain text, for the end of `run`.
-pub fn render_text(results: &Results) -> String {
+/// The table as plain text for the end of `run`, folded to fit `width`
+/// columns (full width when `None`: a file or a pipe).
+pub fn render_text(results: &Results, width: Option<usize>) -> String {
     let table = table(results);
-    let widths: Vec<usize> = (0..HEADERS.len())
-        .map(|i| {
-            table
-                .rows
-                .iter()
-                .map(|r| r.cells[i].chars().count())
-                .chain([table.headers[i].chars().count()])
-                .max()
-                .unwrap_or(0)
-        })
-        .collect();
-    let line = |cells: &[String]| {
-        let padded: Vec<String> = cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect();
-        format!("  {}\n", padded.join("  ").trim_end())
-    };
-    let mut out = String::from("\nAt a glance\n");
-    out.push_str(&line(&table.headers));
-    for row in &table.rows {
-        out.push_str(&line(&row.cells));
-    }
-    out
+    let columns: Vec<Column> = table.headers.iter().map(|h| Column::left(h)).collect();
+    let rows: Vec<Vec<String>> = table.rows.into_iter().map(|r| r.cells).collect();
+    format!("\nAt a glance\n{}", layout::table(&columns, &rows, width))
 }

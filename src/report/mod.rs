@@ -23,6 +23,7 @@ mod table;
 
 use crate::results::{Results, write_atomically};
 use anyhow::Context;
+pub(crate) use narrative::{deciding_term, term_meaning};
 use std::path::{Path, PathBuf};
 
 /// Where criterion puts its HTML report, relative to the current directory.

@@ -92,7 +92,7 @@ pub(crate) struct Crossover {
 }
 
 /// The log speed ratio (best map / best call-based) at each size where both were measured.
-fn map_lead(scenario: &ScenarioResult, sizes: &[u64]) -> Vec<(u64, f64)> {
+pub(crate) fn map_lead(scenario: &ScenarioResult, sizes: &[u64]) -> Vec<(u64, f64)> {
     sizes
         .iter()
         .filter_map(|s| {
