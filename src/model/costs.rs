@@ -22,6 +22,9 @@ const SCRATCH_BYTES: u64 = 64 << 20;
 const QUICK_SCRATCH_BYTES: u64 = 16 << 20;
 /// Bytes of the source used for "in cache" per-byte costs.
 const IN_CACHE_BYTES: u64 = 256 << 10;
+/// Bytes read between timed folds of a file too large for the caches, to
+/// evict it as the run's other methods do between samples.
+const EVICT_BYTES: usize = 96 << 20;
 /// Repetitions of each measurement; the median is kept, as the cells keep
 /// the median of their samples.
 const REPEATS: usize = 7;
@@ -166,7 +169,17 @@ impl CostBook {
             .map(|c| c.value)
     }
 
-    /// Measures [`CostBook::file_fault`] for files of `size` bytes (sizes
+    /// The consume step's cost per byte over a faulted-in map of a warm
+    /// file of `size` bytes (sizes above the scratch file's use its figure).
+    pub fn consume_map(&self, size: u64) -> Option<f64> {
+        let size = size.min(self.scratch_bytes);
+        self.costs
+            .iter()
+            .find(|c| c.name == "consume_map" && c.chunk == Some(size))
+            .map(|c| c.value)
+    }
+
+    /// Measures [`CostBook::file_fault`] (and [`CostBook::consume_map`]) for files of `size` bytes (sizes
     /// above the scratch file's use its figure), unless already measured.
     /// How many pages one fault maps depends on the file's size and on how
     /// the page cache holds it (fault-around, large folios), and so does the
@@ -179,9 +192,21 @@ impl CostBook {
         let path = self
             .scratch
             .with_file_name(format!("unit-costs-{size}.bin"));
-        let measured = measure_file_fault(&path, size);
+        let measured = measure_file_fault(&path, size, self.in_cache_limit);
         let _ = std::fs::remove_file(&path);
-        let (value, faults, rounds) = measured.map_err(|e| with_path(e, &path))?;
+        let (value, faults, rounds, fold) = measured.map_err(|e| with_path(e, &path))?;
+        self.costs.push(UnitCost {
+            name: "consume_map".to_string(),
+            chunk: Some(size),
+            buffer_page_offset: None,
+            in_cache: None,
+            value: fold,
+            unit: "ns per byte".to_string(),
+            how: format!(
+                "the fold over a map of a warm {} file written in one write, already faulted in, {rounds} times, the median of {REPEATS}; files larger than the in-cache limit are evicted from the CPU's caches before each timing",
+                human(size)
+            ),
+        });
         self.costs.push(UnitCost {
             name: "file_fault".to_string(),
             chunk: Some(size),
@@ -369,7 +394,16 @@ impl Drop for CostBook {
 
 /// Per-fault cost of mapping, touching every page of and unmapping a warm
 /// file of `size` bytes at `path`: (nanoseconds, faults per map, maps per run).
-fn measure_file_fault(path: &Path, size: u64) -> io::Result<(f64, u64, u64)> {
+/// Also measures the consume step over such a map once it is faulted in
+/// (per byte): a file's page cache may be mapped in large folios, which
+/// a heap buffer of the same size is not, and the fold runs at a different
+/// speed over each. Returns (fault ns, faults per map, maps per run, fold ns
+/// per byte).
+fn measure_file_fault(
+    path: &Path,
+    size: u64,
+    in_cache_limit: u64,
+) -> io::Result<(f64, u64, u64, f64)> {
     let mut file = File::create(path)?;
     file.write_all(&file_contents(SEED, 3, size))?;
     file.sync_data()?;
@@ -400,7 +434,27 @@ fn measure_file_fault(path: &Path, size: u64) -> io::Result<(f64, u64, u64)> {
         Ok(())
     })?;
     let extra = touched.saturating_sub(untouched).as_nanos() as f64 / rounds as f64;
-    Ok((extra / faults.max(1) as f64, faults, rounds))
+    // SAFETY: as above.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    // A file too large for the caches is, in a run, evicted from them by
+    // the other methods between samples: fold it after evicting it here too.
+    let evict = (size > in_cache_limit).then(|| vec![1u8; EVICT_BYTES]);
+    let mut times = Vec::with_capacity(REPEATS);
+    for _ in 0..REPEATS {
+        if let Some(other) = &evict {
+            black_box(crate::checksum::checksum(black_box(other)));
+        }
+        let start = Instant::now();
+        for _ in 0..rounds {
+            let mut fold = Fold::new();
+            fold.update(black_box(&map));
+            black_box(fold.finish());
+        }
+        times.push(start.elapsed());
+    }
+    let fold = crate::stats::median(&times).expect("REPEATS is not zero");
+    let fold_per_byte = fold.as_nanos() as f64 / (rounds * size) as f64;
+    Ok((extra / faults.max(1) as f64, faults, rounds, fold_per_byte))
 }
 
 /// The median of [`REPEATS`] timed runs of `work`, after one untimed run.

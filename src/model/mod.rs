@@ -156,16 +156,18 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
         cell.bytes
     };
     // A read()-style method folds the chunk it just copied, in the caches;
-    // a map and fs::read's vector fold the file's bytes where they lie.
-    let consume_in_cache = match cell.method {
-        MethodName::Mmap | MethodName::Whole => from_cache,
-        MethodName::Positioned | MethodName::Unbuffered | MethodName::Buffered => true,
+    // fs::read's vector is folded where it lies; a map is folded in the
+    // page cache's own pages (measured over a map of a file of this size).
+    let consume_cost = match cell.method {
+        MethodName::Mmap => book
+            .consume_map(cell.size)
+            .unwrap_or_else(|| cost("consume", Some(from_cache))),
+        MethodName::Whole => cost("consume", Some(from_cache)),
+        MethodName::Positioned | MethodName::Unbuffered | MethodName::Buffered => {
+            cost("consume", Some(true))
+        }
     };
-    add(
-        "consume",
-        consumed as f64,
-        cost("consume", Some(consume_in_cache)),
-    );
+    add("consume", consumed as f64, consume_cost);
     match c.map_calls {
         Some(calls) => add("map", calls as f64, cost("map_call", None)),
         None => {
@@ -248,6 +250,10 @@ mod tests {
             chunk: Some(16 << 20),
             ..cost("file_fault", None, 5000.0)
         });
+        costs.push(UnitCost {
+            chunk: Some(16 << 20),
+            ..cost("consume_map", None, 0.03)
+        });
         CostBook::from_costs(costs, 1 << 20)
     }
 
@@ -311,7 +317,7 @@ mod tests {
     }
 
     #[test]
-    fn a_map_pays_faults_and_consumes_beyond_the_caches() {
+    fn a_map_pays_faults_and_consumes_the_page_cache_in_place() {
         let counters = Counters {
             minor_faults: 10,
             map_calls: Some(2),
@@ -326,7 +332,8 @@ mod tests {
         let model = explain(&book(), &READ, &c);
         assert_eq!(model.terms_ns["faults"], 10.0 * 5000.0);
         assert_eq!(model.terms_ns["map"], 2.0 * 1000.0);
-        assert_eq!(model.terms_ns["consume"], (16u64 << 20) as f64 * 0.04);
+        // The fold over a map of a file of this size, not over a heap buffer.
+        assert_eq!(model.terms_ns["consume"], (16u64 << 20) as f64 * 0.03);
         assert_eq!(model.terms_ns["copies"], 0.0);
     }
 
