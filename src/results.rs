@@ -127,20 +127,22 @@ pub struct Observer {
 /// costs on this machine, and how that was measured.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct UnitCost {
-    /// What is costed: `read_call`, `open_close`, `copy`, `user_copy`,
-    /// `consume`, `file_fault`, `anon_fault`, `map_call`.
+    /// What is costed: `read_call`, `other_call`, `open_close`, `copy`,
+    /// `user_copy`, `consume`, `consume_map`, `file_fault`, `anon_fault`,
+    /// `map_call`.
     pub name: String,
-    /// Bytes per call, for `copy`; the file's size, for `file_fault`.
+    /// Bytes per call, for `copy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chunk: Option<u64>,
     /// Where the destination buffer started (address modulo page size),
     /// for `copy`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub buffer_page_offset: Option<u64>,
-    /// Whether the bytes came from memory that fits the CPU's caches, for
-    /// per-byte costs.
+    /// For per-byte costs and faults: the size of the file or buffer the
+    /// bytes came from, read again and again (whether it fits the CPU's
+    /// caches decides the cost).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub in_cache: Option<bool>,
+    pub source_bytes: Option<u64>,
     /// The cost.
     pub value: f64,
     /// Its unit: `ns per call`, `ns per byte`, `ns per fault`...

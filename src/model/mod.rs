@@ -17,15 +17,6 @@ use std::collections::BTreeMap;
 /// byte what 1 MiB calls do.
 const MAX_COPY_CHUNK: u64 = 1 << 20;
 
-/// The largest operation input whose bytes the model takes to come from
-/// the CPU's caches: one core's L2 (1 MiB when unknown). Beyond it, on this
-/// project's machine, a copy or a scan runs at the speed it has over
-/// memory: the L3 is shared, and the other methods' data evicts the file
-/// between samples.
-pub fn in_cache_limit(caches: &crate::results::Caches) -> u64 {
-    caches.l2.unwrap_or(1 << 20)
-}
-
 /// What one scenario's operation is, as the model needs it.
 #[derive(Debug, Clone, Copy)]
 pub struct OperationFacts {
@@ -81,16 +72,21 @@ pub fn explain_all(
 ) -> std::io::Result<()> {
     for cell in cells.iter() {
         if let Some((chunk, offset)) = copy_key(cell, facts) {
-            book.ensure_copy(chunk, offset)?;
+            book.ensure_copy(chunk, offset, source_bytes(cell, facts))?;
         }
-        if cell.method.is_map() {
-            book.ensure_fault(cell.size)?;
+        if matches!(cell.method, MethodName::Mmap | MethodName::Whole) {
+            book.ensure_file(cell.size)?;
         }
     }
     for cell in cells.iter_mut() {
         cell.model = Some(explain(book, facts, cell));
     }
     Ok(())
+}
+
+/// The bytes an operation reads again and again: all its files together.
+fn source_bytes(cell: &Cell, operation: &OperationFacts) -> u64 {
+    cell.size * operation.files
 }
 
 /// The chunk size and buffer placement whose copy cost `cell` needs, if it
@@ -118,8 +114,9 @@ pub fn copy_key(cell: &Cell, operation: &OperationFacts) -> Option<(u64, u64)> {
 /// [`copy_key`] must have been measured first ([`CostBook::ensure_copy`]).
 pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> CellModel {
     let c = &cell.counters;
-    let from_cache = cell.size * operation.files <= book.in_cache_limit();
-    let cost = |name: &str, in_cache: Option<bool>| book.get(name, in_cache).unwrap_or(0.0);
+    let source = book.source_for(source_bytes(cell, operation));
+    let size = book.source_for(cell.size);
+    let cost = |name: &str, source: Option<u64>| book.get(name, None, source).unwrap_or(0.0);
     let mut terms = BTreeMap::new();
     let mut counts = BTreeMap::new();
     let mut notes = Vec::new();
@@ -135,17 +132,17 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     );
     let copied = c.bytes_to_user + c.bytes_from_user;
     let copy_cost = copy_key(cell, operation)
-        .and_then(|(chunk, offset)| book.copy(chunk, offset, from_cache))
+        .and_then(|(chunk, offset)| book.copy(chunk, offset, source))
         .unwrap_or(0.0);
     add("copies", copied as f64, copy_cost);
     let buffered = cell.method == MethodName::Buffered && !operation.kind.writes();
     add(
         "user_copies",
         if buffered { cell.bytes as f64 } else { 0.0 },
-        cost("user_copy", Some(true)),
+        cost("user_copy", None),
     );
     let fault_cost = if cell.method.is_map() {
-        book.file_fault(cell.size).unwrap_or(0.0)
+        cost("file_fault", Some(size))
     } else {
         cost("anon_fault", None)
     };
@@ -155,16 +152,14 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     } else {
         cell.bytes
     };
-    // A read()-style method folds the chunk it just copied, in the caches;
-    // fs::read's vector is folded where it lies; a map is folded in the
-    // page cache's own pages (measured over a map of a file of this size).
+    // A read()-style method folds the chunk it has just copied, in the
+    // caches; fs::read's vector is folded where it lies (a heap buffer of
+    // the file's size); a map is folded in the page cache's own pages.
     let consume_cost = match cell.method {
-        MethodName::Mmap => book
-            .consume_map(cell.size)
-            .unwrap_or_else(|| cost("consume", Some(from_cache))),
-        MethodName::Whole => cost("consume", Some(from_cache)),
+        MethodName::Mmap => cost("consume_map", Some(size)),
+        MethodName::Whole => cost("consume", Some(size)),
         MethodName::Positioned | MethodName::Unbuffered | MethodName::Buffered => {
-            cost("consume", Some(true))
+            cost("consume", Some(costs::CHUNK_SOURCE))
         }
     };
     add("consume", consumed as f64, consume_cost);
@@ -217,12 +212,12 @@ mod tests {
     use super::*;
     use crate::results::{Counters, UnitCost};
 
-    fn cost(name: &str, in_cache: Option<bool>, value: f64) -> UnitCost {
+    fn cost(name: &str, source_bytes: Option<u64>, value: f64) -> UnitCost {
         UnitCost {
             name: name.to_string(),
             chunk: None,
             buffer_page_offset: None,
-            in_cache,
+            source_bytes,
             value,
             unit: "ns".to_string(),
             how: "given".to_string(),
@@ -234,27 +229,20 @@ mod tests {
             cost("read_call", None, 300.0),
             cost("other_call", None, 100.0),
             cost("open_close", None, 2000.0),
-            cost("consume", Some(true), 0.01),
-            cost("consume", Some(false), 0.04),
-            cost("user_copy", Some(true), 0.02),
+            cost("consume", Some(costs::CHUNK_SOURCE), 0.01),
+            cost("consume", Some(16 << 20), 0.04),
+            cost("user_copy", None, 0.02),
             cost("map_call", None, 1000.0),
             cost("anon_fault", None, 1500.0),
         ];
         costs.push(UnitCost {
             chunk: Some(65536),
             buffer_page_offset: Some(16),
-            in_cache: Some(false),
-            ..cost("copy", None, 0.1)
+            ..cost("copy", Some(16 << 20), 0.1)
         });
-        costs.push(UnitCost {
-            chunk: Some(16 << 20),
-            ..cost("file_fault", None, 5000.0)
-        });
-        costs.push(UnitCost {
-            chunk: Some(16 << 20),
-            ..cost("consume_map", None, 0.03)
-        });
-        CostBook::from_costs(costs, 1 << 20)
+        costs.push(cost("file_fault", Some(16 << 20), 5000.0));
+        costs.push(cost("consume_map", Some(16 << 20), 0.03));
+        CostBook::from_costs(costs)
     }
 
     fn cell(method: MethodName, params: serde_json::Value, counters: Counters) -> Cell {
