@@ -10,6 +10,7 @@ use super::table::{Row, Table};
 use crate::layout::{self, Column};
 use crate::results::{Results, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos};
+use crate::vocab::Cache;
 
 /// The column headings.
 const HEADERS: [&str; 5] = [
@@ -52,6 +53,16 @@ fn gap(scenario: &ScenarioResult, size: u64) -> String {
     let Some((faster, slower)) = contrast(scenario, size) else {
         return "n/a".to_string();
     };
+    let (Some(fast_model), Some(slow_model)) = (&faster.model, &slower.model) else {
+        return "n/a (no model in this run)".to_string();
+    };
+    if !fast_model.fits || !slow_model.fits {
+        return if scenario.cache == Cache::Cold {
+            "not modelled: the wait for the disk".to_string()
+        } else {
+            "not modelled: a write's page cache and disk work".to_string()
+        };
+    }
     match deciding_term(faster, slower) {
         Some((term, ns)) => format!(
             "{} (+{} for {})",
@@ -59,7 +70,7 @@ fn gap(scenario: &ScenarioResult, size: u64) -> String {
             Nanos(ns),
             slower.label
         ),
-        None => "n/a (no model)".to_string(),
+        None => "no term: the model puts them level".to_string(),
     }
 }
 

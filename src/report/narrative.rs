@@ -363,6 +363,9 @@ pub(crate) fn contrast(scenario: &ScenarioResult, size: u64) -> Option<(&Cell, &
 /// explains there.
 fn where_time_goes(scenario: &ScenarioResult, size: u64) -> Option<String> {
     let (first, second) = contrast(scenario, size)?;
+    if !first.model.as_ref()?.fits || !second.model.as_ref()?.fits {
+        return None;
+    }
     let (term, gap) = deciding_term(first, second)?;
     let explained = |c: &Cell| {
         c.model
