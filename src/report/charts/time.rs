@@ -1,7 +1,7 @@
 //! "Where the time goes": for each method at the smallest and the largest
 //! size, one horizontal bar of the cost model's terms stacked (each a
 //! counter times a unit cost), a mark at the measured median, and below it
-//! the residual drawn apart: what the model does not explain (hatched grey
+//! the residual drawn apart: what the model does not explain (grey
 //! when the median is longer, outlined red when the model says more).
 
 use super::axis::{Axis, Scale, Unit};
@@ -62,7 +62,7 @@ pub(crate) fn time_chart(
         .collect::<std::collections::BTreeSet<_>>()
         .into_iter()
         .collect();
-    let mut caption = "Each bar stacks the cost model's terms for one operation: a count the cell measured times a unit cost measured in this run (results.json: model.counts and unit_costs), so each segment can be redone by hand. The black mark is the measured median; the thin bar under each is the residual, the median minus the model: hatched grey where the model explains less than was measured, red where it explains more. Left: the smallest file; right: the largest; each has its own time axis.".to_string();
+    let mut caption = "Each bar stacks the cost model's terms for one operation: a count the cell measured times a unit cost measured in this run (results.json: model.counts and unit_costs), so each segment can be redone by hand. The black mark is the measured median; the thin bar under each is the residual, the median minus the model: grey where the model explains less than was measured, outlined red where it explains more. Left: the smallest file; right: the largest; each has its own time axis.".to_string();
     for note in misfits {
         caption.push_str(&format!(" Note: {note}."));
     }
