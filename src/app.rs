@@ -147,7 +147,7 @@ pub fn run(
     let probe = Probe::new().map_err(|e| AppError::Failed(e.to_string()))?;
     let mut results = start_results(options, &work, &probe)?;
     eprintln!("measuring unit costs (a system call, a copied byte, a fault...)...");
-    let mut book = CostBook::new(work.path(), false)
+    let mut book = CostBook::new(work.path(), false, results.machine.caches.l3)
         .map_err(|e| AppError::Failed(format!("measuring unit costs: {e}")))?;
     let results_path = options.out.join("results.json");
     let progress = TerminalProgress::new();

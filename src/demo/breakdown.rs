@@ -29,7 +29,7 @@ pub fn explain(
     };
     // The full 64 MiB scratch file, larger than the last-level cache, so
     // "beyond the caches" means memory; tests with small files use less.
-    let mut book = CostBook::new(dir, size < 64 << 20)?;
+    let mut book = CostBook::new(dir, size < 64 << 20, crate::machine::caches().l3)?;
     let mut cells: Vec<Cell> = trials
         .iter()
         .zip(methods)

@@ -31,6 +31,8 @@ const QUICK_SCRATCH_BYTES: u64 = 16 << 20;
 /// The buffer a read()-style method folds right after copying into it is
 /// at most this large in the measurement of folding "in the caches".
 pub const CHUNK_SOURCE: u64 = 256 << 10;
+/// The last-level cache assumed when the machine does not say.
+const DEFAULT_LAST_LEVEL_CACHE: u64 = 8 << 20;
 /// Repetitions of each measurement; the median is kept, as the cells keep
 /// the median of their samples.
 const REPEATS: usize = 7;
@@ -43,14 +45,19 @@ pub struct CostBook {
     costs: Vec<UnitCost>,
     scratch: PathBuf,
     scratch_bytes: u64,
-    /// The scratch file's bytes, for folds over heap memory.
+    /// The scratch file's bytes, for folds over heap memory (and for
+    /// evicting other data from the caches).
     heap: Vec<u8>,
+    /// The last-level cache's size: sources too large to stay in it while a
+    /// run's other methods work are measured evicted (see [`CostBook::evicts`]).
+    last_level_cache: u64,
 }
 
 impl CostBook {
     /// Writes a scratch file in `dir` and measures the fixed unit costs;
-    /// `quick` uses a smaller scratch file (for tests).
-    pub fn new(dir: &Path, quick: bool) -> io::Result<CostBook> {
+    /// `quick` uses a smaller scratch file (for tests). `last_level_cache`
+    /// is the CPU's L3 (or largest) cache in bytes, if known.
+    pub fn new(dir: &Path, quick: bool, last_level_cache: Option<u64>) -> io::Result<CostBook> {
         let scratch_bytes = if quick {
             QUICK_SCRATCH_BYTES
         } else {
@@ -64,6 +71,7 @@ impl CostBook {
             scratch,
             scratch_bytes,
             heap,
+            last_level_cache: last_level_cache.unwrap_or(DEFAULT_LAST_LEVEL_CACHE),
         };
         book.measure_fixed()
             .map_err(|e| with_path(e, &book.scratch))?;
@@ -78,7 +86,46 @@ impl CostBook {
             scratch: PathBuf::from("/nonexistent/unit-costs.bin"),
             scratch_bytes: SCRATCH_BYTES,
             heap: Vec::new(),
+            last_level_cache: DEFAULT_LAST_LEVEL_CACHE,
         }
+    }
+
+    /// Whether a source of `bytes` is measured evicted from the caches
+    /// before each pass: when twice its size (the file, and what the run's
+    /// other methods touch between two samples: a vector as large, buffers)
+    /// does not fit the last-level cache, a run finds it gone.
+    pub fn evicts(&self, bytes: u64) -> bool {
+        2 * bytes >= self.last_level_cache
+    }
+
+    /// Reads the whole heap buffer, pushing other data out of the caches.
+    fn evict_caches(&self) {
+        black_box(crate::checksum::checksum(black_box(&self.heap)));
+    }
+
+    /// Total time of `passes` runs of `pass`, each after evicting the
+    /// caches (not timed) when `evict`; the median of [`REPEATS`] totals.
+    fn time_passes(
+        &self,
+        passes: u64,
+        evict: bool,
+        mut pass: impl FnMut() -> io::Result<()>,
+    ) -> io::Result<Duration> {
+        pass()?;
+        let mut totals = Vec::with_capacity(REPEATS);
+        for _ in 0..REPEATS {
+            let mut total = Duration::ZERO;
+            for _ in 0..passes {
+                if evict {
+                    self.evict_caches();
+                }
+                let start = Instant::now();
+                pass()?;
+                total += start.elapsed();
+            }
+            totals.push(total);
+        }
+        Ok(crate::stats::median(&totals).expect("REPEATS is not zero"))
     }
 
     /// Every unit cost measured so far.
@@ -126,17 +173,17 @@ impl CostBook {
         let mut buffer = PlacedBuffer::new(chunk_len, offset as usize);
         let passes = (self.scratch_bytes / source).max(1);
         let calls = passes * source.div_ceil(chunk_len as u64);
-        let time = median_time(|| {
-            for _ in 0..passes {
+        let evict = self.evicts(source);
+        let time = self
+            .time_passes(passes, evict, || {
                 let mut at = 0;
                 while at < source {
                     let got = file.read_at(buffer.as_mut_slice(), at)?;
                     at += got.max(1) as u64;
                 }
-            }
-            Ok(())
-        })
-        .map_err(|e| with_path(e, &self.scratch))?;
+                Ok(())
+            })
+            .map_err(|e| with_path(e, &self.scratch))?;
         let bytes = (passes * source) as f64;
         let value = ((time.as_nanos() as f64 - calls as f64 * call) / bytes).max(0.0);
         self.costs.push(UnitCost {
@@ -147,8 +194,9 @@ impl CostBook {
             value,
             unit: "ns per byte".to_string(),
             how: format!(
-                "pread of {chunk} bytes per call into a buffer {offset} bytes past a page boundary over the first {} of a warm file, {passes} times; the median of {REPEATS}, less {calls} x read_call, per byte",
-                human(source)
+                "pread of {chunk} bytes per call into a buffer {offset} bytes past a page boundary over the first {} of a warm file, {passes} times{}; the median of {REPEATS}, less {calls} x read_call, per byte",
+                human(source),
+                evicted_note(evict)
             ),
         });
         Ok(())
@@ -165,7 +213,10 @@ impl CostBook {
         let path = self
             .scratch
             .with_file_name(format!("unit-costs-{size}.bin"));
-        let measured = measure_file(&path, size);
+        let evict = self.evicts(size);
+        let measured = measure_file(&path, size, |passes, pass| {
+            self.time_passes(passes, evict, pass)
+        });
         let _ = std::fs::remove_file(&path);
         let map = measured.map_err(|e| with_path(e, &path))?;
         let heap_fold = self.fold_cost(size);
@@ -190,15 +241,14 @@ impl CostBook {
     fn fold_cost(&self, source: u64) -> f64 {
         let bytes = &self.heap[..source as usize];
         let rounds = (self.scratch_bytes / source).max(1);
-        let time = median_time(|| {
-            for _ in 0..rounds {
+        let time = self
+            .time_passes(rounds, self.evicts(source), || {
                 let mut fold = Fold::new();
                 fold.update(black_box(bytes));
                 black_box(fold.finish());
-            }
-            Ok(())
-        })
-        .expect("folding memory cannot fail");
+                Ok(())
+            })
+            .expect("folding memory cannot fail");
         time.as_nanos() as f64 / (rounds * source) as f64
     }
 
@@ -335,7 +385,11 @@ struct MapCosts {
 /// writes its files) and measures a map of it: the cost per minor fault of
 /// mapping, touching every page and unmapping (beyond an untouched map and
 /// unmap), and the fold over the mapped bytes once faulted in.
-fn measure_file(path: &Path, size: u64) -> io::Result<MapCosts> {
+fn measure_file(
+    path: &Path,
+    size: u64,
+    time_passes: impl Fn(u64, &mut dyn FnMut() -> io::Result<()>) -> io::Result<Duration>,
+) -> io::Result<MapCosts> {
     write_synced(path, &file_contents(SEED, 3, size))?;
     let file = File::open(path)?;
     let rounds = (SCRATCH_BYTES / size).clamp(1, 1000);
@@ -365,12 +419,10 @@ fn measure_file(path: &Path, size: u64) -> io::Result<MapCosts> {
     let extra = touched.saturating_sub(untouched).as_nanos() as f64 / rounds as f64;
     // SAFETY: as above.
     let map = unsafe { memmap2::Mmap::map(&file)? };
-    let fold = median_time(|| {
-        for _ in 0..rounds {
-            let mut fold = Fold::new();
-            fold.update(black_box(&map));
-            black_box(fold.finish());
-        }
+    let fold = time_passes(rounds, &mut || {
+        let mut fold = Fold::new();
+        fold.update(black_box(&map));
+        black_box(fold.finish());
         Ok(())
     })?;
     Ok(MapCosts {
@@ -379,6 +431,15 @@ fn measure_file(path: &Path, size: u64) -> io::Result<MapCosts> {
         rounds,
         fold_ns_per_byte: fold.as_nanos() as f64 / (rounds * size) as f64,
     })
+}
+
+/// How a measurement's `how` says the caches were emptied before each pass.
+fn evicted_note(evict: bool) -> &'static str {
+    if evict {
+        ", the caches emptied before each pass (twice this size exceeds the last-level cache, so a run's other methods push it out)"
+    } else {
+        ""
+    }
 }
 
 fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
