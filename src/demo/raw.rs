@@ -64,6 +64,24 @@ pub fn errno_name(error: &io::Error) -> String {
     format!("{name} ({reason})")
 }
 
+/// Waits for the child process `child` (ours, from fork) to end; retries
+/// when a signal interrupts the wait.
+pub fn wait_for(child: libc::pid_t) -> io::Result<std::process::ExitStatus> {
+    use std::os::unix::process::ExitStatusExt;
+    let mut status = 0;
+    loop {
+        // SAFETY: waits for our own child; status is valid for writes.
+        let rc = unsafe { libc::waitpid(child, &mut status, 0) };
+        if rc == child {
+            return Ok(std::process::ExitStatus::from_raw(status));
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,6 +9,7 @@
 //! only async-signal-safe calls (open, mmap, kill, _exit) and copies bytes,
 //! so forking is sound even from a multi-threaded test binary.
 
+use super::raw::wait_for;
 use super::sandbox::open_read_write;
 use super::{Sandbox, Steps, byte_literal};
 use crate::machine::page_size;
@@ -472,18 +473,7 @@ fn run_child(
             }
         }
     }
-    let mut status = 0;
-    loop {
-        // SAFETY: waits for our own child; status is valid for writes.
-        let rc = unsafe { libc::waitpid(child, &mut status, 0) };
-        if rc == child {
-            return Ok(ExitStatus::from_raw(status));
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error).context("cannot wait for the child process");
-        }
-    }
+    wait_for(child).context("cannot wait for the child process")
 }
 
 /// Copies `bytes` to `to`.

@@ -2,6 +2,7 @@
 //! raises SIGBUS. A forked child process takes the hit, the lesson survives
 //! to report it, and explains why memmap2's constructors are `unsafe`.
 
+use super::raw::wait_for;
 use super::sandbox::open_read_write;
 use super::{Sandbox, Steps};
 use crate::machine::page_size;
@@ -137,18 +138,7 @@ fn touch_in_child(map: &Mmap) -> io::Result<ExitStatus> {
             libc::_exit(0);
         }
     }
-    let mut status = 0;
-    loop {
-        // SAFETY: waits for our own child; status is valid for writes.
-        let rc = unsafe { libc::waitpid(child, &mut status, 0) };
-        if rc == child {
-            return Ok(ExitStatus::from_raw(status));
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
+    wait_for(child)
 }
 
 /// The C name of a few signals.

@@ -2,12 +2,11 @@
 //! one bar per kind of call, at the smallest and the largest file size.
 
 use super::axis::{Axis, Scale, Unit};
-use super::{Area, Chart, FONT, WIDTH, draw_note, plot_err, row_chart};
+use super::{Area, Chart, FONT, draw_note, plot_err, row_chart, size_panels};
 use crate::report::format::{count, maybe_count};
-use crate::report::metrics::{other_calls, sizes};
+use crate::report::metrics::other_calls;
 use crate::report::palette::{Palette, css};
 use crate::results::{Cell, ScenarioResult, SyscallCounting};
-use crate::units::ExactSize;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -39,25 +38,7 @@ pub(crate) fn syscall_chart(
     counting: &SyscallCounting,
     palette: &Palette,
 ) -> anyhow::Result<Chart> {
-    let all = sizes(scenario);
-    let mut shown: Vec<u64> = all.first().into_iter().chain(all.last()).copied().collect();
-    shown.dedup();
-    let methods = scenario.cells.iter().filter(|c| c.size == shown[0]).count();
-    let height = (methods * ROWS * 13 + 110).max(260) as u32;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(plot_err)?;
-        let areas = root.split_evenly((1, shown.len()));
-        for (size, area) in shown.iter().zip(&areas) {
-            let mut cells: Vec<&Cell> = scenario.cells.iter().filter(|c| c.size == *size).collect();
-            let mut order: Vec<&str> = cells.iter().map(|c| c.label.as_str()).collect();
-            palette.order(&mut order);
-            cells.sort_by_key(|c| order.iter().position(|l| *l == c.label));
-            draw_group(area, &format!("at {}", ExactSize(*size)), &cells)?;
-        }
-        root.present().map_err(plot_err)?;
-    }
+    let svg = size_panels(scenario, palette, ROWS, draw_group)?;
     let mut caption = format!(
         "System calls in one operation, by kind, on a symmetric log scale: a zero count has no bar and is printed as 0 at the axis. Left: the smallest file; right: the largest. Counts: {}.",
         counting.source

@@ -68,6 +68,46 @@ pub(crate) struct Chart {
     pub caption: String,
 }
 
+/// Draws two panels side by side, for the smallest and the largest file
+/// size of `scenario` (one when they are the same), each with that size's
+/// cells in legend order, `rows_per_cell` rows of 13 pixels per cell.
+pub(crate) fn size_panels(
+    scenario: &crate::results::ScenarioResult,
+    palette: &crate::report::palette::Palette,
+    rows_per_cell: usize,
+    mut draw: impl FnMut(&Area, &str, &[&crate::results::Cell]) -> anyhow::Result<()>,
+) -> anyhow::Result<String> {
+    let all = crate::report::metrics::sizes(scenario);
+    let mut shown: Vec<u64> = all.first().into_iter().chain(all.last()).copied().collect();
+    shown.dedup();
+    let methods = scenario
+        .cells
+        .iter()
+        .filter(|c| Some(&c.size) == shown.first())
+        .count();
+    let height = (methods * rows_per_cell * 13 + 110).max(260) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let areas = root.split_evenly((1, shown.len().max(1)));
+        for (size, area) in shown.iter().zip(&areas) {
+            let mut cells: Vec<&crate::results::Cell> =
+                scenario.cells.iter().filter(|c| c.size == *size).collect();
+            let mut order: Vec<&str> = cells.iter().map(|c| c.label.as_str()).collect();
+            palette.order(&mut order);
+            cells.sort_by_key(|c| order.iter().position(|l| *l == c.label));
+            draw(
+                area,
+                &format!("at {}", crate::units::ExactSize(*size)),
+                &cells,
+            )?;
+        }
+        root.present().map_err(plot_err)?;
+    }
+    Ok(svg)
+}
+
 /// A chart of labelled horizontal rows (bars per method): the x axis `x`,
 /// rows from -0.5 to `top`, and the method labels at `key_points`.
 pub(crate) fn row_chart<'a, 'b>(

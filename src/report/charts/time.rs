@@ -5,11 +5,10 @@
 //! when the median is longer, outlined red when the model says more).
 
 use super::axis::{Axis, Scale, Unit};
-use super::{Area, Chart, FONT, WIDTH, draw_note, plot_err, row_chart};
-use crate::report::metrics::sizes;
+use super::{Area, Chart, FONT, draw_note, plot_err, row_chart, size_panels};
 use crate::report::palette::{Palette, css};
 use crate::results::{Cell, ScenarioResult};
-use crate::units::{ExactSize, Nanos};
+use crate::units::Nanos;
 use plotters::prelude::*;
 
 /// The model's terms in drawing order, each with its colour.
@@ -36,25 +35,7 @@ pub(crate) fn time_chart(
     if scenario.cells.iter().all(|c| c.model.is_none()) {
         return Ok(None);
     }
-    let all = sizes(scenario);
-    let mut shown: Vec<u64> = all.first().into_iter().chain(all.last()).copied().collect();
-    shown.dedup();
-    let methods = scenario.cells.iter().filter(|c| c.size == shown[0]).count();
-    let height = (methods * ROWS * 13 + 110).max(260) as u32;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, height)).into_drawing_area();
-        root.fill(&WHITE).map_err(plot_err)?;
-        let areas = root.split_evenly((1, shown.len()));
-        for (size, area) in shown.iter().zip(&areas) {
-            let mut cells: Vec<&Cell> = scenario.cells.iter().filter(|c| c.size == *size).collect();
-            let mut order: Vec<&str> = cells.iter().map(|c| c.label.as_str()).collect();
-            palette.order(&mut order);
-            cells.sort_by_key(|c| order.iter().position(|l| *l == c.label));
-            draw_group(area, &format!("at {}", ExactSize(*size)), &cells)?;
-        }
-        root.present().map_err(plot_err)?;
-    }
+    let svg = size_panels(scenario, palette, ROWS, draw_group)?;
     let misfits: Vec<String> = scenario
         .cells
         .iter()
