@@ -1,10 +1,11 @@
 //! One size of one scenario made real: the generated input files, the data
 //! to write, the offsets to read, and the reference every method's output is
 //! checked against. It owns its operation and cache state, and offers the
-//! two things every door of the suite does with a method: verify it
-//! ([`Fixture::verify_method`]) and take one measured sample
-//! ([`Fixture::sample`]). The runner, the criterion benches, the lessons and
-//! the tests all go through these.
+//! things every door of the suite does with a method: verify it
+//! ([`Fixture::verify_method`]), time it with no counter open
+//! ([`Fixture::timed_sample`], [`Fixture::time`]) and count it
+//! ([`Fixture::counted_sample`]). The runner, the criterion benches, the
+//! lessons and the tests all go through these.
 
 use crate::buffer::{PlacedBuffer, take_noted_offset};
 use crate::cache;
@@ -135,7 +136,7 @@ impl Fixture {
     /// of what it consumed (0 for pure writes).
     pub fn verify_method(&self, method: &dyn IoMethod) -> Result<u64, VerifyError> {
         self.prepare(Cache::Warm)?;
-        let outcome = self.execute(method)?;
+        let outcome = self.execute(method, &self.placed_data(method.write_source_offset()))?;
         self.verify(outcome).map_err(VerifyError::Mismatch)?;
         Ok(outcome)
     }
@@ -147,17 +148,10 @@ impl Fixture {
     /// machine's state after other methods ran more than the operation.
     pub fn timed_sample(&self, method: &dyn IoMethod, burst: u32) -> io::Result<Sample> {
         take_noted_offset();
-        let mut resident_before = None;
-        let mut total = Duration::ZERO;
-        for _ in 0..burst.max(1) {
-            resident_before = self.prepare(self.cache)?;
-            let start = Instant::now();
-            let outcome = self.execute(method);
-            total += start.elapsed();
-            std::hint::black_box(outcome?);
-        }
+        let burst = burst.max(1);
+        let (total, resident_before) = self.run_timed(method, burst.into())?;
         Ok(Sample {
-            elapsed: total / burst.max(1),
+            elapsed: total / burst,
             counters: None,
             resident_before,
             buffer_page_offset: take_noted_offset(),
@@ -172,9 +166,10 @@ impl Fixture {
         method: &dyn IoMethod,
         probe: &mut Probe,
     ) -> io::Result<(Sample, Counters)> {
+        let data = self.placed_data(method.write_source_offset());
         let resident_before = self.prepare(self.cache)?;
         take_noted_offset();
-        let (outcome, elapsed, counters) = probe.measure(|| self.execute(method))?;
+        let (outcome, elapsed, counters) = probe.measure(|| self.execute(method, &data))?;
         outcome?;
         let sample = Sample {
             elapsed,
@@ -188,15 +183,28 @@ impl Fixture {
     /// Total wall time of `iterations` operations, each after its own
     /// untimed preparation (criterion's `iter_custom`).
     pub fn time(&self, method: &dyn IoMethod, iterations: u64) -> io::Result<Duration> {
+        Ok(self.run_timed(method, iterations)?.0)
+    }
+
+    /// Runs `method` `iterations` times, each after its own untimed
+    /// preparation, timing the operations alone: their total time, and the
+    /// resident fraction before the last one (cold runs).
+    fn run_timed(
+        &self,
+        method: &dyn IoMethod,
+        iterations: u64,
+    ) -> io::Result<(Duration, Option<f64>)> {
+        let data = self.placed_data(method.write_source_offset());
+        let mut resident_before = None;
         let mut total = Duration::ZERO;
         for _ in 0..iterations {
-            self.prepare(self.cache)?;
+            resident_before = self.prepare(self.cache)?;
             let start = Instant::now();
-            let outcome = self.execute(method);
+            let outcome = self.execute(method, &data);
             total += start.elapsed();
             std::hint::black_box(outcome?);
         }
-        Ok(total)
+        Ok((total, resident_before))
     }
 
     /// The checksum a correct read-type method produces, computed in memory.
@@ -260,10 +268,10 @@ impl Fixture {
         Ok(Some(resident / self.inputs.paths.len() as f64))
     }
 
-    /// Runs the operation once; returns the checksum of what a read consumed
-    /// (0 for pure writes).
-    fn execute(&self, method: &dyn IoMethod) -> io::Result<u64> {
-        let data = self.placed_data(method.write_source_offset());
+    /// Runs the operation once, writing from `data` (looked up before any
+    /// clock starts); returns the checksum of what a read consumed (0 for
+    /// pure writes).
+    fn execute(&self, method: &dyn IoMethod, data: &PlacedData) -> io::Result<u64> {
         let mut fold = Fold::new();
         let first = self.inputs.paths.first();
         match self.operation {

@@ -96,7 +96,7 @@ fn flags_of_interest(cpuinfo: &str) -> Vec<String> {
 }
 
 /// CPU 0's cache sizes, from the level, type and size files of each
-/// `index*` directory under [`CACHE_DIR`].
+/// `index*` directory under /sys/devices/system/cpu/cpu0/cache.
 pub fn caches() -> Caches {
     let Ok(entries) = fs::read_dir(CACHE_DIR) else {
         return Caches::default();

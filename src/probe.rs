@@ -60,7 +60,8 @@ pub struct Probe {
     io_file: File,
     io_text: Vec<u8>,
     syscalls: Result<Tracepoints, String>,
-    /// Open only while one operation is measured.
+    /// Open only while counting: one measured operation, or a session
+    /// from [`Probe::start_counting`] to [`Probe::stop_counting`].
     counter: Option<SyscallCounter>,
     baseline: Counters,
 }

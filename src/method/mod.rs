@@ -229,12 +229,15 @@ pub(crate) fn check_buffer_offset(offset: usize) -> Result<(), (&'static str, St
     Ok(())
 }
 
-/// The label suffix for a buffer offset: empty for 0, else ` +16`.
-pub(crate) fn offset_suffix(offset: usize) -> String {
+/// The label of a method that reads in `chunk`-byte calls into a buffer
+/// `offset` bytes past a page boundary: `positioned 64 KiB`, or with a
+/// non-zero offset `positioned 64 KiB +16`.
+pub(crate) fn chunked_label(name: MethodName, chunk: usize, offset: usize) -> String {
+    let chunk = crate::units::ExactSize(chunk as u64);
     if offset == 0 {
-        String::new()
+        format!("{name} {chunk}")
     } else {
-        format!(" +{offset}")
+        format!("{name} {chunk} +{offset}")
     }
 }
 

@@ -2,11 +2,10 @@
 //! names its offset, so no seek is needed and the file position never moves.
 
 use super::{
-    IoMethod, check_buffer_offset, consume_exactly, consume_to_end, offset_suffix, with_copy_buffer,
+    IoMethod, check_buffer_offset, chunked_label, consume_exactly, consume_to_end, with_copy_buffer,
 };
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
-use crate::units::ExactSize;
 use crate::vocab::MethodName;
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -38,12 +37,7 @@ impl Default for Positioned {
 
 impl IoMethod for Positioned {
     fn label(&self) -> String {
-        format!(
-            "{} {}{}",
-            MethodName::Positioned,
-            ExactSize(self.chunk as u64),
-            offset_suffix(self.buffer_offset)
-        )
+        chunked_label(MethodName::Positioned, self.chunk, self.buffer_offset)
     }
 
     fn check(&self) -> Result<(), (&'static str, String)> {
