@@ -46,6 +46,8 @@ pub struct Sample {
     pub counters: Option<Counters>,
     /// For cold runs, the fraction of the inputs still resident before it.
     pub resident_before: Option<f64>,
+    /// For cold runs, the fraction of the inputs resident right after it.
+    pub resident_after: Option<f64>,
     /// Where the buffer the kernel copied into or out of started (address
     /// modulo page size); `None` when nothing was copied through one (a map).
     pub buffer_page_offset: Option<u64>,
@@ -149,11 +151,12 @@ impl Fixture {
     pub fn timed_sample(&self, method: &dyn IoMethod, burst: u32) -> io::Result<Sample> {
         take_noted_offset();
         let burst = burst.max(1);
-        let (total, resident_before) = self.run_timed(method, burst.into())?;
+        let (total, residency) = self.run_timed(method, burst.into())?;
         Ok(Sample {
             elapsed: total / burst,
             counters: None,
-            resident_before,
+            resident_before: residency.map(|(before, _)| before),
+            resident_after: residency.map(|(_, after)| after),
             buffer_page_offset: take_noted_offset(),
         })
     }
@@ -169,12 +172,14 @@ impl Fixture {
         let data = self.placed_data(method.write_source_offset());
         let resident_before = self.prepare(self.cache)?;
         take_noted_offset();
-        let (outcome, elapsed, counters) = probe.measure(|| self.execute(method, &data))?;
+        let (outcome, elapsed, mut counters) = probe.measure(|| self.execute(method, &data))?;
         outcome?;
+        counters.bytes_copied = Some(method.bytes_copied(&counters));
         let sample = Sample {
             elapsed,
             counters: Some(counters),
             resident_before,
+            resident_after: self.resident_after(resident_before)?,
             buffer_page_offset: take_noted_offset(),
         };
         Ok((sample, counters))
@@ -187,13 +192,13 @@ impl Fixture {
     }
 
     /// Runs `method` `iterations` times, each after its own untimed
-    /// preparation, timing the operations alone: their total time, and the
-    /// resident fraction before the last one (cold runs).
+    /// preparation, timing the operations alone: their total time, and for
+    /// cold runs the resident fraction before and after the last one.
     fn run_timed(
         &self,
         method: &dyn IoMethod,
         iterations: u64,
-    ) -> io::Result<(Duration, Option<f64>)> {
+    ) -> io::Result<(Duration, Option<(f64, f64)>)> {
         let data = self.placed_data(method.write_source_offset());
         let mut resident_before = None;
         let mut total = Duration::ZERO;
@@ -204,7 +209,21 @@ impl Fixture {
             total += start.elapsed();
             std::hint::black_box(outcome?);
         }
-        Ok((total, resident_before))
+        let after = self.resident_after(resident_before)?;
+        Ok((total, resident_before.zip(after)))
+    }
+
+    /// For a cold run (one that measured `resident_before`), the resident
+    /// fraction of the inputs now, after the operation.
+    fn resident_after(&self, resident_before: Option<f64>) -> io::Result<Option<f64>> {
+        if resident_before.is_none() {
+            return Ok(None);
+        }
+        let mut resident = 0.0;
+        for path in &self.inputs.paths {
+            resident += cache::resident_fraction(path)?;
+        }
+        Ok(Some(resident / self.inputs.paths.len() as f64))
     }
 
     /// The checksum a correct read-type method produces, computed in memory.
@@ -297,11 +316,7 @@ impl Fixture {
                 data.patch.as_slice(),
                 &mut fold,
             )?,
-            Operation::ManyFiles { .. } => {
-                for path in &self.inputs.paths {
-                    method.read_file(path, &mut fold)?;
-                }
-            }
+            Operation::ManyFiles { .. } => method.read_files(&self.inputs.paths, &mut fold)?,
         }
         Ok(fold.finish())
     }

@@ -1,8 +1,11 @@
 //! Counter snapshots around one operation, on the measuring thread alone.
 //!
 //! Sources: `/proc/thread-self/io` (read/write-family calls, the bytes they
-//! copied, disk bytes), `getrusage(RUSAGE_THREAD)` (faults, context switches)
-//! and, where permitted, syscall tracepoints ([`crate::perf`]). Reading these
+//! copied, disk bytes), `getrusage(RUSAGE_THREAD)` (faults, context switches),
+//! the io_uring method's own tally of its requests, completions and enter
+//! calls ([`crate::method::ring_tally`]; ring I/O makes no read or write
+//! call, so procfs cannot see it) and, where permitted, syscall tracepoints
+//! ([`crate::perf`]). Reading these
 //! is itself work (a `pread` of procfs, a `getrusage`, a perf `read`), so a
 //! [`Probe`] is calibrated: it measures an empty operation and subtracts that
 //! cost, so an operation that does nothing reads zero on every counter.
@@ -15,6 +18,7 @@
 //! waits for every CPU to leave the tracepoint), so the runner counts a
 //! whole size's operations in one session. Timed operations use no probe.
 
+use crate::method::{RingTally, ring_tally};
 use crate::perf::{SyscallCounter, SyscallReading, Tracepoints};
 use crate::results::{Counters, SyscallCounting};
 use std::fs::File;
@@ -50,6 +54,7 @@ struct Snapshot {
     io: ThreadIo,
     usage: ThreadUsage,
     syscalls: Option<SyscallReading>,
+    ring: RingTally,
     /// Bytes the procfs read returned; the next snapshot's `rchar` includes them.
     io_text_len: u64,
 }
@@ -207,7 +212,9 @@ impl Probe {
             snapshot.syscalls = self.read_syscalls()?;
             snapshot.usage = thread_usage()?;
             self.read_io(&mut snapshot)?;
+            snapshot.ring = ring_tally();
         } else {
+            snapshot.ring = ring_tally();
             self.read_io(&mut snapshot)?;
             snapshot.usage = thread_usage()?;
             snapshot.syscalls = self.read_syscalls()?;
@@ -278,18 +285,25 @@ fn difference(before: &Snapshot, after: &Snapshot) -> Counters {
         (Some(b), Some(a)) => Some((a.total - b.total, a.map_family - b.map_family)),
         _ => None,
     };
+    let bytes_to_user = (after.io.rchar - before.io.rchar).saturating_sub(before.io_text_len);
+    let bytes_from_user = after.io.wchar - before.io.wchar;
     Counters {
         read_calls: after.io.syscr - before.io.syscr,
         write_calls: after.io.syscw - before.io.syscw,
         map_calls: syscalls.map(|(_, map)| map),
         syscalls: syscalls.map(|(total, _)| total),
-        bytes_to_user: (after.io.rchar - before.io.rchar).saturating_sub(before.io_text_len),
-        bytes_from_user: after.io.wchar - before.io.wchar,
+        bytes_to_user,
+        bytes_from_user,
+        bytes_copied: Some(bytes_to_user + bytes_from_user),
         minor_faults: after.usage.minor_faults - before.usage.minor_faults,
         major_faults: after.usage.major_faults - before.usage.major_faults,
         disk_read_bytes: after.io.read_bytes - before.io.read_bytes,
         disk_write_bytes: after.io.write_bytes - before.io.write_bytes,
         ctx_switches: after.usage.ctx_switches - before.usage.ctx_switches,
+        ring_enters: after.ring.enters - before.ring.enters,
+        ring_requests: after.ring.requests - before.ring.requests,
+        ring_completions: after.ring.completions - before.ring.completions,
+        ring_bytes: after.ring.bytes - before.ring.bytes,
     }
 }
 

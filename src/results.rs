@@ -193,6 +193,24 @@ pub struct ScenarioResult {
     /// one per cell that has an equivalent; empty unless peers were asked for.
     #[serde(default)]
     pub peers: Vec<PeerLine>,
+    /// Cells this machine could not measure (a file system that refuses
+    /// O_DIRECT, io_uring switched off), with the reason; the run went on
+    /// without them.
+    #[serde(default)]
+    pub skipped: Vec<SkippedCell>,
+}
+
+/// A cell that was not measured, and why.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SkippedCell {
+    /// The method's name.
+    pub method: MethodName,
+    /// The cell's label.
+    pub label: String,
+    /// File size in bytes.
+    pub size: u64,
+    /// Why the method could not run here.
+    pub reason: String,
 }
 
 /// What fio measured beside one mmap-lab cell, on the same generated file,
@@ -279,6 +297,16 @@ pub struct Cell {
     /// For cold cells: fraction of the file's pages resident before each
     /// operation (median), from mincore. Null for warm cells.
     pub resident_before: Option<f64>,
+    /// For cold cells: fraction of the file's pages resident right after
+    /// each timed operation (median), from mincore: a buffered read leaves
+    /// the file cached, O_DIRECT leaves it as it was. Null for warm cells
+    /// and in older files.
+    #[serde(default)]
+    pub resident_after: Option<f64>,
+    /// What this method's counters cannot show or show differently (ring
+    /// I/O makes no read calls; O_DIRECT's bytes are not copied by the CPU).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counters_note: Option<String>,
     /// Where the time went, by the cost model (absent in older files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<CellModel>,
@@ -299,7 +327,9 @@ macro_rules! counters {
         /// What one operation cost the kernel and the CPU, per operation,
         /// measured on the measuring thread alone and calibrated so an empty
         /// operation reads zero.
+        /// Counters missing from older files read as zero (or null).
         #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+        #[serde(default)]
         pub struct Counters {
             $( $(#[doc = $doc])* pub $field: $ty, )+
         }
@@ -349,6 +379,11 @@ counters! {
     bytes_to_user: u64, Bytes, "to user", "copied" / "to user", Some((2, "to user"));
     /// Bytes write-family calls copied from user space to the kernel: `wchar`.
     bytes_from_user: u64, Bytes, "from user", "copied" / "from user", Some((3, "from user"));
+    /// Bytes the CPU copied between kernel and user space, both ways: `to
+    /// user` plus `from user` for read and write calls, what the ring's
+    /// completions moved for io_uring, and 0 for O_DIRECT, whose bytes the
+    /// device moves (see each method's `bytes_copied`); null in older files.
+    bytes_copied: Option<u64>, Bytes, "copied by CPU", "copied" / "by CPU", None;
     /// Page faults served without disk I/O.
     minor_faults: u64, Count, "minor faults", "faults" / "minor", Some((4, "minflt"));
     /// Page faults that waited for disk I/O.
@@ -359,6 +394,34 @@ counters! {
     disk_write_bytes: u64, Bytes, "disk write", "disk" / "write", None;
     /// Voluntary and involuntary context switches.
     ctx_switches: u64, Count, "ctx switches", "ctx switches" / "all", None;
+    /// `io_uring_enter` calls, from mmap-lab's ring tally (0 for other methods).
+    ring_enters: u64, Count, "ring enters", "io_uring" / "enters", None;
+    /// Requests queued on the ring (a short read's remainder is another).
+    ring_requests: u64, Count, "ring requests", "io_uring" / "requests", None;
+    /// Completions the kernel posted to the ring.
+    ring_completions: u64, Count, "ring completions", "io_uring" / "completions", None;
+    /// Bytes the ring's completions report moved.
+    ring_bytes: u64, Bytes, "ring bytes", "io_uring" / "bytes", None;
+}
+
+impl Cell {
+    /// True when the cell's files were opened with O_DIRECT (the `direct`
+    /// method, or `uring` with `direct`): its reads and writes bypass the
+    /// page cache and go to the device every time.
+    pub fn bypasses_cache(&self) -> bool {
+        self.method == MethodName::Direct
+            || (self.method == MethodName::Uring
+                && self.params.get("direct").and_then(|v| v.as_bool()) == Some(true))
+    }
+}
+
+impl Counters {
+    /// Bytes the CPU copied between kernel and user space: `bytes_copied`,
+    /// or in files older than it, what the read and write calls moved.
+    pub fn copied(&self) -> u64 {
+        self.bytes_copied
+            .unwrap_or(self.bytes_to_user + self.bytes_from_user)
+    }
 }
 
 /// What a counter counts, for formatting.

@@ -12,9 +12,10 @@
 
 use crate::fio::{self, PeerTool};
 use crate::fixture::{Fixture, Sample, VerifyError};
+use crate::method::Unavailable;
 use crate::perf::open_perf_events;
 use crate::probe::Probe;
-use crate::results::{Cell, Counters, PeerLine, ScenarioResult};
+use crate::results::{Cell, Counters, PeerLine, ScenarioResult, SkippedCell};
 use crate::scenario::{MethodSpec, Scenario};
 use crate::stats::median;
 use crate::units::ExactSize;
@@ -166,24 +167,25 @@ impl<'a> Runner<'a> {
         );
         let mut cells = Vec::new();
         let mut peers = Vec::new();
+        let mut skipped = Vec::new();
         for &size in &sizes {
             let place = Place::new(scenario, size);
             let fixture = self.generate(&place)?;
-            let bursts = self.verify_methods(&place, &fixture, progress)?;
-            let series = self.take_samples(&place, &fixture, samples, &bursts, progress)?;
+            let (active, bursts) = self.verify_methods(&place, &fixture, &mut skipped, progress)?;
+            let series =
+                self.take_samples(&place, &fixture, &active, samples, &bursts, progress)?;
             // The timed samples must have left the files as verified.
             fixture
                 .verify_files_after_samples()
                 .map_err(|detail| place.mismatch("(after timed samples)", detail))?;
             let bytes = scenario.operation.payload_bytes(size);
-            let sized: Vec<Cell> = scenario
-                .methods
+            let sized: Vec<Cell> = active
                 .iter()
                 .zip(series)
                 .map(|(spec, series)| series.into_cell(spec, size, bytes))
                 .collect();
             if let Some(tool) = peer {
-                peers.extend(self.run_peers(&place, &fixture, &sized, tool)?);
+                peers.extend(self.run_peers(&place, &fixture, &active, &sized, tool)?);
             }
             fixture
                 .remove()
@@ -199,6 +201,7 @@ impl<'a> Runner<'a> {
             file: scenario.file.display().to_string(),
             cells,
             peers,
+            skipped,
         })
     }
 
@@ -209,12 +212,13 @@ impl<'a> Runner<'a> {
         &mut self,
         place: &Place,
         fixture: &Fixture,
+        methods: &[&MethodSpec],
         cells: &[Cell],
         tool: &dyn PeerTool,
     ) -> Result<Vec<PeerLine>, RunError> {
         let output = self.work.path().join("fio-output.bin");
         let mut lines = Vec::new();
-        for (spec, cell) in place.scenario.methods.iter().zip(cells) {
+        for (&spec, cell) in methods.iter().zip(cells) {
             self.check_interrupt()?;
             let loops = fio::loops_for(Duration::from_nanos(cell.median_ns));
             let Some(job) = fio::job_for(
@@ -268,29 +272,47 @@ impl<'a> Runner<'a> {
 
     /// Runs every method once against the reference (the first mismatch
     /// stops the run), then times one operation of each to choose its burst:
-    /// how many operations one timed sample takes.
-    fn verify_methods(
+    /// how many operations one timed sample takes. A method this machine
+    /// cannot run ([`Unavailable`]) is noted in `skipped` and left out; the
+    /// methods that run come back with their bursts.
+    fn verify_methods<'s>(
         &self,
-        place: &Place,
+        place: &Place<'s>,
         fixture: &Fixture,
+        skipped: &mut Vec<SkippedCell>,
         progress: &dyn Progress,
-    ) -> Result<Vec<u32>, RunError> {
+    ) -> Result<(Vec<&'s MethodSpec>, Vec<u32>), RunError> {
+        let mut active = Vec::new();
         let mut bursts = Vec::new();
         for spec in &place.scenario.methods {
             self.check_interrupt()?;
-            fixture
-                .verify_method(spec.kind.io())
-                .map_err(|error| match error {
-                    VerifyError::Io(e) => place.io(&spec.label, e),
-                    VerifyError::Mismatch(detail) => place.mismatch(&spec.label, detail),
-                })?;
+            match fixture.verify_method(spec.kind.io()) {
+                Ok(_) => {}
+                Err(VerifyError::Io(e)) => match Unavailable::reason_of(&e) {
+                    Some(reason) => {
+                        skipped.push(SkippedCell {
+                            method: spec.kind.name(),
+                            label: spec.label.clone(),
+                            size: place.size,
+                            reason,
+                        });
+                        progress.step(&format!("{} {} skipped", place.name(), spec.label));
+                        continue;
+                    }
+                    None => return Err(place.io(&spec.label, e)),
+                },
+                Err(VerifyError::Mismatch(detail)) => {
+                    return Err(place.mismatch(&spec.label, detail));
+                }
+            }
             let once = fixture
                 .timed_sample(spec.kind.io(), 1)
                 .map_err(|e| place.io(&spec.label, e))?;
             bursts.push(burst_for(once.elapsed));
+            active.push(spec);
             progress.step(&format!("{} {} verified", place.name(), spec.label));
         }
-        Ok(bursts)
+        Ok((active, bursts))
     }
 
     /// Takes `samples` timed samples of every method, round-robin so slow
@@ -301,11 +323,11 @@ impl<'a> Runner<'a> {
         &mut self,
         place: &Place,
         fixture: &Fixture,
+        methods: &[&MethodSpec],
         samples: u32,
         bursts: &[u32],
         progress: &dyn Progress,
     ) -> Result<Vec<Series>, RunError> {
-        let methods = &place.scenario.methods;
         let mut series: Vec<Series> = bursts
             .iter()
             .map(|&burst| Series {
@@ -335,7 +357,7 @@ impl<'a> Runner<'a> {
         self.probe
             .start_counting()
             .map_err(|e| place.io("opening the counters", e))?;
-        let counted = self.take_counted_samples(place, fixture, &mut series, progress);
+        let counted = self.take_counted_samples(place, fixture, methods, &mut series, progress);
         self.probe.stop_counting();
         counted?;
         Ok(series)
@@ -347,11 +369,12 @@ impl<'a> Runner<'a> {
         &mut self,
         place: &Place,
         fixture: &Fixture,
+        methods: &[&MethodSpec],
         series: &mut [Series],
         progress: &dyn Progress,
     ) -> Result<(), RunError> {
         for _ in 0..COUNTED_SAMPLES {
-            for (spec, series) in place.scenario.methods.iter().zip(series.iter_mut()) {
+            for (spec, series) in methods.iter().zip(series.iter_mut()) {
                 self.check_interrupt()?;
                 let (sample, _) = fixture
                     .counted_sample(spec.kind.io(), &mut self.probe)
@@ -448,6 +471,7 @@ struct Series {
     counted_samples_ns: Vec<u64>,
     counters: Vec<Counters>,
     resident_before: Vec<f64>,
+    resident_after: Vec<f64>,
     buffer_page_offsets: Vec<u64>,
 }
 
@@ -464,6 +488,7 @@ impl Series {
             None => {
                 self.samples_ns.push(nanos);
                 self.resident_before.extend(sample.resident_before);
+                self.resident_after.extend(sample.resident_after);
                 self.buffer_page_offsets.extend(sample.buffer_page_offset);
             }
         }
@@ -489,6 +514,8 @@ impl Series {
             counters: Counters::median(&self.counters),
             buffer_page_offset: median(&self.buffer_page_offsets),
             resident_before: median(&self.resident_before),
+            resident_after: median(&self.resident_after),
+            counters_note: spec.kind.io().counters_note().map(str::to_string),
             model: None,
         }
     }

@@ -104,6 +104,10 @@ vocabulary! {
         Buffered = "buffered",
         /// `fs::read`/`fs::write`.
         Whole = "whole",
+        /// `pread`/`pwrite` on a file opened with O_DIRECT: no page cache.
+        Direct = "direct",
+        /// io_uring: many reads or writes in flight, submitted in batches.
+        Uring = "uring",
     }
 }
 

@@ -59,6 +59,8 @@ fn cell(trial: &Trial, kind: &MethodKind, size: u64) -> Cell {
         counters: trial.counters,
         buffer_page_offset: trial.buffer_page_offset,
         resident_before: None,
+        resident_after: None,
+        counters_note: kind.io().counters_note().map(str::to_string),
         model: None,
     }
 }

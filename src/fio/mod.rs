@@ -62,26 +62,45 @@ pub struct Engine {
     pub chunk: Option<usize>,
     /// The method's buffer offset from a page boundary.
     pub buffer_offset: usize,
+    /// O_DIRECT (`direct=1`).
+    pub direct: bool,
+    /// Requests in flight (`iodepth`), for io_uring.
+    pub depth: Option<u32>,
+    /// Registered buffers (`fixedbufs=1`), for io_uring.
+    pub fixed: bool,
+}
+
+impl Engine {
+    /// A synchronous engine's `name`, with `chunk`-byte calls into a
+    /// buffer `buffer_offset` bytes past a page boundary.
+    fn plain(name: &'static str, chunk: Option<usize>, buffer_offset: usize) -> Engine {
+        Engine {
+            name,
+            chunk,
+            buffer_offset,
+            direct: false,
+            depth: None,
+            fixed: false,
+        }
+    }
 }
 
 /// fio's engine equivalent to a method, or `None` when fio has none
 /// (`buffered` and `whole` grow or reuse buffers fio cannot mimic).
 pub fn engine_for(method: &MethodKind) -> Option<Engine> {
     match *method {
-        MethodKind::Mmap(_) => Some(Engine {
-            name: "mmap",
-            chunk: None,
-            buffer_offset: 0,
+        MethodKind::Mmap(_) => Some(Engine::plain("mmap", None, 0)),
+        MethodKind::Positioned(p) => Some(Engine::plain("psync", Some(p.chunk), p.buffer_offset)),
+        MethodKind::Unbuffered(u) => Some(Engine::plain("sync", Some(u.chunk), u.buffer_offset)),
+        MethodKind::Direct(d) => Some(Engine {
+            direct: true,
+            ..Engine::plain("psync", Some(d.chunk), 0)
         }),
-        MethodKind::Positioned(p) => Some(Engine {
-            name: "psync",
-            chunk: Some(p.chunk),
-            buffer_offset: p.buffer_offset,
-        }),
-        MethodKind::Unbuffered(u) => Some(Engine {
-            name: "sync",
-            chunk: Some(u.chunk),
-            buffer_offset: u.buffer_offset,
+        MethodKind::Uring(u) => Some(Engine {
+            direct: u.direct,
+            depth: Some(u.depth),
+            fixed: u.fixed,
+            ..Engine::plain("io_uring", Some(u.chunk), 0)
         }),
         MethodKind::Buffered(_) | MethodKind::Whole(_) => None,
     }
@@ -288,6 +307,18 @@ pub fn job_for(
         Operation::Slice { .. } | Operation::CopyOnWrite { .. } => return None,
     }
     job.set("iomem_align", iomem_align(engine.buffer_offset));
+    if engine.direct {
+        job.set("direct", 1);
+    }
+    if let Some(depth) = engine.depth {
+        job.set("iodepth", depth);
+        job.notes.push(format!(
+            "fio keeps up to {depth} requests in flight but submits and reaps them as its iodepth_batch options say (by default one enter per request queued); mmap-lab submits each batch in one enter"
+        ));
+    }
+    if engine.fixed {
+        job.set("fixedbufs", 1);
+    }
     job.set(
         "invalidate",
         match scenario.cache {
@@ -311,7 +342,10 @@ pub fn job_for(
                 );
             }
         }
-        MethodKind::Positioned(_) | MethodKind::Unbuffered(_) => {}
+        MethodKind::Positioned(_)
+        | MethodKind::Unbuffered(_)
+        | MethodKind::Direct(_)
+        | MethodKind::Uring(_) => {}
         MethodKind::Buffered(_) | MethodKind::Whole(_) => return None,
     }
     if job.direction == Direction::Read {

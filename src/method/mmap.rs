@@ -5,8 +5,9 @@
 //! (0700) directory and are never truncated while mapped, so the bytes behind
 //! a map cannot vanish (which would raise SIGBUS).
 
-use super::{IoMethod, change_and_fold, fold_records};
+use super::{IoMethod, Misfit, change_and_fold, fold_records};
 use crate::checksum::Fold;
+use crate::scenario::Operation;
 use crate::units::to_usize;
 use crate::vocab::Advice;
 use crate::vocab::MethodName;
@@ -80,8 +81,8 @@ impl IoMethod for Mapped {
         label
     }
 
-    fn makes_private_copies(&self) -> bool {
-        true
+    fn fits(&self, _: &Operation) -> Result<(), Misfit> {
+        Ok(())
     }
 
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {

@@ -10,23 +10,84 @@
 //! option means adding a field there (and a line in docs/scenario-format.md).
 
 mod buffered;
+mod direct;
 mod mmap;
 mod positioned;
 mod unbuffered;
+mod uring;
 mod whole;
 
 use crate::buffer::{PlacedBuffer, note_copy_buffer};
 use crate::checksum::Fold;
+use crate::results::Counters;
+use crate::scenario::Operation;
 use crate::units::to_usize;
 use crate::vocab::{MethodName, OperationKind};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 pub use buffered::Buffered;
+pub use direct::{DIRECT_ALIGN, Direct};
 pub use mmap::Mapped;
 pub use positioned::Positioned;
 pub use unbuffered::Unbuffered;
+pub use uring::{RingTally, Uring, ring_tally};
 pub use whole::Whole;
+
+/// Why a method cannot carry out a scenario's operation: the field at
+/// fault (the method's own, or the operation's) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Misfit {
+    /// The field at fault: `method`, `chunk`... in the method entry, or
+    /// `record`, `range`, `offset`, `len` of the operation.
+    pub field: &'static str,
+    /// True when `field` is the operation's, not the method entry's.
+    pub of_operation: bool,
+    /// Why it does not fit.
+    pub message: String,
+}
+
+impl Misfit {
+    /// The method itself does not fit (its `method` field is at fault).
+    pub fn method(message: impl Into<String>) -> Misfit {
+        Misfit {
+            field: "method",
+            of_operation: false,
+            message: message.into(),
+        }
+    }
+
+    /// The operation's `field` has a value this method cannot take.
+    pub fn operation(field: &'static str, message: impl Into<String>) -> Misfit {
+        Misfit {
+            field,
+            of_operation: true,
+            message: message.into(),
+        }
+    }
+}
+
+/// A method this machine or file system cannot run (O_DIRECT refused,
+/// io_uring disabled): its cells are skipped, with this reason, and the
+/// run goes on. Carried inside an [`io::Error`] of kind `Unsupported`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Unavailable(pub String);
+
+impl Unavailable {
+    /// An I/O error carrying `reason`.
+    pub fn error(reason: impl Into<String>) -> io::Error {
+        io::Error::new(io::ErrorKind::Unsupported, Unavailable(reason.into()))
+    }
+
+    /// The reason, when `error` says a method is unavailable here.
+    pub fn reason_of(error: &io::Error) -> Option<String> {
+        error
+            .get_ref()?
+            .downcast_ref::<Unavailable>()
+            .map(|unavailable| unavailable.0.clone())
+    }
+}
 
 /// One way of reading and writing files.
 pub trait IoMethod {
@@ -45,13 +106,44 @@ pub trait IoMethod {
         0
     }
 
-    /// True when [`IoMethod::change_private_copy`] is supported.
-    fn makes_private_copies(&self) -> bool {
-        false
+    /// Whether this method can carry out `operation` as configured; the
+    /// default takes every operation but copy_on_write, which needs a
+    /// private writable view of the file (a map, or the whole file read
+    /// into memory).
+    fn fits(&self, operation: &Operation) -> Result<(), Misfit> {
+        if operation.kind() == OperationKind::CopyOnWrite {
+            return Err(Misfit::method(
+                "a private copy needs a map (mmap) or the whole file in memory (whole)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// What this method's counters cannot show, or show differently, for
+    /// results.json and the report (`None` when they are the usual ones).
+    fn counters_note(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// Bytes the CPU copied between the kernel and user space in an
+    /// operation that left these counters. Usually what the read and write
+    /// calls moved (`rchar` plus `wchar`); a method whose calls move bytes
+    /// without a CPU copy (O_DIRECT) or move them without read and write
+    /// calls (io_uring) says so here.
+    fn bytes_copied(&self, counters: &Counters) -> u64 {
+        counters.bytes_to_user + counters.bytes_from_user
     }
 
     /// Consumes every byte of the file, front to back.
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()>;
+
+    /// Consumes every byte of each file, in order (many_files).
+    fn read_files(&self, paths: &[PathBuf], fold: &mut Fold) -> io::Result<()> {
+        for path in paths {
+            self.read_file(path, fold)?;
+        }
+        Ok(())
+    }
 
     /// Consumes `record` bytes at each offset, in order.
     fn read_records(
@@ -153,6 +245,8 @@ method_kinds! {
     Unbuffered => Unbuffered,
     Buffered => Buffered,
     Whole => Whole,
+    Direct => Direct,
+    Uring => Uring,
 }
 
 impl MethodKind {
@@ -169,10 +263,9 @@ impl MethodKind {
         self.io().label()
     }
 
-    /// Whether this method can carry out an operation (copy-on-write needs
-    /// a private writable view: a map, or the whole file read into memory).
-    pub fn fits(&self, operation: OperationKind) -> bool {
-        operation != OperationKind::CopyOnWrite || self.io().makes_private_copies()
+    /// Whether this method can carry out `operation` (see [`IoMethod::fits`]).
+    pub fn fits(&self, operation: &Operation) -> Result<(), Misfit> {
+        self.io().fits(operation)
     }
 }
 

@@ -1,9 +1,10 @@
 //! `fs::read` and `fs::write`: the whole file in one buffer. Few calls, one
 //! copy of every byte, and memory for all of it at once.
 
-use super::{IoMethod, change_and_fold, fold_records};
+use super::{IoMethod, Misfit, change_and_fold, fold_records};
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
+use crate::scenario::Operation;
 use crate::units::to_usize;
 use crate::vocab::MethodName;
 use serde::{Deserialize, Serialize};
@@ -40,8 +41,8 @@ impl IoMethod for Whole {
         MethodName::Whole.to_string()
     }
 
-    fn makes_private_copies(&self) -> bool {
-        true
+    fn fits(&self, _: &Operation) -> Result<(), Misfit> {
+        Ok(())
     }
 
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {

@@ -93,14 +93,17 @@ fn source_bytes(cell: &Cell, operation: &OperationFacts) -> u64 {
 /// copied anything from the kernel.
 pub fn copy_key(cell: &Cell, operation: &OperationFacts) -> Option<(u64, u64)> {
     let c = &cell.counters;
-    if c.bytes_to_user + c.bytes_from_user == 0 {
+    if c.copied() == 0 {
         return None;
     }
     let param = |name: &str| cell.params.get(name).and_then(|v| v.as_u64());
     // read()-style calls ask for at most a record or a range; BufReader
     // fills its whole buffer and fs::read takes the whole file.
     let chunk = match cell.method {
-        MethodName::Unbuffered | MethodName::Positioned => param("chunk")
+        MethodName::Unbuffered
+        | MethodName::Positioned
+        | MethodName::Direct
+        | MethodName::Uring => param("chunk")
             .unwrap_or(cell.size)
             .min(operation.unit.unwrap_or(u64::MAX)),
         MethodName::Buffered => param("capacity").unwrap_or(cell.size),
@@ -130,7 +133,7 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
         (c.read_calls + c.write_calls) as f64,
         cost("read_call", None),
     );
-    let copied = c.bytes_to_user + c.bytes_from_user;
+    let copied = c.copied();
     let copy_cost = copy_key(cell, operation)
         .and_then(|(chunk, offset)| book.copy(chunk, offset, source))
         .unwrap_or(0.0);
@@ -158,9 +161,11 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     let consume_cost = match cell.method {
         MethodName::Mmap => cost("consume_map", Some(size)),
         MethodName::Whole => cost("consume", Some(size)),
-        MethodName::Positioned | MethodName::Unbuffered | MethodName::Buffered => {
-            cost("consume", Some(costs::CHUNK_SOURCE))
-        }
+        MethodName::Positioned
+        | MethodName::Unbuffered
+        | MethodName::Buffered
+        | MethodName::Direct
+        | MethodName::Uring => cost("consume", Some(costs::CHUNK_SOURCE)),
     };
     add("consume", consumed as f64, consume_cost);
     match c.map_calls {
@@ -188,7 +193,15 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     add("other_calls", other as f64, cost("other_call", None));
 
     let explained_ns: f64 = terms.values().sum();
-    let fits = if operation.cache == Cache::Cold {
+    let fits = if cell.bypasses_cache() {
+        notes.push(
+            "O_DIRECT: every call waits for the device, warm or cold; the model has no device term",
+        );
+        false
+    } else if cell.method == MethodName::Uring {
+        notes.push("io_uring: the model has no cost for a ring request, and `syscalls` counts no read calls for it");
+        false
+    } else if operation.cache == Cache::Cold {
         notes.push("cold: time spent waiting for the disk is not in the model");
         false
     } else if operation.kind.writes() {
@@ -263,6 +276,8 @@ mod tests {
             counters,
             buffer_page_offset: Some(16),
             resident_before: None,
+            resident_after: None,
+            counters_note: None,
             model: None,
         }
     }

@@ -10,7 +10,7 @@ use super::table::{Row, Table};
 use crate::layout::{self, Column};
 use crate::results::{Results, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos};
-use crate::vocab::Cache;
+use crate::vocab::{Cache, MethodName};
 
 /// The column headings.
 const HEADERS: [&str; 5] = [
@@ -57,11 +57,17 @@ fn gap(scenario: &ScenarioResult, size: u64) -> String {
         return "n/a (no model in this run)".to_string();
     };
     if !fast_model.fits || !slow_model.fits {
-        return if scenario.cache == Cache::Cold {
-            "not modelled: the wait for the disk".to_string()
+        let unfit = if fast_model.fits { slower } else { faster };
+        let left_out = if unfit.bypasses_cache() {
+            "O_DIRECT's wait for the device"
+        } else if unfit.method == MethodName::Uring {
+            "the cost of io_uring requests"
+        } else if scenario.cache == Cache::Cold {
+            "the wait for the disk"
         } else {
-            "not modelled: a write's page cache and disk work".to_string()
+            "a write's page cache and disk work"
         };
+        return format!("not modelled: {left_out}");
     }
     match deciding_term(faster, slower) {
         Some((term, ns)) => format!(

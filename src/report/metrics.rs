@@ -6,9 +6,10 @@ use crate::results::{Cell, ScenarioResult};
 /// Bytes in one MiB, as a float for rates.
 pub(crate) const MIB: f64 = 1_048_576.0;
 
-/// Bytes copied between kernel and user space in one operation, both directions.
+/// Bytes the CPU copied between kernel and user space in one operation,
+/// both directions (none for O_DIRECT, whose bytes the device moves).
 pub(crate) fn copied(cell: &Cell) -> u64 {
-    cell.counters.bytes_to_user + cell.counters.bytes_from_user
+    cell.counters.copied()
 }
 
 /// Bytes copied per byte of payload.

@@ -23,9 +23,22 @@ pub(crate) struct Row {
 }
 
 /// The counter groups in table order: a group name and its counters.
-fn counter_groups() -> Vec<(&'static str, Vec<CounterColumn>)> {
+/// The io_uring counters show only where some cell used a ring, and
+/// `by CPU` only where it differs from what the calls moved (O_DIRECT,
+/// io_uring).
+fn counter_groups(scenario: &ScenarioResult) -> Vec<(&'static str, Vec<CounterColumn>)> {
+    let rings = scenario.cells.iter().any(|c| c.counters.ring_requests > 0);
+    let copies_differ = scenario
+        .cells
+        .iter()
+        .any(|c| c.counters.copied() != c.counters.bytes_to_user + c.counters.bytes_from_user);
+    let shown = |column: &CounterColumn| match (column.name, column.group) {
+        ("bytes_copied", _) => copies_differ,
+        (_, "io_uring") => rings,
+        _ => true,
+    };
     let mut groups: Vec<(&'static str, Vec<CounterColumn>)> = Vec::new();
-    for column in Counters::COLUMNS {
+    for column in Counters::COLUMNS.iter().filter(|c| shown(c)) {
         match groups.last_mut() {
             Some((name, members)) if *name == column.group => members.push(*column),
             _ => groups.push((column.group, vec![*column])),
@@ -73,7 +86,7 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
     let cold = scenario.cells.iter().any(|c| c.resident_before.is_some());
     let modelled = scenario.cells.iter().any(|c| c.model.is_some());
     let peers = !scenario.peers.is_empty();
-    let groups = counter_groups();
+    let groups = counter_groups(scenario);
     let mut headers: Vec<String> = [
         "size",
         "method",
@@ -96,7 +109,7 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
         headers.push("model: explained / residual".to_string());
     }
     if cold {
-        headers.push("resident before".to_string());
+        headers.push("resident (before / after)".to_string());
     }
     let mut rows = Vec::new();
     for size in sizes(scenario) {
@@ -145,10 +158,12 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                 text.push(model_text(cell));
             }
             if cold {
-                text.push(
-                    cell.resident_before
-                        .map_or_else(|| "n/a".to_string(), percent),
-                );
+                let fraction = |f: Option<f64>| f.map_or_else(|| "n/a".to_string(), percent);
+                text.push(format!(
+                    "{} / {}",
+                    fraction(cell.resident_before),
+                    fraction(cell.resident_after)
+                ));
             }
             rows.push(Row {
                 cells: text,

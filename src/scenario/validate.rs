@@ -322,15 +322,23 @@ impl Checker<'_> {
         kind.io()
             .check()
             .map_err(|(field, message)| self.error(at(field), message))?;
-        if !kind.fits(operation.kind()) {
-            return Err(self.error(
-                at("method"),
-                format!(
-                    "{name} does not fit operation {}: a private copy needs a map (mmap) or the whole file in memory (whole)",
-                    operation.kind()
-                ),
-            ));
-        }
+        kind.fits(operation).map_err(|misfit| {
+            if misfit.of_operation {
+                self.error(
+                    misfit.field,
+                    format!("{} (for methods[{index}], {name})", misfit.message),
+                )
+            } else {
+                self.error(
+                    at(misfit.field),
+                    format!(
+                        "{name} does not fit operation {}: {}",
+                        operation.kind(),
+                        misfit.message
+                    ),
+                )
+            }
+        })?;
         let label = label.unwrap_or_else(|| kind.default_label());
         Ok(MethodSpec { kind, label })
     }

@@ -250,7 +250,8 @@ keeps files in large folios and the kernel maps a whole folio (and neighbouring 
     )?))
 }
 
-/// Disk bytes read per payload byte and residency before the operation, for cold scenarios.
+/// Disk bytes read per payload byte and residency before and after the
+/// operation, for cold scenarios.
 pub(crate) fn cold(scenario: &ScenarioResult, palette: &Palette) -> anyhow::Result<Chart> {
     let disk = Panel {
         title: "Disk reads".to_string(),
@@ -272,16 +273,26 @@ pub(crate) fn cold(scenario: &ScenarioResult, palette: &Palette) -> anyhow::Resu
         references: Vec::new(),
         empty_note: "residency was not recorded".to_string(),
     };
+    let resident_after = Panel {
+        title: "Resident after".to_string(),
+        y_desc: "file pages in memory after the operation".to_string(),
+        scale: Scale::Linear,
+        unit: Unit::Percent,
+        series: series_by_label(scenario, palette, |c| c.resident_after),
+        references: Vec::new(),
+        empty_note: "residency after was not recorded (older results)".to_string(),
+    };
     let sizes = sizes(scenario);
     let caption = format!(
         "Cold cache: the file was flushed and dropped from the page cache before each operation; \"resident before\" checks how well that worked (from mincore). \
-Disk bytes per payload byte above 1 mean readahead fetched more than was used; below 1 means part of the file was still cached. Sizes {}–{}.",
+Disk bytes per payload byte above 1 mean readahead fetched more than was used; below 1 means part of the file was still cached. \
+\"Resident after\" shows what the read left behind: a read through the page cache leaves the file cached, O_DIRECT leaves it as it found it. Sizes {}–{}.",
         ExactSize(sizes.first().copied().unwrap_or(0)),
         ExactSize(sizes.last().copied().unwrap_or(0))
     );
     chart(
         "Cold cache: disk reads and residency",
-        vec![disk, resident],
+        vec![disk, resident, resident_after],
         palette,
         caption,
     )
