@@ -33,7 +33,11 @@ pub fn render(scenario: &ScenarioResult, width: Option<usize>) -> String {
             out.push('\n');
         }
     }
-    let counters = CounterColumn::terminal();
+    let rings = scenario.cells.iter().any(|c| c.counters.ring_requests > 0);
+    let counters: Vec<(&str, CounterColumn)> = CounterColumn::terminal()
+        .into_iter()
+        .filter(|(_, column)| rings || column.group != "io_uring")
+        .collect();
     let mut columns = vec![
         Column::right("size"),
         Column::left("method"),
@@ -66,6 +70,27 @@ pub fn render(scenario: &ScenarioResult, width: Option<usize>) -> String {
         out.push_str("  ");
         out.push_str(line);
         out.push('\n');
+    }
+    for skip in &scenario.skipped {
+        let line = format!(
+            "skipped {} at {}: {}",
+            skip.label,
+            ExactSize(skip.size),
+            skip.reason
+        );
+        match width {
+            Some(width) => {
+                for part in layout::wrap(&line, width, "  ", "    ") {
+                    out.push_str(&part);
+                    out.push('\n');
+                }
+            }
+            None => {
+                out.push_str("  ");
+                out.push_str(&line);
+                out.push('\n');
+            }
+        }
     }
     out
 }

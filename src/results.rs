@@ -395,7 +395,7 @@ counters! {
     /// Voluntary and involuntary context switches.
     ctx_switches: u64, Count, "ctx switches", "ctx switches" / "all", None;
     /// `io_uring_enter` calls, from mmap-lab's ring tally (0 for other methods).
-    ring_enters: u64, Count, "ring enters", "io_uring" / "enters", None;
+    ring_enters: u64, Count, "ring enters", "io_uring" / "enters", Some((7, "enters"));
     /// Requests queued on the ring (a short read's remainder is another).
     ring_requests: u64, Count, "ring requests", "io_uring" / "requests", None;
     /// Completions the kernel posted to the ring.

@@ -20,6 +20,8 @@ const ALL_METHODS: &str = r#"[
     {"method": "unbuffered", "chunk": "3000"},
     {"method": "positioned", "chunk": "64 KiB"},
     {"method": "positioned", "chunk": "1000"},
+    {"method": "uring", "chunk": "4 KiB", "depth": 4},
+    {"method": "uring", "chunk": "3000", "depth": 1, "fixed": true},
     {"method": "whole"}
 ]"#;
 

@@ -4,7 +4,7 @@
 use super::charts::{Chart, bars, scenario as figures, time};
 use super::format::{cpu_details, escape, observer};
 use super::glance;
-use super::narrative::paragraph;
+use super::narrative::{counter_notes, paragraph};
 use super::palette::{Palette, swatch};
 use super::table::{Table, cell_table};
 use crate::results::{Results, ScenarioResult};
@@ -217,6 +217,9 @@ fn scenario(results: &Results, s: &ScenarioResult, palette: &Palette) -> anyhow:
     }
     out.push_str("<h3>Every cell</h3>\n");
     out.push_str(&table(&cell_table(s, &results.limits)));
+    for note in counter_notes(s) {
+        let _ = writeln!(out, "<p class=\"meta\">{}</p>", escape(&note));
+    }
     Ok(out)
 }
 

@@ -3,7 +3,7 @@
 
 use super::format::{cpu_details, observer};
 use super::glance;
-use super::narrative::paragraph;
+use super::narrative::{counter_notes, paragraph};
 use super::table::{Table, cell_table};
 use crate::results::Results;
 use crate::units::{ApproxSize, ExactSize, Rate};
@@ -93,6 +93,9 @@ pub(crate) fn summary(results: &Results) -> String {
         );
         let _ = writeln!(out, "{}\n", paragraph(s));
         out.push_str(&table(&cell_table(s, l)));
+        for note in counter_notes(s) {
+            let _ = writeln!(out, "\n{note}");
+        }
     }
     out
 }

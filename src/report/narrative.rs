@@ -22,7 +22,10 @@ pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
     sentences.extend(where_time_goes(scenario, largest));
     sentences.extend(residency(scenario));
     sentences.extend(alignment(scenario, &sizes));
+    sentences.extend(ring_batches(scenario, largest));
+    sentences.extend(direct_io(scenario, largest));
     sentences.extend(fio_peers(scenario));
+    sentences.extend(skipped(scenario));
     let failed: Vec<String> = scenario
         .cells
         .iter()
@@ -202,8 +205,17 @@ fn describe(cell: &Cell) -> String {
     if let Some(map) = c.map_calls.filter(|m| *m > 0) {
         parts.push(counted(map, "map call"));
     }
+    if c.ring_requests > 0 {
+        parts.push(format!(
+            "made {} for {}",
+            counted(c.ring_enters, "io_uring_enter call"),
+            counted(c.ring_requests, "ring request")
+        ));
+    }
     let moved = copied(cell);
-    parts.push(if moved == 0 {
+    parts.push(if moved == 0 && cell.bypasses_cache() {
+        "copied nothing (O_DIRECT: the device moved the bytes)".to_string()
+    } else if moved == 0 {
         "copied nothing between kernel and user space".to_string()
     } else {
         format!("copied {}", bytes(moved))
@@ -269,6 +281,142 @@ fn residency(scenario: &ScenarioResult) -> Option<String> {
             ExactSize(cell.size)
         )
     })
+}
+
+/// What batching requests through io_uring did at `size`: the busiest
+/// ring cell's enter calls against its requests, and its speed against the
+/// fastest method that is not a ring (or the slowest ring, when only rings
+/// ran).
+fn ring_batches(scenario: &ScenarioResult, size: u64) -> Option<String> {
+    let ranked = ranked_at(scenario, size);
+    let ring = ranked
+        .iter()
+        .filter(|c| c.counters.ring_requests > 0 && c.counters.ring_enters > 0)
+        .max_by(|a, b| {
+            let per_enter =
+                |c: &Cell| c.counters.ring_requests as f64 / c.counters.ring_enters as f64;
+            per_enter(a).total_cmp(&per_enter(b))
+        })?;
+    let other = ranked
+        .iter()
+        .find(|c| c.counters.ring_requests == 0)
+        .or_else(|| ranked.iter().rev().find(|c| c.label != ring.label))?;
+    let c = &ring.counters;
+    Some(format!(
+        "At {}, {} made {} for {} ({:.1} requests per call), and ran at {} the speed of {} ({}).",
+        ExactSize(size),
+        ring.label,
+        counted(c.ring_enters, "io_uring_enter call"),
+        counted(c.ring_requests, "request"),
+        c.ring_requests as f64 / c.ring_enters as f64,
+        ratio(ring.throughput_bytes_per_sec / other.throughput_bytes_per_sec),
+        other.label,
+        describe_calls(other)
+    ))
+}
+
+/// A cell's system calls in a few words: `4,097 read calls`, or its ring's
+/// enter calls.
+fn describe_calls(cell: &Cell) -> String {
+    let c = &cell.counters;
+    if c.ring_requests > 0 {
+        counted(c.ring_enters, "io_uring_enter call")
+    } else if c.write_calls > c.read_calls {
+        counted(c.write_calls, "write call")
+    } else {
+        counted(c.read_calls, "read call")
+    }
+}
+
+/// What O_DIRECT did at `size`: disk bytes on a warm file, or what a cold
+/// read left in the page cache, against a method that used it.
+fn direct_io(scenario: &ScenarioResult, size: u64) -> Option<String> {
+    let ranked = ranked_at(scenario, size);
+    let direct = ranked.iter().find(|c| c.bypasses_cache())?;
+    let cached = ranked.iter().find(|c| !c.bypasses_cache());
+    if scenario.operation.writes() {
+        return None;
+    }
+    let c = &direct.counters;
+    if scenario.cache == crate::vocab::Cache::Warm {
+        return Some(format!(
+            "{} read {} from disk although the file was cached (O_DIRECT bypasses the page cache){}.",
+            capitalise(&direct.label),
+            bytes(c.disk_read_bytes),
+            cached
+                .map(|other| format!(
+                    ", and ran at {} the speed of {}, which read it from memory",
+                    ratio(direct.throughput_bytes_per_sec / other.throughput_bytes_per_sec),
+                    other.label
+                ))
+                .unwrap_or_default()
+        ));
+    }
+    let after = direct.resident_after?;
+    Some(
+        match cached.and_then(|other| Some((other, other.resident_after?))) {
+            Some((other, other_after)) => format!(
+                "After a cold read {} left {} of the file in the page cache and {} left {}: O_DIRECT leaves the cache as it found it.",
+                direct.label,
+                percent(after),
+                other.label,
+                percent(other_after)
+            ),
+            None => format!(
+                "After a cold read {} left {} of the file in the page cache.",
+                direct.label,
+                percent(after)
+            ),
+        },
+    )
+}
+
+/// The cells this machine could not measure, and why.
+fn skipped(scenario: &ScenarioResult) -> Option<String> {
+    let mut reasons: Vec<(String, String, Vec<u64>)> = Vec::new();
+    for skip in &scenario.skipped {
+        match reasons
+            .iter_mut()
+            .find(|(label, reason, _)| *label == skip.label && *reason == skip.reason)
+        {
+            Some((_, _, sizes)) => sizes.push(skip.size),
+            None => reasons.push((skip.label.clone(), skip.reason.clone(), vec![skip.size])),
+        }
+    }
+    if reasons.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = reasons
+        .iter()
+        .map(|(label, reason, sizes)| {
+            let sizes: Vec<String> = sizes.iter().map(|s| ExactSize(*s).to_string()).collect();
+            format!("{label} (at {}): {reason}", sizes.join(", "))
+        })
+        .collect();
+    Some(format!(
+        "Not measured on this machine: {}.",
+        each.join("; ")
+    ))
+}
+
+/// What some cells' counters cannot show or show differently (io_uring,
+/// O_DIRECT), once per distinct note, with the labels it applies to.
+pub(crate) fn counter_notes(scenario: &ScenarioResult) -> Vec<String> {
+    let mut notes: Vec<(&str, Vec<&str>)> = Vec::new();
+    for cell in &scenario.cells {
+        let Some(note) = cell.counters_note.as_deref() else {
+            continue;
+        };
+        match notes.iter_mut().find(|(text, _)| *text == note) {
+            Some((_, labels)) if labels.contains(&cell.label.as_str()) => {}
+            Some((_, labels)) => labels.push(&cell.label),
+            None => notes.push((note, vec![&cell.label])),
+        }
+    }
+    notes
+        .into_iter()
+        .map(|(note, labels)| format!("Counters of {}: {note}.", labels.join(", ")))
+        .collect()
 }
 
 /// Times within this factor of each other are not called a placement effect.

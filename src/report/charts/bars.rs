@@ -10,25 +10,38 @@ use crate::results::{Cell, ScenarioResult, SyscallCounting};
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// The kinds of call, each with a colour of its own lightness so greyscale prints tell them apart.
-const KINDS: [(&str, RGBColor); 4] = [
+/// The kinds of call, each with a colour of its own lightness so greyscale
+/// prints tell them apart; `io_uring_enter` only in scenarios with a ring.
+const KINDS: [(&str, RGBColor); 5] = [
     ("read-family", RGBColor(0x08, 0x30, 0x6b)),
     ("write-family", RGBColor(0xd9, 0x48, 0x01)),
     ("map-family", RGBColor(0x74, 0xc4, 0x76)),
+    ("io_uring_enter", RGBColor(0x9e, 0x9a, 0xc8)),
     ("other", RGBColor(0xbd, 0xbd, 0xbd)),
 ];
 
-/// Rows per method group: one per kind and a gap.
-const ROWS: usize = KINDS.len() + 1;
+/// Where `io_uring_enter` sits in [`KINDS`].
+const RING_KIND: usize = 3;
 
-/// The four counts of a cell, `None` where not countable.
-fn kinds(cell: &Cell) -> [Option<u64>; 4] {
+/// The kinds a scenario's chart shows: every kind, less `io_uring_enter`
+/// where no cell used a ring.
+fn kinds_shown(scenario: &ScenarioResult) -> Vec<usize> {
+    let rings = scenario.cells.iter().any(|c| c.counters.ring_requests > 0);
+    (0..KINDS.len())
+        .filter(|&k| rings || k != RING_KIND)
+        .collect()
+}
+
+/// The counts of a cell by kind, `None` where not countable; the ring's
+/// enter calls are taken out of "other".
+fn kinds(cell: &Cell) -> [Option<u64>; 5] {
     let c = &cell.counters;
     [
         Some(c.read_calls),
         Some(c.write_calls),
         c.map_calls,
-        other_calls(cell),
+        Some(c.ring_enters),
+        other_calls(cell).map(|other| other.saturating_sub(c.ring_enters)),
     ]
 }
 
@@ -38,7 +51,10 @@ pub(crate) fn syscall_chart(
     counting: &SyscallCounting,
     palette: &Palette,
 ) -> anyhow::Result<Chart> {
-    let svg = size_panels(scenario, palette, ROWS, draw_group)?;
+    let shown = kinds_shown(scenario);
+    let svg = size_panels(scenario, palette, shown.len() + 1, |area, title, cells| {
+        draw_group(area, title, cells, &shown)
+    })?;
     let mut caption = format!(
         "System calls in one operation, by kind, on a symmetric log scale: a zero count has no bar and is printed as 0 at the axis. Left: the smallest file; right: the largest. Counts: {}.",
         counting.source
@@ -52,29 +68,35 @@ pub(crate) fn syscall_chart(
         title: "System calls per operation".to_string(),
         svg,
         labels: Vec::new(),
-        keys: KINDS
+        keys: shown
             .iter()
-            .map(|(n, c)| (css(*c), n.to_string()))
+            .map(|&k| (css(KINDS[k].1), KINDS[k].0.to_string()))
             .collect(),
         caption,
     })
 }
 
-fn draw_group(area: &Area, title: &str, cells: &[&Cell]) -> anyhow::Result<()> {
+fn draw_group(area: &Area, title: &str, cells: &[&Cell], shown: &[usize]) -> anyhow::Result<()> {
     if cells.is_empty() {
         return draw_note(area, title, "no cells");
     }
+    let rows_per_cell = shown.len() + 1;
     let values = cells
         .iter()
-        .flat_map(|c| kinds(c))
+        .flat_map(|c| {
+            let counts = kinds(c);
+            shown.iter().map(move |&k| counts[k]).collect::<Vec<_>>()
+        })
         .flatten()
         .map(|v| v as f64);
     let mut x = Axis::fit(Scale::SymLog, Unit::Count, values, 5);
     // Room right of the longest bar for its number.
     x.hi += (x.hi - x.lo) * 0.3;
-    let rows = cells.len() * ROWS;
+    let rows = cells.len() * rows_per_cell;
     let top = rows as f64 - 0.5;
-    let centre = |group: usize| top - (group * ROWS) as f64 - 1.5 - 0.5;
+    let centre = |group: usize| {
+        top - (group * rows_per_cell) as f64 - (shown.len() as f64 - 1.0) / 2.0 - 0.5
+    };
     let key_points: Vec<f64> = (0..cells.len()).map(centre).collect();
     let rows: Vec<(f64, String)> = key_points
         .iter()
@@ -84,8 +106,10 @@ fn draw_group(area: &Area, title: &str, cells: &[&Cell]) -> anyhow::Result<()> {
     let chart = row_chart(area, title, &x, "calls per operation", top, &rows)?;
     let area = chart.plotting_area();
     for (group, cell) in cells.iter().enumerate() {
-        let first = top - (group * ROWS) as f64 - 0.5;
-        for (k, (value, (_, colour))) in kinds(cell).iter().zip(KINDS).enumerate() {
+        let first = top - (group * rows_per_cell) as f64 - 0.5;
+        let counts = kinds(cell);
+        for (k, &kind) in shown.iter().enumerate() {
+            let (value, colour) = (&counts[kind], KINDS[kind].1);
             let yc = first - k as f64;
             let end = value.map_or(0.0, |v| x.position(v as f64).unwrap_or(0.0));
             if end > 0.0 {
