@@ -286,7 +286,11 @@ impl<'a> Runner<'a> {
         let mut bursts = Vec::new();
         for spec in &place.scenario.methods {
             self.check_interrupt()?;
-            match fixture.verify_method(spec.kind.io()) {
+            let available = spec.kind.io().check_available(self.work.path());
+            match available
+                .map_err(VerifyError::Io)
+                .and_then(|()| fixture.verify_method(spec.kind.io()))
+            {
                 Ok(_) => {}
                 Err(VerifyError::Io(e)) => match Unavailable::reason_of(&e) {
                     Some(reason) => {

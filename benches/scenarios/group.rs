@@ -12,6 +12,7 @@ use crate::counters;
 use anyhow::Context;
 use criterion::{AxisScale, BenchmarkId, Criterion, PlotConfiguration, Throughput};
 use mmap_lab::fixture::{Fixture, Sample};
+use mmap_lab::method::Unavailable;
 use mmap_lab::probe::Probe;
 use mmap_lab::results::Counters;
 use mmap_lab::runner::space_needed;
@@ -36,9 +37,18 @@ pub fn bench_scenario(
         // then, in one counting session, before anything of this size is
         // timed: closing the counters takes the kernel a few hundred
         // milliseconds, and none may be open while criterion times.
-        let mut prepared: Option<(Fixture, Vec<(Sample, Counters)>)> = None;
+        let mut prepared: Option<(Fixture, Vec<Option<(Sample, Counters)>>)> = None;
+        let unavailable = unavailable_methods(scenario, work)?;
         for (index, spec) in scenario.methods.iter().enumerate() {
             let (label, method) = (spec.label.as_str(), spec.kind.io());
+            if let Some(reason) = &unavailable[index] {
+                println!(
+                    "{}/{label}/{}: skipped: {reason}",
+                    scenario.name,
+                    ExactSize(size)
+                );
+                continue;
+            }
             let cell = Cell {
                 scenario,
                 size,
@@ -48,14 +58,18 @@ pub fn bench_scenario(
             group.bench_function(BenchmarkId::new(label, ExactSize(size)), |bencher| {
                 let (fixture, _) = prepared.get_or_insert_with(|| {
                     let fixture = cell.generate(work);
-                    let counted = cell.expect("counting", count_all(scenario, &fixture, probe));
+                    let counted = cell.expect(
+                        "counting",
+                        count_all(scenario, &unavailable, &fixture, probe),
+                    );
                     (fixture, counted)
                 });
                 ran = true;
                 bencher.iter_custom(|iters| cell.expect("running", fixture.time(method, iters)));
             });
-            if let (true, Some((_, counted))) = (ran, &prepared) {
-                let (sample, counters) = &counted[index];
+            if let (true, Some((_, counted))) = (ran, &prepared)
+                && let Some((sample, counters)) = &counted[index]
+            {
                 println!("{}", counters::describe(counters, sample.resident_before));
             }
         }
@@ -75,26 +89,52 @@ pub fn bench_scenario(
     Ok(())
 }
 
-/// Verifies every method of `scenario` on `fixture`, then counts one
-/// operation of each, prepared as the timed ones are, in one counting session.
+/// Why each method of `scenario` cannot run here (`None` for those that
+/// can): a file system that refuses O_DIRECT, io_uring switched off.
+fn unavailable_methods(scenario: &Scenario, work: &WorkDir) -> anyhow::Result<Vec<Option<String>>> {
+    scenario
+        .methods
+        .iter()
+        .map(|spec| match spec.kind.io().check_available(work.path()) {
+            Ok(()) => Ok(None),
+            Err(e) => match Unavailable::reason_of(&e) {
+                Some(reason) => Ok(Some(reason)),
+                None => Err(anyhow::Error::new(e).context(format!("checking {:?}", spec.label))),
+            },
+        })
+        .collect()
+}
+
+/// Verifies every available method of `scenario` on `fixture`, then
+/// counts one operation of each, prepared as the timed ones are, in one
+/// counting session; `None` for the unavailable ones.
 fn count_all(
     scenario: &Scenario,
+    unavailable: &[Option<String>],
     fixture: &Fixture,
     probe: &mut Probe,
-) -> anyhow::Result<Vec<(Sample, Counters)>> {
-    for spec in &scenario.methods {
+) -> anyhow::Result<Vec<Option<(Sample, Counters)>>> {
+    let available: Vec<_> = scenario
+        .methods
+        .iter()
+        .zip(unavailable)
+        .map(|(spec, reason)| reason.is_none().then_some(spec))
+        .collect();
+    for spec in available.iter().flatten() {
         fixture
             .verify_method(spec.kind.io())
             .with_context(|| format!("verifying {:?}", spec.label))?;
     }
     probe.start_counting()?;
-    let counted: anyhow::Result<Vec<_>> = scenario
-        .methods
+    let counted: anyhow::Result<Vec<_>> = available
         .iter()
         .map(|spec| {
-            fixture
-                .counted_sample(spec.kind.io(), probe)
-                .with_context(|| format!("counting {:?}", spec.label))
+            spec.map(|spec| {
+                fixture
+                    .counted_sample(spec.kind.io(), probe)
+                    .with_context(|| format!("counting {:?}", spec.label))
+            })
+            .transpose()
         })
         .collect();
     probe.stop_counting();

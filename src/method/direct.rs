@@ -54,6 +54,10 @@ impl IoMethod for Direct {
         fits_direct(operation, MethodName::Direct)
     }
 
+    fn check_available(&self, dir: &Path) -> io::Result<()> {
+        check_direct_in(dir)
+    }
+
     fn counters_note(&self) -> Option<&'static str> {
         Some(
             "O_DIRECT: `to user` and `from user` count the bytes pread and pwrite returned, but the device moved them by DMA, so the CPU copied none (`bytes_copied` is 0); disk bytes are the payload, warm or cold",
@@ -141,6 +145,21 @@ pub(crate) fn open_direct(path: &Path, options: &mut OpenOptions) -> io::Result<
             )),
             _ => io::Error::new(e.kind(), format!("cannot open {}: {e}", path.display())),
         })
+}
+
+/// Checks that the file system holding `dir` takes O_DIRECT, by opening
+/// a new file there with it (removed again).
+pub(crate) fn check_direct_in(dir: &Path) -> io::Result<()> {
+    let probe = tempfile::Builder::new()
+        .prefix(".o_direct-probe")
+        .tempfile_in(dir)
+        .map_err(|e| {
+            io::Error::new(
+                e.kind(),
+                format!("cannot create a file in {}: {e}", dir.display()),
+            )
+        })?;
+    open_direct(probe.path(), OpenOptions::new().read(true)).map(drop)
 }
 
 /// Refuses a chunk O_DIRECT cannot use.

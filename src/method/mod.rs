@@ -119,6 +119,15 @@ pub trait IoMethod {
         Ok(())
     }
 
+    /// Checks that this machine can run the method on files in `dir`:
+    /// an error carrying [`Unavailable`] says why it cannot (a file system
+    /// that refuses O_DIRECT, io_uring switched off). Cheap, and it creates
+    /// nothing that stays, so a caller can ask before generating files.
+    fn check_available(&self, dir: &Path) -> io::Result<()> {
+        let _ = dir;
+        Ok(())
+    }
+
     /// What this method's counters cannot show, or show differently, for
     /// results.json and the report (`None` when they are the usual ones).
     fn counters_note(&self) -> Option<&'static str> {

@@ -9,8 +9,12 @@
 //! The ring (and its buffers) is kept per thread between operations, as a
 //! program keeps its ring; setting it up is paid once, in the untimed
 //! verification pass. Reads are consumed in file order whatever order they
-//! complete in: request `k` uses buffer slot `k % depth`, and slot `k` is
-//! reused only after request `k` has been consumed.
+//! complete in: the ring has [`WINDOW`] × `depth` buffer slots, request `k`
+//! uses slot `k % slots` and a slot is reused only after its request has
+//! been consumed. At most `depth` requests are in flight; the extra slots
+//! let completed requests wait for a slow one ahead of them while new ones
+//! keep the device busy (with one slot per request in flight, one slow read
+//! would stall the queue).
 //!
 //! Counting: ring I/O makes no read or write system call, so the per-thread
 //! procfs counters (`syscr`, `rchar`) do not see it. This module keeps its
@@ -38,7 +42,9 @@ use std::path::{Path, PathBuf};
 
 /// Largest `depth` accepted: well past where more requests in flight help.
 pub const MAX_DEPTH: u32 = 4096;
-/// Most buffer bytes one ring's slots may take (`depth` × `chunk`).
+/// Buffer slots per request in flight.
+pub const WINDOW: usize = 2;
+/// Most buffer bytes one ring's slots may take ([`WINDOW`] × `depth` × `chunk`).
 pub const MAX_SLOT_BYTES: usize = 1 << 30;
 /// Files opened at once by many_files: their requests share the ring.
 const FILES_AT_ONCE: usize = 64;
@@ -132,11 +138,11 @@ impl IoMethod for Uring {
                 format!("must be 1 byte to 4 GiB, not {}", self.chunk),
             ));
         }
-        if self.chunk.saturating_mul(self.depth as usize) > MAX_SLOT_BYTES {
+        if self.chunk.saturating_mul(self.depth as usize * WINDOW) > MAX_SLOT_BYTES {
             return Err((
                 "chunk",
                 format!(
-                    "depth × chunk is the ring's buffer memory, at most {}; {} × {} is more",
+                    "{WINDOW} × depth × chunk is the ring's buffer memory, at most {}; {WINDOW} × {} × {} is more",
                     ExactSize(MAX_SLOT_BYTES as u64),
                     self.depth,
                     ExactSize(self.chunk as u64)
@@ -157,6 +163,13 @@ impl IoMethod for Uring {
             )),
             _ => Ok(()),
         }
+    }
+
+    fn check_available(&self, dir: &Path) -> io::Result<()> {
+        if self.direct {
+            super::direct::check_direct_in(dir)?;
+        }
+        self.with_ring(|_| Ok(()))
     }
 
     fn counters_note(&self) -> Option<&'static str> {
@@ -358,7 +371,7 @@ impl KeptRing {
     fn prepare_slots(&mut self, chunk: usize, fixed: bool) -> io::Result<()> {
         if self.slot_len != chunk {
             self.unregister()?;
-            self.slots = PlacedBuffer::new(chunk * self.depth as usize, 0);
+            self.slots = PlacedBuffer::new(chunk * self.slot_count(), 0);
             self.slot_len = chunk;
         }
         if fixed {
@@ -408,16 +421,20 @@ impl KeptRing {
         pieces: &[Piece],
         fold: &mut Fold,
     ) -> io::Result<()> {
-        let depth = self.depth as usize;
+        let (depth, slots) = (self.depth as usize, self.slot_count());
         let fixed = self.registered.is_some();
         // Bytes received so far for the request in each slot.
-        let mut got = vec![0usize; depth];
-        let (mut next_to_consume, mut next_to_issue) = (0, 0);
+        let mut got = vec![0usize; slots];
+        let (mut next_to_consume, mut next_to_issue, mut in_flight) = (0, 0, 0);
         while next_to_consume < pieces.len() {
-            while next_to_issue < pieces.len() && next_to_issue < next_to_consume + depth {
-                got[next_to_issue % depth] = 0;
+            while next_to_issue < pieces.len()
+                && next_to_issue < next_to_consume + slots
+                && in_flight < depth
+            {
+                got[next_to_issue % slots] = 0;
                 self.queue_read(files, pieces, next_to_issue, 0, fixed)?;
                 next_to_issue += 1;
+                in_flight += 1;
             }
             self.submit_and_wait(1)?;
             for reaped in 0..self.reaped.len() {
@@ -425,6 +442,7 @@ impl KeptRing {
                 let index = user_data as usize;
                 let piece = pieces[index];
                 let path = files[piece.file].0;
+                in_flight -= 1;
                 let moved = check_result(result, path, "read")?;
                 if moved == 0 {
                     return Err(io::Error::new(
@@ -432,22 +450,22 @@ impl KeptRing {
                         format!(
                             "{} ended early: no bytes at offset {}",
                             path.display(),
-                            piece.offset + got[index % depth] as u64
+                            piece.offset + got[index % slots] as u64
                         ),
                     ));
                 }
-                let slot = &mut got[index % depth];
+                let slot = &mut got[index % slots];
                 *slot += moved;
                 if *slot < piece.want {
                     // A short read: ask again for the rest.
                     self.queue_read(files, pieces, index, *slot, fixed)?;
+                    in_flight += 1;
                 }
             }
             while next_to_consume < next_to_issue
-                && got[next_to_consume % depth] >= pieces[next_to_consume].want
+                && got[next_to_consume % slots] >= pieces[next_to_consume].want
             {
-                let slot = next_to_consume % depth;
-                let start = slot * self.slot_len;
+                let start = (next_to_consume % slots) * self.slot_len;
                 fold.update(
                     &self.slots.as_mut_slice()[start..start + pieces[next_to_consume].want],
                 );
@@ -455,6 +473,11 @@ impl KeptRing {
             }
         }
         Ok(())
+    }
+
+    /// Buffer slots: [`WINDOW`] per request in flight.
+    fn slot_count(&self) -> usize {
+        self.depth as usize * WINDOW
     }
 
     /// Queues the read of request `index`, from byte `done` of it on.
@@ -467,7 +490,7 @@ impl KeptRing {
         fixed: bool,
     ) -> io::Result<()> {
         let piece = pieces[index];
-        let slot = index % self.depth as usize;
+        let slot = index % self.slot_count();
         let fd = types::Fd(files[piece.file].1.as_raw_fd());
         // SAFETY (for the pointer): the slot lies inside `slots`, which
         // outlives the request: read_pieces waits for every request it queued.
