@@ -37,7 +37,7 @@ pub fn bench_scenario(
         // then, in one counting session, before anything of this size is
         // timed: closing the counters takes the kernel a few hundred
         // milliseconds, and none may be open while criterion times.
-        let mut prepared: Option<(Fixture, Vec<Option<(Sample, Counters)>>)> = None;
+        let mut prepared: Option<(Fixture, Vec<Option<Counted>>)> = None;
         let unavailable = unavailable_methods(scenario, work)?;
         for (index, spec) in scenario.methods.iter().enumerate() {
             let (label, method) = (spec.label.as_str(), spec.kind.io());
@@ -89,6 +89,9 @@ pub fn bench_scenario(
     Ok(())
 }
 
+/// One counted operation: its sample and counters.
+type Counted = (Sample, Counters);
+
 /// Why each method of `scenario` cannot run here (`None` for those that
 /// can): a file system that refuses O_DIRECT, io_uring switched off.
 fn unavailable_methods(scenario: &Scenario, work: &WorkDir) -> anyhow::Result<Vec<Option<String>>> {
@@ -113,7 +116,7 @@ fn count_all(
     unavailable: &[Option<String>],
     fixture: &Fixture,
     probe: &mut Probe,
-) -> anyhow::Result<Vec<Option<(Sample, Counters)>>> {
+) -> anyhow::Result<Vec<Option<Counted>>> {
     let available: Vec<_> = scenario
         .methods
         .iter()

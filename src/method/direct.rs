@@ -159,7 +159,21 @@ pub(crate) fn check_direct_in(dir: &Path) -> io::Result<()> {
                 format!("cannot create a file in {}: {e}", dir.display()),
             )
         })?;
-    open_direct(probe.path(), OpenOptions::new().read(true)).map(drop)
+    match OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_DIRECT)
+        .open(probe.path())
+    {
+        Ok(_) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::EINVAL) => Err(Unavailable::error(format!(
+            "the file system holding {} refuses O_DIRECT ({e})",
+            dir.display()
+        ))),
+        Err(e) => Err(io::Error::new(
+            e.kind(),
+            format!("cannot open {} with O_DIRECT: {e}", probe.path().display()),
+        )),
+    }
 }
 
 /// Refuses a chunk O_DIRECT cannot use.
