@@ -194,7 +194,7 @@ pub(crate) fn fits_direct(operation: &Operation, name: MethodName) -> Result<(),
         Misfit::operation(
             field,
             format!(
-                "{what} {value} is not a multiple of {DIRECT_ALIGN} bytes, which O_DIRECT needs"
+                "{what} ({value} bytes) is not a multiple of {DIRECT_ALIGN} bytes, which O_DIRECT needs"
             ),
         )
     };
@@ -204,16 +204,16 @@ pub(crate) fn fits_direct(operation: &Operation, name: MethodName) -> Result<(),
         | Operation::ManyFiles { .. } => Ok(()),
         Operation::RandomRead { record, .. } => {
             if record % DIRECT_ALIGN != 0 {
-                return Err(unaligned("record", "a record of", record));
+                return Err(unaligned("record", "the record", record));
             }
             Ok(())
         }
         Operation::Overwrite { offset, len, .. } => {
             if offset % DIRECT_ALIGN != 0 {
-                return Err(unaligned("offset", "offset", offset));
+                return Err(unaligned("offset", "the offset", offset));
             }
             if len % DIRECT_ALIGN != 0 {
-                return Err(unaligned("len", "a length of", len));
+                return Err(unaligned("len", "the length", len));
             }
             Ok(())
         }
