@@ -297,9 +297,10 @@ fn ring_batches(scenario: &ScenarioResult, size: u64) -> Option<String> {
                 |c: &Cell| c.counters.ring_requests as f64 / c.counters.ring_enters as f64;
             per_enter(a).total_cmp(&per_enter(b))
         })?;
+    // The fastest call-based method without a ring, else any other cell.
     let other = ranked
         .iter()
-        .find(|c| c.counters.ring_requests == 0)
+        .find(|c| c.counters.ring_requests == 0 && !is_map(c))
         .or_else(|| ranked.iter().rev().find(|c| c.label != ring.label))?;
     let c = &ring.counters;
     Some(format!(
@@ -333,7 +334,11 @@ fn describe_calls(cell: &Cell) -> String {
 fn direct_io(scenario: &ScenarioResult, size: u64) -> Option<String> {
     let ranked = ranked_at(scenario, size);
     let direct = ranked.iter().find(|c| c.bypasses_cache())?;
-    let cached = ranked.iter().find(|c| !c.bypasses_cache());
+    // The fastest call-based method through the page cache, else a map.
+    let cached = ranked
+        .iter()
+        .find(|c| !c.bypasses_cache() && !is_map(c))
+        .or_else(|| ranked.iter().find(|c| !c.bypasses_cache()));
     if scenario.operation.writes() {
         return None;
     }
@@ -556,39 +561,60 @@ const PEER_TOLERANCE: f64 = 0.10;
 /// Names every cell more than 10% away from its fio peer, in either
 /// direction, with the likely reason.
 fn fio_peers(scenario: &ScenarioResult) -> Option<String> {
-    let apart: Vec<String> = scenario
+    // The cells more than the tolerance from their peer, grouped by the
+    // likeliest reason, so each reason is given once.
+    let mut by_reason: Vec<(&'static str, Vec<String>)> = Vec::new();
+    for peer in scenario
         .peers
         .iter()
         .filter(|p| (p.ratio - 1.0).abs() > PEER_TOLERANCE)
-        .filter_map(|peer| {
-            let cell = scenario
-                .cells
-                .iter()
-                .find(|c| c.label == peer.label && c.size == peer.size)?;
-            Some(format!(
-                "{} at {} ran {} as fast as fio's {} engine ({} against {}; likely because {})",
-                cell.label,
-                ExactSize(cell.size),
-                ratio(peer.ratio),
-                peer.engine,
-                Rate(cell.throughput_bytes_per_sec),
-                Rate(peer.throughput_bytes_per_sec),
-                peer_reason(scenario, cell, peer)
-            ))
-        })
-        .collect();
-    if apart.is_empty() {
+    {
+        let Some(cell) = scenario
+            .cells
+            .iter()
+            .find(|c| c.label == peer.label && c.size == peer.size)
+        else {
+            continue;
+        };
+        let reason = peer_reason(scenario, cell, peer);
+        let text = format!(
+            "{} at {} ran {} as fast as fio's {} engine ({} against {})",
+            cell.label,
+            ExactSize(cell.size),
+            ratio(peer.ratio),
+            peer.engine,
+            Rate(cell.throughput_bytes_per_sec),
+            Rate(peer.throughput_bytes_per_sec),
+        );
+        match by_reason.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, cells)) => cells.push(text),
+            None => by_reason.push((reason, vec![text])),
+        }
+    }
+    if by_reason.is_empty() {
         return None;
     }
+    let groups: Vec<String> = by_reason
+        .into_iter()
+        .enumerate()
+        .map(|(index, (reason, cells))| {
+            let cells = cells.join("; ");
+            let cells = if index == 0 { cells } else { capitalise(&cells) };
+            format!("{cells}: likely because {reason}.")
+        })
+        .collect();
     Some(format!(
-        "Beside fio on the same file in the same run, {}.",
-        apart.join("; ")
+        "Beside fio on the same file in the same run, {}",
+        groups.join(" ")
     ))
 }
 
 /// The likeliest reason a cell and its fio peer differ.
 fn peer_reason(scenario: &ScenarioResult, cell: &Cell, peer: &PeerLine) -> &'static str {
     let faster = peer.ratio > 1.0;
+    if scenario.cache == crate::vocab::Cache::Cold && !cell.bypasses_cache() && !faster {
+        return "fio drops the file from the page cache only when it opens it, so its later loops read a cached file";
+    }
     if scenario.operation == crate::vocab::OperationKind::RandomRead {
         return "fio reads its own random offsets, so the two touch different pages in a different order";
     }

@@ -143,9 +143,9 @@ pub(crate) fn copies(scenario: &ScenarioResult, palette: &Palette) -> anyhow::Re
         references: Vec::new(),
         empty_note: "no cells".to_string(),
     };
-    let caption = "(bytes returned by read-family calls + bytes passed to write-family calls) ÷ payload bytes. \
-1 means every payload byte crossed the kernel boundary once; a memory map reads the page cache in place, so its copies are 0 \
-and its cost shows up as page faults instead."
+    let caption = "Bytes the CPU copied between the kernel and user space ÷ payload bytes: what read- and write-family calls moved, \
+or what a ring's requests moved for io_uring. 1 means every payload byte crossed the kernel boundary once; a memory map reads the page cache in place, so its copies are 0 \
+and its cost shows up as page faults instead; O_DIRECT's bytes are moved by the device, not the CPU, so its copies are 0 too."
         .to_string();
     chart(
         "Bytes copied per payload byte",
