@@ -36,7 +36,7 @@ pub fn render(scenario: &ScenarioResult, width: Option<usize>) -> String {
     let rings = scenario.cells.iter().any(|c| c.counters.ring_requests > 0);
     let counters: Vec<(&str, CounterColumn)> = CounterColumn::terminal()
         .into_iter()
-        .filter(|(_, column)| rings || column.group != "io_uring")
+        .filter(|(_, column)| rings || !column.name.starts_with("ring_"))
         .collect();
     let mut columns = vec![
         Column::right("size"),

@@ -373,6 +373,8 @@ counters! {
     write_calls: u64, Count, "write calls", "calls" / "write", Some((1, "writes"));
     /// mmap, munmap, madvise, msync and mremap calls; null when not countable.
     map_calls: Option<u64>, Count, "map calls", "calls" / "map", None;
+    /// `io_uring_enter` calls, from mmap-lab's ring tally (0 for other methods).
+    ring_enters: u64, Count, "ring enters", "calls" / "ring", Some((7, "enters"));
     /// Every system call; null when not countable.
     syscalls: Option<u64>, Count, "all syscalls", "calls" / "all", Some((6, "syscalls"));
     /// Bytes read-family calls copied from the kernel to user space: `rchar`.
@@ -394,14 +396,12 @@ counters! {
     disk_write_bytes: u64, Bytes, "disk write", "disk" / "write", None;
     /// Voluntary and involuntary context switches.
     ctx_switches: u64, Count, "ctx switches", "ctx switches" / "all", None;
-    /// `io_uring_enter` calls, from mmap-lab's ring tally (0 for other methods).
-    ring_enters: u64, Count, "ring enters", "io_uring" / "enters", Some((7, "enters"));
     /// Requests queued on the ring (a short read's remainder is another).
-    ring_requests: u64, Count, "ring requests", "io_uring" / "requests", None;
+    ring_requests: u64, Count, "ring requests", "ring" / "requests", None;
     /// Completions the kernel posted to the ring.
-    ring_completions: u64, Count, "ring completions", "io_uring" / "completions", None;
+    ring_completions: u64, Count, "ring completions", "ring" / "completions", None;
     /// Bytes the ring's completions report moved.
-    ring_bytes: u64, Bytes, "ring bytes", "io_uring" / "bytes", None;
+    ring_bytes: u64, Bytes, "ring bytes", "ring" / "bytes", None;
 }
 
 impl Cell {

@@ -12,7 +12,7 @@ pub fn describe(counters: &Counters, resident: Option<f64>) -> String {
     let shown: Vec<String> = CounterColumn::terminal()
         .into_iter()
         // The ring's counters only for a cell that used a ring.
-        .filter(|(_, column)| column.group != "io_uring" || counters.ring_requests > 0)
+        .filter(|(_, column)| !column.name.starts_with("ring_") || counters.ring_requests > 0)
         .filter_map(|(short, column)| {
             let value = (column.get)(counters)?;
             Some(match column.unit {

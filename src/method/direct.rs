@@ -60,7 +60,7 @@ impl IoMethod for Direct {
 
     fn counters_note(&self) -> Option<&'static str> {
         Some(
-            "O_DIRECT: `to user` and `from user` count the bytes pread and pwrite returned, but the device moved them by DMA, so the CPU copied none (`bytes_copied` is 0); disk bytes are the payload, warm or cold",
+            "O_DIRECT: \"to user\" and \"from user\" count the bytes pread and pwrite returned, but the device moved them by DMA, so the CPU copied none (\"by CPU\" is 0); disk bytes are the payload, warm or cold",
         )
     }
 

@@ -174,9 +174,9 @@ impl IoMethod for Uring {
 
     fn counters_note(&self) -> Option<&'static str> {
         Some(if self.direct {
-            "io_uring with O_DIRECT: no read or write system calls, so `read calls` and `to user` stay 0; the ring counters are mmap-lab's tally of its requests, the completions the kernel posted and the bytes they report; the device moved those bytes, so the CPU copied none; work handed to the kernel's io-wq threads is not on this thread"
+            "io_uring with O_DIRECT: no read or write system calls, so \"read calls\" and \"to user\" stay 0; the ring counters are mmap-lab's tally of its requests, the completions the kernel posted and the bytes they report; the device moved those bytes, so the CPU copied none; work handed to the kernel's io-wq threads is not on this thread"
         } else {
-            "io_uring: no read or write system calls, so `read calls` and `to user` stay 0; the ring counters are mmap-lab's tally of its requests, the completions the kernel posted and the bytes they report (the kernel copied those bytes to or from the page cache); faults and disk reads done by the kernel's io-wq threads are not on this thread and are not counted"
+            "io_uring: no read or write system calls, so \"read calls\" and \"to user\" stay 0; the ring counters are mmap-lab's tally of its requests, the completions the kernel posted and the bytes they report (the kernel copied those bytes to or from the page cache); faults and disk reads done by the kernel's io-wq threads are not on this thread and are not counted"
         })
     }
 

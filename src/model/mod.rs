@@ -199,7 +199,9 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
         );
         false
     } else if cell.method == MethodName::Uring {
-        notes.push("io_uring: the model has no cost for a ring request, and `syscalls` counts no read calls for it");
+        notes.push(
+            "io_uring: the model has no cost for a ring request, and its calls are not read calls",
+        );
         false
     } else if operation.cache == Cache::Cold {
         notes.push("cold: time spent waiting for the disk is not in the model");

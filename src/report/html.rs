@@ -6,7 +6,7 @@ use super::format::{cpu_details, escape, observer};
 use super::glance;
 use super::narrative::{counter_notes, paragraph};
 use super::palette::{Palette, swatch};
-use super::table::{Table, cell_table};
+use super::table::{Table, UNVERIFIED, cell_table};
 use crate::results::{Results, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Rate};
 use crate::vocab::Cache;
@@ -77,7 +77,7 @@ pub(crate) fn table(table: &Table) -> String {
             if i >= table.text_columns {
                 classes.push("num");
             }
-            if cell == "NO" {
+            if cell.ends_with(UNVERIFIED) {
                 classes.push("bad");
             }
             let class = if classes.is_empty() {

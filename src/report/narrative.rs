@@ -599,7 +599,11 @@ fn fio_peers(scenario: &ScenarioResult) -> Option<String> {
         .enumerate()
         .map(|(index, (reason, cells))| {
             let cells = cells.join("; ");
-            let cells = if index == 0 { cells } else { capitalise(&cells) };
+            let cells = if index == 0 {
+                cells
+            } else {
+                capitalise(&cells)
+            };
             format!("{cells}: likely because {reason}.")
         })
         .collect();

@@ -1,7 +1,7 @@
 //! The table of every cell of a scenario, as text, shared by the HTML page and
 //! the Markdown summary so both show the same numbers.
 
-use super::format::{bytes, maybe_count, percent, ratio};
+use super::format::{bytes, count, maybe_count, percent, ratio};
 use super::metrics::{fastest_at, ranked_at, sizes};
 use crate::results::{Cell, CounterColumn, CounterUnit, Counters, Limits, ScenarioResult};
 use crate::units::{ExactSize, Nanos, Rate};
@@ -23,8 +23,8 @@ pub(crate) struct Row {
 }
 
 /// The counter groups in table order: a group name and its counters.
-/// The io_uring counters show only where some cell used a ring, and
-/// `by CPU` only where it differs from what the calls moved (O_DIRECT,
+/// The ring's enter calls show only where some cell used a ring, and `by
+/// CPU` only where it differs from what the calls moved (O_DIRECT,
 /// io_uring).
 fn counter_groups(scenario: &ScenarioResult) -> Vec<(&'static str, Vec<CounterColumn>)> {
     let rings = scenario.cells.iter().any(|c| c.counters.ring_requests > 0);
@@ -32,9 +32,14 @@ fn counter_groups(scenario: &ScenarioResult) -> Vec<(&'static str, Vec<CounterCo
         .cells
         .iter()
         .any(|c| c.counters.copied() != c.counters.bytes_to_user + c.counters.bytes_from_user);
-    let shown = |column: &CounterColumn| match (column.name, column.group) {
-        ("bytes_copied", _) => copies_differ,
-        (_, "io_uring") => rings,
+    // The ring's bytes are in "by CPU" (or, with O_DIRECT, in "disk"), so
+    // the table leaves them to results.json; its requests are printed
+    // under its calls.
+    let shown = |column: &CounterColumn| match column.name {
+        "bytes_copied" => copies_differ,
+        "ring_enters" => rings,
+        // The ring's requests (and completions) ride under its enter calls.
+        name if name.starts_with("ring_") => false,
         _ => true,
     };
     let mut groups: Vec<(&'static str, Vec<CounterColumn>)> = Vec::new();
@@ -49,8 +54,10 @@ fn counter_groups(scenario: &ScenarioResult) -> Vec<(&'static str, Vec<CounterCo
 
 /// A group's heading: `calls (read / write / map / all)`.
 fn group_header(name: &str, members: &[CounterColumn]) -> String {
-    if members.len() == 1 {
-        return name.to_string();
+    match members {
+        [only] if only.part == "all" => return name.to_string(),
+        [only] => return format!("{name} {}", only.part),
+        _ => {}
     }
     let parts: Vec<&str> = members.iter().map(|c| c.part).collect();
     format!("{name} ({})", parts.join(" / "))
@@ -62,6 +69,20 @@ fn counter_text(column: &CounterColumn, counters: &Counters) -> String {
         (value, CounterUnit::Count) => maybe_count(value),
         (Some(value), CounterUnit::Bytes) => bytes(value),
         (None, CounterUnit::Bytes) => "n/a".to_string(),
+    }
+}
+
+/// What marks a cell whose output did not match the reference.
+pub(crate) const UNVERIFIED: &str = "(NOT verified)";
+
+/// A ring cell's requests (and its completions, where they differ), as a
+/// parenthesis under its calls; empty for other cells.
+fn ring_requests_text(counters: &Counters) -> String {
+    let (requests, completions) = (counters.ring_requests, counters.ring_completions);
+    match (requests, completions) {
+        (0, 0) => String::new(),
+        (r, c) if r == c => format!(" ({} ring requests)", count(r)),
+        (r, c) => format!(" ({} ring requests, {} completions)", count(r), count(c)),
     }
 }
 
@@ -84,7 +105,12 @@ fn model_text(cell: &Cell) -> String {
 /// fits a 1280-pixel page.
 pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
     let cold = scenario.cells.iter().any(|c| c.resident_before.is_some());
-    let modelled = scenario.cells.iter().any(|c| c.model.is_some());
+    // The model column only where the model fits some cell: for cold reads,
+    // O_DIRECT and rings it leaves the main cost out (each cell says so).
+    let modelled = scenario
+        .cells
+        .iter()
+        .any(|c| c.model.as_ref().is_some_and(|m| m.fits));
     let peers = !scenario.peers.is_empty();
     let groups = counter_groups(scenario);
     let mut headers: Vec<String> = [
@@ -92,7 +118,6 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
         "method",
         "median (min - max)",
         "throughput (of memcpy, vs fastest)",
-        "verified",
     ]
     .into_iter()
     .map(String::from)
@@ -118,7 +143,13 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
             let tput = cell.throughput_bytes_per_sec;
             let mut text = vec![
                 ExactSize(size).to_string(),
-                cell.label.clone(),
+                // Every cell of a finished run was verified (a mismatch
+                // stops it); only an older file can hold one that was not.
+                if cell.verified {
+                    cell.label.clone()
+                } else {
+                    format!("{} {UNVERIFIED}", cell.label)
+                },
                 format!(
                     "{} ({} - {})",
                     Nanos(cell.median_ns as f64),
@@ -135,7 +166,6 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                         "n/a".to_string()
                     }
                 ),
-                if cell.verified { "yes" } else { "NO" }.to_string(),
             ];
             if peers {
                 // mmap-lab's throughput over fio's on the same file; "–" where fio has no equivalent.
@@ -147,12 +177,16 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                         .map_or_else(|| "–".to_string(), |p| ratio(p.ratio)),
                 );
             }
-            text.extend(groups.iter().map(|(_, members)| {
-                members
+            text.extend(groups.iter().map(|(name, members)| {
+                let mut text = members
                     .iter()
                     .map(|c| counter_text(c, &cell.counters))
                     .collect::<Vec<_>>()
-                    .join(" / ")
+                    .join(" / ");
+                if *name == "calls" {
+                    text.push_str(&ring_requests_text(&cell.counters));
+                }
+                text
             }));
             if modelled {
                 text.push(model_text(cell));
