@@ -34,12 +34,13 @@ pub const DEPTH: u32 = 32;
 /// Timed runs of each way, warm and cold; the median is shown.
 pub const ROUNDS: usize = 5;
 /// Operations in one warm timed sample (their mean is the sample): a warm
-/// operation takes about a millisecond, too short for one clock reading.
+/// operation takes about a millisecond, and one alone swings with whatever
+/// else the machine is doing.
 const WARM_BURST: u32 = 5;
 /// Seed of the file's contents and of the offsets.
 const SEED: u64 = 32;
 
-/// The ways' labels.
+/// pread, one call per record (the ways' labels follow).
 pub const PREAD: &str = "pread";
 /// io_uring, one request in flight.
 pub const RING_1: &str = "uring depth 1";
@@ -506,6 +507,7 @@ const TIME_COLUMNS: [Column; 5] = [
     Column::right("cached after"),
 ];
 
+/// One row per way under [`TIME_COLUMNS`]; a way that did not run shows dashes.
 fn time_rows(facts: &UringFacts) -> Vec<Vec<String>> {
     let time = |cell: Option<&Cell>| {
         cell.map_or("-".to_string(), |c| {
