@@ -19,6 +19,7 @@ pub mod sigbus;
 pub mod slice;
 mod steps;
 mod trial;
+pub mod uring;
 pub mod why;
 pub mod write;
 
@@ -108,6 +109,11 @@ pub static LESSONS: &[Lesson] = &[
         name: "share",
         summary: "two processes, one file: shared and private maps, flush, crash, fallocate",
         run: |s| share::run(s).map(drop),
+    },
+    Lesson {
+        name: "uring",
+        summary: "fewer system calls without a map: io_uring, queue depth, O_DIRECT",
+        run: |s| uring::run(s).map(drop),
     },
 ];
 
