@@ -21,18 +21,7 @@ pub fn render(scenario: &ScenarioResult, width: Option<usize>) -> String {
             format!(": {}", scenario.about)
         }
     );
-    match width {
-        Some(width) => {
-            for line in layout::wrap(&title, width, "", "  ") {
-                out.push_str(&line);
-                out.push('\n');
-            }
-        }
-        None => {
-            out.push_str(&title);
-            out.push('\n');
-        }
-    }
+    push_wrapped(&mut out, &title, width, "", "  ");
     let rings = scenario.cells.iter().any(|c| c.counters.ring_requests > 0);
     let counters: Vec<(&str, CounterColumn)> = CounterColumn::terminal()
         .into_iter()
@@ -78,19 +67,26 @@ pub fn render(scenario: &ScenarioResult, width: Option<usize>) -> String {
             ExactSize(skip.size),
             skip.reason
         );
-        match width {
-            Some(width) => {
-                for part in layout::wrap(&line, width, "  ", "    ") {
-                    out.push_str(&part);
-                    out.push('\n');
-                }
-            }
-            None => {
-                out.push_str("  ");
+        push_wrapped(&mut out, &line, width, "  ", "    ");
+    }
+    out
+}
+
+/// Adds `text` to `out` as lines: wrapped to `width` (a terminal's) with
+/// `first` before the first line and `rest` before the others, or with no
+/// width (a file or a pipe) as one line after `first`.
+fn push_wrapped(out: &mut String, text: &str, width: Option<usize>, first: &str, rest: &str) {
+    match width {
+        Some(width) => {
+            for line in layout::wrap(text, width, first, rest) {
                 out.push_str(&line);
                 out.push('\n');
             }
         }
+        None => {
+            out.push_str(first);
+            out.push_str(text);
+            out.push('\n');
+        }
     }
-    out
 }

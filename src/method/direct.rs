@@ -10,7 +10,7 @@
 //! system that refuses O_DIRECT altogether makes the method unavailable
 //! (its cells are skipped, with the reason).
 
-use super::{IoMethod, Misfit, Unavailable, chunked_label, consume_exactly, with_buffer};
+use super::{IoMethod, Misfit, Unavailable, chunked_label, consume_records_at, with_buffer};
 use crate::checksum::Fold;
 use crate::results::Counters;
 use crate::scenario::Operation;
@@ -85,12 +85,7 @@ impl IoMethod for Direct {
     ) -> io::Result<()> {
         let file = open_direct(path, OpenOptions::new().read(true))?;
         with_buffer(self.chunk, 0, |buffer| {
-            for &offset in offsets {
-                consume_exactly(path, record, buffer, fold, |b, done| {
-                    file.read_at(b, offset + done)
-                })?;
-            }
-            Ok(())
+            consume_records_at(&file, path, offsets, record, buffer, fold)
         })
     }
 

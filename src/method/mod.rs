@@ -408,6 +408,25 @@ pub(crate) fn consume_exactly(
     Ok(())
 }
 
+/// Consumes `record` bytes at each offset of `file` with positioned reads
+/// (pread) into `buffer`, in order.
+pub(crate) fn consume_records_at(
+    file: &std::fs::File,
+    path: &Path,
+    offsets: &[u64],
+    record: u64,
+    buffer: &mut [u8],
+    fold: &mut Fold,
+) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    for &offset in offsets {
+        consume_exactly(path, record, buffer, fold, |b, done| {
+            file.read_at(b, offset + done)
+        })?;
+    }
+    Ok(())
+}
+
 /// An error for a file that ended before the bytes asked for.
 fn ended_early(path: &Path, wanted: u64, got: u64) -> io::Error {
     io::Error::new(

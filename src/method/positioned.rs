@@ -2,7 +2,8 @@
 //! names its offset, so no seek is needed and the file position never moves.
 
 use super::{
-    IoMethod, check_buffer_offset, chunked_label, consume_exactly, consume_to_end, with_copy_buffer,
+    IoMethod, check_buffer_offset, chunked_label, consume_exactly, consume_records_at,
+    consume_to_end, with_copy_buffer,
 };
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
@@ -64,12 +65,7 @@ impl IoMethod for Positioned {
     ) -> io::Result<()> {
         let file = File::open(path)?;
         with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {
-            for &offset in offsets {
-                consume_exactly(path, record, buffer, fold, |b, done| {
-                    file.read_at(b, offset + done)
-                })?;
-            }
-            Ok(())
+            consume_records_at(&file, path, offsets, record, buffer, fold)
         })
     }
 

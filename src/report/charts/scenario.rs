@@ -264,24 +264,17 @@ pub(crate) fn cold(scenario: &ScenarioResult, palette: &Palette) -> anyhow::Resu
         references: Vec::new(),
         empty_note: "no cells".to_string(),
     };
-    let resident = Panel {
-        title: "Resident before".to_string(),
-        y_desc: "file pages in memory before the operation".to_string(),
+    let residency = |when: &str, get: fn(&Cell) -> Option<f64>| Panel {
+        title: format!("Resident {when}"),
+        y_desc: format!("file pages in memory {when} the operation"),
         scale: Scale::Linear,
         unit: Unit::Percent,
-        series: series_by_label(scenario, palette, |c| c.resident_before),
+        series: series_by_label(scenario, palette, get),
         references: Vec::new(),
-        empty_note: "residency was not recorded".to_string(),
+        empty_note: format!("residency {when} was not recorded"),
     };
-    let resident_after = Panel {
-        title: "Resident after".to_string(),
-        y_desc: "file pages in memory after the operation".to_string(),
-        scale: Scale::Linear,
-        unit: Unit::Percent,
-        series: series_by_label(scenario, palette, |c| c.resident_after),
-        references: Vec::new(),
-        empty_note: "residency after was not recorded (older results)".to_string(),
-    };
+    let resident = residency("before", |c| c.resident_before);
+    let resident_after = residency("after", |c| c.resident_after);
     let sizes = sizes(scenario);
     let caption = format!(
         "Cold cache: the file was flushed and dropped from the page cache before each operation; \"resident before\" checks how well that worked (from mincore). \
