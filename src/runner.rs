@@ -171,7 +171,8 @@ impl<'a> Runner<'a> {
         for &size in &sizes {
             let place = Place::new(scenario, size);
             let fixture = self.generate(&place)?;
-            let (active, bursts) = self.verify_methods(&place, &fixture, &mut skipped, progress)?;
+            let (active, bursts) =
+                self.verify_methods(&place, &fixture, samples, &mut skipped, progress)?;
             let series =
                 self.take_samples(&place, &fixture, &active, samples, &bursts, progress)?;
             // The timed samples must have left the files as verified.
@@ -279,6 +280,7 @@ impl<'a> Runner<'a> {
         &self,
         place: &Place<'s>,
         fixture: &Fixture,
+        samples: u32,
         skipped: &mut Vec<SkippedCell>,
         progress: &dyn Progress,
     ) -> Result<(Vec<&'s MethodSpec>, Vec<u32>), RunError> {
@@ -300,7 +302,11 @@ impl<'a> Runner<'a> {
                             size: place.size,
                             reason,
                         });
-                        progress.step(&format!("{} {} skipped", place.name(), spec.label));
+                        // The steps its samples would have taken, so the
+                        // progress bar still ends full.
+                        for _ in 0..=samples + COUNTED_SAMPLES {
+                            progress.step(&format!("{} {} skipped", place.name(), spec.label));
+                        }
                         continue;
                     }
                     None => return Err(place.io(&spec.label, e)),

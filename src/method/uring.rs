@@ -169,7 +169,7 @@ impl IoMethod for Uring {
         if self.direct {
             super::direct::check_direct_in(dir)?;
         }
-        self.with_ring(|_| Ok(()))
+        self.with_ring(true, |_| Ok(()))
     }
 
     fn counters_note(&self) -> Option<&'static str> {
@@ -188,7 +188,9 @@ impl IoMethod for Uring {
         let file = self.open_read(path)?;
         let len = file.metadata()?.len();
         let pieces = self.pieces(0, 0, len);
-        self.with_ring(|ring| ring.read_pieces(&[(path, &file)], &pieces, fold))
+        self.with_ring(true, |ring| {
+            ring.read_pieces(&[(path, &file)], &pieces, self.fixed, fold)
+        })
     }
 
     /// Opens the files a group at a time, so that requests from different
@@ -205,7 +207,9 @@ impl IoMethod for Uring {
             }
             let named: Vec<(&Path, &File)> =
                 group.iter().map(PathBuf::as_path).zip(&files).collect();
-            self.with_ring(|ring| ring.read_pieces(&named, &pieces, fold))?;
+            self.with_ring(true, |ring| {
+                ring.read_pieces(&named, &pieces, self.fixed, fold)
+            })?;
         }
         Ok(())
     }
@@ -222,21 +226,25 @@ impl IoMethod for Uring {
             .iter()
             .flat_map(|&offset| self.pieces(0, offset, offset + record))
             .collect();
-        self.with_ring(|ring| ring.read_pieces(&[(path, &file)], &pieces, fold))
+        self.with_ring(true, |ring| {
+            ring.read_pieces(&[(path, &file)], &pieces, self.fixed, fold)
+        })
     }
 
     fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
         let file = self.open_read(path)?;
         let pieces = self.pieces(0, start, end);
-        self.with_ring(|ring| ring.read_pieces(&[(path, &file)], &pieces, fold))
+        self.with_ring(true, |ring| {
+            ring.read_pieces(&[(path, &file)], &pieces, self.fixed, fold)
+        })
     }
 
     fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()> {
         let mut options = OpenOptions::new();
         options.write(true);
         let file = self.open(path, &mut options)?;
-        self.with_ring(|ring| {
-            ring.write_all(path, &file, offset, data, self.chunk, self.fixed)?;
+        self.with_ring(false, |ring| {
+            ring.write_all(self, path, &file, offset, data)?;
             if sync {
                 ring.sync(path, &file)?;
             }
@@ -248,22 +256,15 @@ impl IoMethod for Uring {
         let mut options = OpenOptions::new();
         options.write(true).create(true).truncate(true);
         let file = self.open(path, &mut options)?;
-        self.with_ring(|ring| {
+        self.with_ring(false, |ring| {
             if self.direct {
                 // O_DIRECT writes whole blocks: the ring writes those, and
                 // the partial last block is written padded, then cut back.
                 let whole_blocks = aligned_down(data.len());
-                ring.write_all(
-                    path,
-                    &file,
-                    0,
-                    &data[..whole_blocks],
-                    self.chunk,
-                    self.fixed,
-                )?;
+                ring.write_all(self, path, &file, 0, &data[..whole_blocks])?;
                 super::direct::write_tail(&file, data, whole_blocks)?;
             } else {
-                ring.write_all(path, &file, 0, data, self.chunk, self.fixed)?;
+                ring.write_all(self, path, &file, 0, data)?;
             }
             if sync {
                 ring.sync(path, &file)?;
@@ -308,20 +309,30 @@ impl Uring {
             .collect()
     }
 
-    /// Lends `f` this thread's ring of this depth, made (and its slots
-    /// registered, with `fixed`) on first use.
-    fn with_ring<R>(&self, f: impl FnOnce(&mut KeptRing) -> io::Result<R>) -> io::Result<R> {
+    /// Lends `f` this thread's ring of this depth and chunk, made on first
+    /// use. For `reads` its buffer slots are made too (once), and
+    /// registered with `fixed`; writes need none.
+    fn with_ring<R>(
+        &self,
+        reads: bool,
+        f: impl FnOnce(&mut KeptRing) -> io::Result<R>,
+    ) -> io::Result<R> {
         RINGS.with(|cell| {
             let mut rings = cell.borrow_mut();
-            let index = match rings.iter().position(|r| r.depth == self.depth) {
+            let index = match rings
+                .iter()
+                .position(|r| r.depth == self.depth && r.slot_len == self.chunk)
+            {
                 Some(index) => index,
                 None => {
-                    rings.push(KeptRing::new(self.depth)?);
+                    rings.push(KeptRing::new(self.depth, self.chunk)?);
                     rings.len() - 1
                 }
             };
             let ring = &mut rings[index];
-            ring.prepare_slots(self.chunk, self.fixed)?;
+            if reads {
+                ring.prepare_slots(self.fixed)?;
+            }
             f(ring)
         })
     }
@@ -341,8 +352,10 @@ struct Piece {
 struct KeptRing {
     depth: u32,
     ring: IoUring,
-    /// `depth` read buffers of `slot_len` bytes, one after another.
+    /// [`WINDOW`] × `depth` read buffers of `slot_len` bytes, one after
+    /// another; empty until the first read.
     slots: PlacedBuffer,
+    /// The chunk of the methods this ring serves.
     slot_len: usize,
     /// The memory registered with the ring as buffer 0 (address, length).
     registered: Option<(usize, usize)>,
@@ -353,7 +366,7 @@ struct KeptRing {
 impl KeptRing {
     /// Sets up a ring with room for `depth` requests; where the kernel
     /// refuses, the method is unavailable.
-    fn new(depth: u32) -> io::Result<KeptRing> {
+    fn new(depth: u32, chunk: usize) -> io::Result<KeptRing> {
         let ring = IoUring::new(depth.next_power_of_two()).map_err(|e| {
             Unavailable::error(format!("io_uring_setup failed ({e}){}", why_no_ring()))
         })?;
@@ -361,18 +374,16 @@ impl KeptRing {
             depth,
             ring,
             slots: PlacedBuffer::new(0, 0),
-            slot_len: 0,
+            slot_len: chunk,
             registered: None,
             reaped: Vec::with_capacity(depth as usize),
         })
     }
 
-    /// Makes the slots `chunk` bytes each; with `fixed`, registers them.
-    fn prepare_slots(&mut self, chunk: usize, fixed: bool) -> io::Result<()> {
-        if self.slot_len != chunk {
-            self.unregister()?;
-            self.slots = PlacedBuffer::new(chunk * self.slot_count(), 0);
-            self.slot_len = chunk;
+    /// Makes the read slots on first use; with `fixed`, registers them.
+    fn prepare_slots(&mut self, fixed: bool) -> io::Result<()> {
+        if self.slots.is_empty() {
+            self.slots = PlacedBuffer::new(self.slot_len * self.slot_count(), 0);
         }
         if fixed {
             let slots = self.slots.as_mut_slice();
@@ -419,10 +430,10 @@ impl KeptRing {
         &mut self,
         files: &[(&Path, &File)],
         pieces: &[Piece],
+        fixed: bool,
         fold: &mut Fold,
     ) -> io::Result<()> {
         let (depth, slots) = (self.depth as usize, self.slot_count());
-        let fixed = self.registered.is_some();
         // Bytes received so far for the request in each slot.
         let mut got = vec![0usize; slots];
         let (mut next_to_consume, mut next_to_issue, mut in_flight) = (0, 0, 0);
@@ -512,9 +523,36 @@ impl KeptRing {
         self.queue(entry.user_data(index as u64))
     }
 
-    /// Writes `data` at `offset` of `file` in requests of `chunk` bytes, up
-    /// to `depth` in flight; with `fixed`, `data` is registered first.
+    /// Writes `data` at `offset` of `file` as `method` says: requests of
+    /// its `chunk` bytes, up to its `depth` in flight. With `fixed`, `data`
+    /// is registered with the ring for this operation (its pages pinned)
+    /// and unregistered after it: the caller's buffer may be freed and its
+    /// address reused, and a registration would still name the old pages.
     fn write_all(
+        &mut self,
+        method: &Uring,
+        path: &Path,
+        file: &File,
+        offset: u64,
+        data: &[u8],
+    ) -> io::Result<()> {
+        if method.direct {
+            check_aligned_data(data)?;
+        }
+        let fixed = method.fixed && !data.is_empty();
+        if fixed {
+            self.register((data.as_ptr() as usize, data.len()))?;
+        }
+        let written = self.write_requests(path, file, offset, data, method.chunk, fixed);
+        if fixed {
+            self.unregister()?;
+        }
+        written
+    }
+
+    /// The requests of [`KeptRing::write_all`]: `data` at `offset` in
+    /// `chunk`-byte writes (fixed ones from registered buffer 0).
+    fn write_requests(
         &mut self,
         path: &Path,
         file: &File,
@@ -523,13 +561,6 @@ impl KeptRing {
         chunk: usize,
         fixed: bool,
     ) -> io::Result<()> {
-        if file_is_direct(file)? {
-            check_aligned_data(data)?;
-        }
-        if fixed && !data.is_empty() {
-            self.register((data.as_ptr() as usize, data.len()))?;
-        }
-        let fixed = fixed && !data.is_empty();
         let count = data.len().div_ceil(chunk);
         // Bytes written so far of each request.
         let mut written = vec![0usize; count];
@@ -665,16 +696,6 @@ fn check_result(result: i32, path: &Path, what: &str) -> io::Result<usize> {
         ));
     }
     Ok(result as usize)
-}
-
-/// True when `file` was opened with O_DIRECT.
-fn file_is_direct(file: &File) -> io::Result<bool> {
-    // SAFETY: F_GETFL on an open descriptor has no other effect.
-    let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
-    if flags < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(flags & libc::O_DIRECT != 0)
 }
 
 /// Why io_uring may be refused here: the sysctl, when it says so.
