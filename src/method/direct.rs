@@ -54,6 +54,10 @@ impl IoMethod for Direct {
         fits_direct(operation, MethodName::Direct)
     }
 
+    fn bypasses_page_cache(&self) -> bool {
+        true
+    }
+
     fn check_available(&self, dir: &Path) -> io::Result<()> {
         check_direct_in(dir)
     }

@@ -128,6 +128,12 @@ pub trait IoMethod {
         Ok(())
     }
 
+    /// True when every operation goes to the device, warm or cold (files
+    /// opened with O_DIRECT).
+    fn bypasses_page_cache(&self) -> bool {
+        false
+    }
+
     /// What this method's counters cannot show, or show differently, for
     /// results.json and the report (`None` when they are the usual ones).
     fn counters_note(&self) -> Option<&'static str> {

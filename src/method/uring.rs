@@ -165,6 +165,10 @@ impl IoMethod for Uring {
         }
     }
 
+    fn bypasses_page_cache(&self) -> bool {
+        self.direct
+    }
+
     fn check_available(&self, dir: &Path) -> io::Result<()> {
         if self.direct {
             super::direct::check_direct_in(dir)?;
