@@ -3,8 +3,9 @@
 //! `io_uring_enter` call submits a batch and collects what completed. The
 //! tutorial's "fewer system calls" without a map: N requests at depth D take
 //! about N/D calls. With `direct` the file is opened with O_DIRECT under the
-//! ring; with `fixed` the buffers are registered with the ring once, so the
-//! kernel need not pin them for every request.
+//! ring; with `fixed` the read buffers are registered with the ring once,
+//! so the kernel need not map them for every request (a write registers the
+//! data it writes for that operation).
 //!
 //! The ring (and its buffers) is kept per thread between operations, as a
 //! program keeps its ring; setting it up is paid once, in the untimed
