@@ -2,7 +2,8 @@
 //! reason and the run goes on. The refusals here are real: the run is
 //! started under a seccomp filter, as a container's would be, that makes
 //! `io_uring_setup` fail with ENOSYS and an `openat` asking for O_DIRECT
-//! fail with EINVAL (what a file system that refuses O_DIRECT returns).
+//! fail with EINVAL (what a file system that refuses O_DIRECT returns). And
+//! O_DIRECT on tmpfs, which has no device to bypass the cache for, is skipped.
 
 use mmap_lab::results::Results;
 use std::os::unix::process::CommandExt;
@@ -174,4 +175,46 @@ fn refused_methods_are_skipped_with_their_reason_and_the_run_goes_on() {
     assert!(summary.contains("uring 4 KiB depth 32 (at 64 KiB, 1 MiB): io_uring_setup failed"));
     // No generated file is left behind.
     assert!(std::fs::read_dir(&work).unwrap().next().is_none());
+}
+
+/// True when `dir` is on tmpfs.
+fn on_tmpfs(dir: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap();
+    // SAFETY: statfs is plain data, filled from a valid C string.
+    let mut info: libc::statfs = unsafe { std::mem::zeroed() };
+    unsafe { libc::statfs(path.as_ptr(), &mut info) == 0 && info.f_type == libc::TMPFS_MAGIC }
+}
+
+#[test]
+fn o_direct_on_tmpfs_is_skipped_because_there_is_no_device() {
+    let shm = Path::new("/dev/shm");
+    if !on_tmpfs(shm) {
+        eprintln!("no tmpfs at /dev/shm here; the O_DIRECT-on-tmpfs skip is not exercised");
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let scenario = temp.path().join("refused.json");
+    std::fs::write(&scenario, SCENARIO).unwrap();
+    let out = temp.path().join("out");
+    let work = tempfile::tempdir_in(shm).unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_mmap-lab"))
+        .args(["run", "--quick", "--out"])
+        .arg(&out)
+        .arg("--work-dir")
+        .arg(work.path())
+        .arg(&scenario)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let results = Results::load(&out.join("results.json")).unwrap();
+    let scenario = &results.scenarios[0];
+    // The ring without O_DIRECT runs on tmpfs; O_DIRECT does not.
+    let measured: Vec<&str> = scenario.cells.iter().map(|c| c.label.as_str()).collect();
+    assert!(measured.contains(&"uring 4 KiB depth 32"), "{measured:?}");
+    assert_eq!(scenario.skipped.len(), 2);
+    for skip in &scenario.skipped {
+        assert_eq!(skip.label, "direct 4 KiB");
+        assert!(skip.reason.contains("is on tmpfs"), "{}", skip.reason);
+    }
 }
