@@ -338,3 +338,41 @@ fn with_fio_installed_every_equivalent_cell_gets_a_peer_line() {
         assert!(peer.latency_ns.contains_key("p50"));
     }
 }
+
+#[test]
+fn direct_and_uring_jobs_carry_o_direct_depth_and_fixed_buffers() {
+    let scenario = scenario::from_json(
+        r#"{"name": "t", "operation": "random_read", "count": 100, "record": "4 KiB", "sizes": ["1 MiB"], "methods": [
+            {"method": "direct", "chunk": "4 KiB"},
+            {"method": "uring", "chunk": "4 KiB", "depth": 16, "fixed": true, "direct": true},
+            {"method": "uring", "chunk": "4 KiB", "depth": 1}
+        ]}"#,
+        Path::new("t.json"),
+    )
+    .unwrap();
+    let job = |index: usize| {
+        fio::job_for(
+            &scenario,
+            &scenario.methods[index],
+            1 << 20,
+            &[PathBuf::from("/w/a.bin")],
+            Path::new("/w/o.bin"),
+            1,
+        )
+        .unwrap()
+    };
+    let direct = job(0);
+    assert_eq!(direct.engine, "psync");
+    assert_eq!(option(&direct, "direct"), Some("1"));
+    assert_eq!(option(&direct, "iodepth"), None);
+    let ring = job(1);
+    assert_eq!(ring.engine, "io_uring");
+    assert_eq!(option(&ring, "direct"), Some("1"));
+    assert_eq!(option(&ring, "iodepth"), Some("16"));
+    assert_eq!(option(&ring, "fixedbufs"), Some("1"));
+    assert_eq!(option(&ring, "iomem_align"), Some("4096"));
+    let shallow = job(2);
+    assert_eq!(option(&shallow, "direct"), None);
+    assert_eq!(option(&shallow, "iodepth"), Some("1"));
+    assert_eq!(option(&shallow, "fixedbufs"), None);
+}
