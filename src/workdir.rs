@@ -146,7 +146,9 @@ fn default_parent() -> PathBuf {
         .unwrap_or_else(std::env::temp_dir)
 }
 
-fn is_memory_filesystem(name: &str) -> bool {
+/// True for a file system whose files live in memory only (tmpfs,
+/// ramfs), by its name from [`filesystem_name`].
+pub fn is_memory_filesystem(name: &str) -> bool {
     matches!(name, "tmpfs" | "ramfs")
 }
 

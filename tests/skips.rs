@@ -6,6 +6,7 @@
 //! O_DIRECT on tmpfs, which has no device to bypass the cache for, is skipped.
 
 use mmap_lab::results::Results;
+use mmap_lab::workdir::filesystem_name;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
@@ -177,19 +178,10 @@ fn refused_methods_are_skipped_with_their_reason_and_the_run_goes_on() {
     assert!(std::fs::read_dir(&work).unwrap().next().is_none());
 }
 
-/// True when `dir` is on tmpfs.
-fn on_tmpfs(dir: &Path) -> bool {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes()).unwrap();
-    // SAFETY: statfs is plain data, filled from a valid C string.
-    let mut info: libc::statfs = unsafe { std::mem::zeroed() };
-    unsafe { libc::statfs(path.as_ptr(), &mut info) == 0 && info.f_type == libc::TMPFS_MAGIC }
-}
-
 #[test]
 fn o_direct_on_tmpfs_is_skipped_because_there_is_no_device() {
     let shm = Path::new("/dev/shm");
-    if !on_tmpfs(shm) {
+    if filesystem_name(shm).ok().as_deref() != Some("tmpfs") {
         eprintln!("no tmpfs at /dev/shm here; the O_DIRECT-on-tmpfs skip is not exercised");
         return;
     }

@@ -5,7 +5,7 @@
 //! how a Rust program chooses.
 
 use super::sandbox::open_read;
-use super::{Sandbox, Steps};
+use super::{Sandbox, Steps, and_list};
 use crate::buffer::{PlacedBuffer, page_offset_of};
 use crate::cache;
 use crate::checksum::{Fold, checksum};
@@ -659,15 +659,6 @@ fn placement_sentence(facts: &AlignFacts) -> String {
         }
     });
     text.join(" ")
-}
-
-/// Names joined for a sentence: `a`, `a and b`, `a, b and c`.
-fn and_list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 /// Words joined for a sentence with `or`: `a`, `a or b`, `a, b or c`.

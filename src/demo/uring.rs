@@ -5,12 +5,13 @@
 //! system calls, ring enters and requests, bytes the CPU copied, disk bytes,
 //! and how much of the file a cold read leaves in the page cache.
 
-use super::{Sandbox, Steps};
+use super::{Sandbox, Steps, and_list};
 use crate::cache;
 use crate::fixture::{Fixture, VerifyError};
 use crate::layout::Column;
 use crate::method::{Direct, MethodKind, Positioned, Unavailable, Uring};
 use crate::probe::Probe;
+use crate::report::format::count as thousands;
 use crate::results::Counters;
 use crate::scenario::Operation;
 use crate::units::{ApproxSize, ExactSize, Nanos};
@@ -643,31 +644,9 @@ fn bytes(count: u64) -> String {
     ApproxSize(count as f64).to_string().replace(' ', "\u{a0}")
 }
 
-/// A whole number with thousands separated by commas: `13,172`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (index, digit) in digits.chars().enumerate() {
-        if index > 0 && (digits.len() - index) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
-}
-
 /// A rate of reads per second, rounded to a whole number, with commas.
 fn rate(cell: &Cell, count: u64) -> String {
     thousands(cell.per_second(count).round() as u64)
-}
-
-/// Words joined as a sentence lists them: `a, b and c`.
-fn and_list(words: &[&str]) -> String {
-    match words {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 /// Where the lesson said why the way called `label` did not run.

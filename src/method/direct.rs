@@ -149,7 +149,8 @@ pub(crate) fn open_direct(path: &Path, options: &mut OpenOptions) -> io::Result<
 /// Checks that the file system holding `dir` takes O_DIRECT, by opening
 /// a new file there with it (removed again).
 pub(crate) fn check_direct_in(dir: &Path) -> io::Result<()> {
-    if let Some(name) = memory_file_system(dir)? {
+    let name = crate::workdir::filesystem_name(dir)?;
+    if crate::workdir::is_memory_filesystem(&name) {
         return Err(Unavailable::error(format!(
             "{} is on {name}: its files live in memory with no device behind them, so O_DIRECT has nothing to bypass (Linux 6.6 and later accept the flag there and change nothing; older kernels refuse it)",
             dir.display()
@@ -179,31 +180,6 @@ pub(crate) fn check_direct_in(dir: &Path) -> io::Result<()> {
             format!("cannot open {} with O_DIRECT: {e}", probe.path().display()),
         )),
     }
-}
-
-/// ramfs's `f_type` (linux/magic.h; libc has no constant for it).
-const RAMFS_MAGIC: libc::c_long = 0x8584_58f6;
-
-/// `tmpfs` or `ramfs` when `dir` is on one of them: file systems with no
-/// device, whose files are page cache only.
-fn memory_file_system(dir: &Path) -> io::Result<Option<&'static str>> {
-    use std::os::unix::ffi::OsStrExt;
-    let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a path with a NUL byte"))?;
-    // SAFETY: statfs is plain data; the call fills it from a valid C string.
-    let mut info: libc::statfs = unsafe { std::mem::zeroed() };
-    if unsafe { libc::statfs(path.as_ptr(), &mut info) } != 0 {
-        let e = io::Error::last_os_error();
-        return Err(io::Error::new(
-            e.kind(),
-            format!("cannot statfs {}: {e}", dir.display()),
-        ));
-    }
-    Ok(match info.f_type {
-        libc::TMPFS_MAGIC => Some("tmpfs"),
-        RAMFS_MAGIC => Some("ramfs"),
-        _ => None,
-    })
 }
 
 /// Refuses a chunk O_DIRECT cannot use.

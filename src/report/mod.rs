@@ -12,7 +12,7 @@
 
 mod charts;
 mod compare;
-mod format;
+pub(crate) mod format;
 pub mod glance;
 mod html;
 mod markdown;
