@@ -9,18 +9,17 @@
 
 use crate::buffer::{PlacedBuffer, take_noted_offset};
 use crate::cache;
-use crate::checksum::{Fold, checksum};
+use crate::checksum::Fold;
 use crate::method::IoMethod;
+use crate::operation::{Files, Operation, Plan};
 use crate::probe::Probe;
 use crate::results::Counters;
-use crate::scenario::{Operation, Scenario};
-use crate::units::to_usize;
+use crate::scenario::Scenario;
 use crate::vocab::Cache;
-use crate::workload::{InputFiles, file_contents, patch_contents, record_offsets};
+use crate::workload::InputFiles;
 use std::cell::RefCell;
 use std::fs;
 use std::io;
-use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -53,26 +52,19 @@ pub struct Sample {
     pub buffer_page_offset: Option<u64>,
 }
 
-/// The bytes writes write, in buffers placed on purpose.
-struct PlacedData {
-    patch: PlacedBuffer,
-    write_source: PlacedBuffer,
-}
-
 /// Everything one size of one scenario needs: files, reference, expectations.
 pub struct Fixture {
     operation: Operation,
     cache: Cache,
     inputs: InputFiles,
     output: PathBuf,
-    patch: Vec<u8>,
-    offsets: Vec<u64>,
-    /// What sequential_write puts in the output file.
-    write_source: Vec<u8>,
-    /// Copies of `patch` and `write_source` placed where methods asked
-    /// (by page offset), made on first use.
-    placed: RefCell<Vec<(usize, Rc<PlacedData>)>>,
-    expected_checksum: u64,
+    /// The operation's offsets and the data it writes.
+    plan: Plan,
+    /// Copies of the plan's data placed where methods asked (by page
+    /// offset), made on first use.
+    placed: RefCell<Vec<(usize, Rc<PlacedBuffer>)>>,
+    /// The checksum a correct read produces; `None` for writes.
+    expected_checksum: Option<u64>,
 }
 
 impl Fixture {
@@ -91,36 +83,26 @@ impl Fixture {
         size: u64,
         dir: &Path,
     ) -> io::Result<Fixture> {
-        let op = operation;
-        let inputs = InputFiles::generate(dir, seed, size, op.input_files())?;
-        let patch = match op {
-            Operation::Overwrite { len, .. } | Operation::CopyOnWrite { len, .. } => {
-                patch_contents(seed, len)
-            }
-            _ => Vec::new(),
-        };
-        let offsets = match op {
-            Operation::RandomRead { count, record } => record_offsets(seed, size, record, count),
-            _ => Vec::new(),
-        };
-        let write_source = match op {
-            Operation::SequentialWrite { .. } => file_contents(seed, 0, size),
-            _ => Vec::new(),
-        };
-        let output = dir.join("output.bin");
+        let inputs = InputFiles::generate(dir, seed, size, operation.input_files())?;
         let mut fixture = Fixture {
             operation,
             cache,
             inputs,
-            output,
-            patch,
-            offsets,
-            write_source,
+            output: dir.join("output.bin"),
+            plan: operation.plan(seed, size),
             placed: RefCell::new(Vec::new()),
-            expected_checksum: 0,
+            expected_checksum: None,
         };
-        fixture.expected_checksum = fixture.reference_checksum();
+        fixture.expected_checksum = operation.reference(&fixture.files(), &fixture.plan);
         Ok(fixture)
+    }
+
+    /// The files the operation works on.
+    fn files(&self) -> Files<'_> {
+        Files {
+            inputs: &self.inputs,
+            output: &self.output,
+        }
     }
 
     /// Sets the cache state later samples prepare (a lesson alternates them).
@@ -226,57 +208,11 @@ impl Fixture {
         Ok(Some(resident / self.inputs.paths.len() as f64))
     }
 
-    /// The checksum a correct read-type method produces, computed in memory.
-    fn reference_checksum(&self) -> u64 {
-        let first = self.inputs.contents.first();
-        match self.operation {
-            Operation::SequentialRead => checksum(first.expect("one input")),
-            Operation::RandomRead { record, .. } => {
-                let bytes = first.expect("one input");
-                let mut fold = Fold::new();
-                for &offset in &self.offsets {
-                    fold.update(&bytes[to_usize(offset)..to_usize(offset + record)]);
-                }
-                fold.finish()
-            }
-            Operation::Slice { start, end } => {
-                checksum(&first.expect("one input")[to_usize(start)..to_usize(end)])
-            }
-            Operation::CopyOnWrite { offset, .. } => {
-                let mut changed = first.expect("one input").clone();
-                changed[to_usize(offset)..to_usize(offset) + self.patch.len()]
-                    .copy_from_slice(&self.patch);
-                checksum(&changed)
-            }
-            Operation::ManyFiles { .. } => {
-                let mut fold = Fold::new();
-                for bytes in &self.inputs.contents {
-                    fold.update(bytes);
-                }
-                fold.finish()
-            }
-            Operation::SequentialWrite { .. } | Operation::Overwrite { .. } => 0,
-        }
-    }
-
     /// Untimed set-up before one operation: undo the last overwrite, remove
     /// the file to be created, and for cold runs evict the inputs. Returns the
     /// resident fraction of the inputs for cold runs.
     fn prepare(&self, cache: Cache) -> io::Result<Option<f64>> {
-        match self.operation {
-            Operation::Overwrite { offset, len, .. } => {
-                let original = &self.inputs.contents[0][to_usize(offset)..to_usize(offset + len)];
-                fs::OpenOptions::new()
-                    .write(true)
-                    .open(&self.inputs.paths[0])?
-                    .write_all_at(original, offset)?;
-            }
-            Operation::SequentialWrite { .. } => match fs::remove_file(&self.output) {
-                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
-                _ => {}
-            },
-            _ => {}
-        }
+        self.operation.reset(&self.files(), &self.plan)?;
         if cache == Cache::Warm || self.inputs.paths.is_empty() {
             return Ok(None);
         }
@@ -290,118 +226,48 @@ impl Fixture {
     /// Runs the operation once, writing from `data` (looked up before any
     /// clock starts); returns the checksum of what a read consumed (0 for
     /// pure writes).
-    fn execute(&self, method: &dyn IoMethod, data: &PlacedData) -> io::Result<u64> {
+    fn execute(&self, method: &dyn IoMethod, data: &PlacedBuffer) -> io::Result<u64> {
         let mut fold = Fold::new();
-        let first = self.inputs.paths.first();
-        match self.operation {
-            Operation::SequentialRead => method.read_file(first.expect("one input"), &mut fold)?,
-            Operation::RandomRead { record, .. } => {
-                method.read_records(first.expect("one input"), &self.offsets, record, &mut fold)?
-            }
-            Operation::Slice { start, end } => {
-                method.read_range(first.expect("one input"), start, end, &mut fold)?
-            }
-            Operation::Overwrite { offset, sync, .. } => method.overwrite(
-                first.expect("one input"),
-                offset,
-                data.patch.as_slice(),
-                sync,
-            )?,
-            Operation::SequentialWrite { sync } => {
-                method.create(&self.output, data.write_source.as_slice(), sync)?
-            }
-            Operation::CopyOnWrite { offset, .. } => method.change_private_copy(
-                first.expect("one input"),
-                offset,
-                data.patch.as_slice(),
-                &mut fold,
-            )?,
-            Operation::ManyFiles { .. } => method.read_files(&self.inputs.paths, &mut fold)?,
-        }
+        self.operation.execute(
+            method,
+            &self.files(),
+            &self.plan,
+            data.as_slice(),
+            &mut fold,
+        )?;
         Ok(fold.finish())
     }
 
     /// The data to write, starting `offset` bytes past a page boundary, so
     /// every write method copies out of a buffer placed alike (or as asked).
-    fn placed_data(&self, offset: usize) -> Rc<PlacedData> {
+    fn placed_data(&self, offset: usize) -> Rc<PlacedBuffer> {
         let mut placed = self.placed.borrow_mut();
         if let Some((_, data)) = placed.iter().find(|(at, _)| *at == offset) {
             return Rc::clone(data);
         }
-        let data = Rc::new(PlacedData {
-            patch: PlacedBuffer::copy_of(&self.patch, offset),
-            write_source: PlacedBuffer::copy_of(&self.write_source, offset),
-        });
+        let data = Rc::new(PlacedBuffer::copy_of(&self.plan.data, offset));
         placed.push((offset, Rc::clone(&data)));
         data
     }
 
-    /// Checks one operation's outcome and the files it touched.
+    /// Checks one operation's outcome (the checksum of what it consumed,
+    /// for a read) and the files it touched.
     fn verify(&self, outcome: u64) -> Result<(), String> {
-        match self.operation {
-            Operation::Overwrite { .. } | Operation::SequentialWrite { .. } => {
-                self.verify_files_after_samples()
-            }
-            _ => {
-                if outcome != self.expected_checksum {
-                    return Err(format!(
-                        "checksum of the consumed bytes is {outcome:#018x}, the reference is {:#018x}",
-                        self.expected_checksum
-                    ));
-                }
-                self.verify_files_after_samples()
-            }
+        if let Some(expected) = self.expected_checksum
+            && outcome != expected
+        {
+            return Err(format!(
+                "checksum of the consumed bytes is {outcome:#018x}, the reference is {expected:#018x}"
+            ));
         }
+        self.verify_files_after_samples()
     }
 
     /// Checks the files on disk: an overwritten file holds the patch and
     /// nothing else changed; a created file holds exactly its data; a file
     /// read through a private copy is unchanged.
     pub fn verify_files_after_samples(&self) -> Result<(), String> {
-        let read = |path: &Path| {
-            fs::read(path).map_err(|e| format!("cannot read {} back: {e}", path.display()))
-        };
-        match self.operation {
-            Operation::Overwrite { offset, .. } => {
-                let on_disk = read(&self.inputs.paths[0])?;
-                let original = &self.inputs.contents[0];
-                let (start, end) = (to_usize(offset), to_usize(offset) + self.patch.len());
-                if on_disk.len() != original.len() {
-                    return Err(format!(
-                        "the file is {} bytes, expected {}",
-                        on_disk.len(),
-                        original.len()
-                    ));
-                }
-                if on_disk[start..end] != self.patch[..] {
-                    return Err(format!("bytes {start}..{end} do not hold the data written"));
-                }
-                if on_disk[..start] != original[..start] || on_disk[end..] != original[end..] {
-                    return Err("bytes outside the written range changed".to_string());
-                }
-                Ok(())
-            }
-            Operation::SequentialWrite { .. } => {
-                let on_disk = read(&self.output)?;
-                if on_disk != self.write_source {
-                    return Err(format!(
-                        "the created file ({} bytes) differs from the data written ({} bytes)",
-                        on_disk.len(),
-                        &self.write_source[..].len()
-                    ));
-                }
-                Ok(())
-            }
-            Operation::CopyOnWrite { .. } => {
-                if read(&self.inputs.paths[0])? != self.inputs.contents[0] {
-                    return Err(
-                        "the file on disk changed: a private copy must leave it alone".to_string(),
-                    );
-                }
-                Ok(())
-            }
-            _ => Ok(()),
-        }
+        self.operation.check_files(&self.files(), &self.plan)
     }
 
     /// Removes the generated and created files.

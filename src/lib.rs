@@ -3,7 +3,8 @@
 //!
 //! The pieces, in the order data flows through them:
 //! [`scenario`] (what to measure) → [`fixture`] (generated files, the
-//! reference, verify and sample) → [`method`] (the ways of doing I/O) →
+//! reference, verify and sample; what each kind of operation does is in
+//! [`operation`]) → [`method`] (the ways of doing I/O) →
 //! [`probe`] (counters) → [`runner`] (verify, then measure) → [`results`]
 //! (results.json) → [`report`]. The names that travel between them
 //! (operation, method, cache state, advice) are the enums of [`vocab`].
@@ -13,6 +14,7 @@ pub mod buffer;
 pub mod cache;
 pub mod checksum;
 pub mod console;
+pub mod counters;
 pub mod demo;
 pub mod error;
 pub mod fio;
@@ -22,6 +24,7 @@ pub mod machine;
 pub mod method;
 pub mod model;
 pub mod observer;
+pub mod operation;
 pub mod perf;
 pub mod probe;
 pub mod report;

@@ -43,7 +43,7 @@ macro_rules! vocabulary {
 
 vocabulary! {
     /// What one timed operation does (its parameters live in
-    /// [`crate::scenario::Operation`]).
+    /// [`crate::operation::Operation`]).
     OperationKind {
         /// Consume every byte, front to back.
         SequentialRead = "sequential_read",
@@ -59,34 +59,6 @@ vocabulary! {
         CopyOnWrite = "copy_on_write",
         /// Consume many files, each whole.
         ManyFiles = "many_files",
-    }
-}
-
-impl OperationKind {
-    /// True when the operation changes a file on disk (copy_on_write only
-    /// reads the file: its writes go to a private copy).
-    pub fn writes(self) -> bool {
-        match self {
-            OperationKind::Overwrite | OperationKind::SequentialWrite => true,
-            OperationKind::SequentialRead
-            | OperationKind::RandomRead
-            | OperationKind::Slice
-            | OperationKind::CopyOnWrite
-            | OperationKind::ManyFiles => false,
-        }
-    }
-
-    /// The scenario fields this operation takes, beside `operation` itself.
-    pub fn fields(self) -> &'static [&'static str] {
-        match self {
-            OperationKind::SequentialRead => &[],
-            OperationKind::RandomRead => &["count", "record"],
-            OperationKind::Slice => &["range"],
-            OperationKind::Overwrite => &["offset", "len", "sync"],
-            OperationKind::SequentialWrite => &["sync"],
-            OperationKind::CopyOnWrite => &["offset", "len"],
-            OperationKind::ManyFiles => &["files"],
-        }
     }
 }
 
@@ -175,18 +147,5 @@ mod tests {
             "\"willneed\""
         );
         assert_eq!(Cache::default(), Cache::Warm);
-    }
-
-    #[test]
-    fn only_overwrite_and_sequential_write_change_files() {
-        let writers: Vec<OperationKind> = OperationKind::ALL
-            .iter()
-            .copied()
-            .filter(|k| k.writes())
-            .collect();
-        assert_eq!(
-            writers,
-            [OperationKind::Overwrite, OperationKind::SequentialWrite]
-        );
     }
 }

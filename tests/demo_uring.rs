@@ -11,7 +11,7 @@ use mmap_lab::demo::uring::{
 };
 use mmap_lab::fixture::{Fixture, VerifyError};
 use mmap_lab::method::{Direct, MethodKind, Unavailable, Uring};
-use mmap_lab::scenario::Operation;
+use mmap_lab::operation::{Operation, RandomRead};
 use mmap_lab::vocab::Cache;
 use mmap_lab::workdir::WorkDir;
 
@@ -47,10 +47,10 @@ fn one_line(text: &str) -> String {
 /// taken from the lesson.
 fn refusal(kind: MethodKind) -> Option<String> {
     let work = WorkDir::create(None).unwrap();
-    let operation = Operation::RandomRead {
+    let operation = Operation::RandomRead(RandomRead {
         count: 4,
         record: RECORD,
-    };
+    });
     let fixture = Fixture::new(operation, Cache::Warm, 1, 1 << 20, work.path()).unwrap();
     match fixture.verify_method(kind.io()) {
         Ok(_) => None,

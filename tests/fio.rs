@@ -4,8 +4,9 @@
 
 use assert_cmd::Command;
 use mmap_lab::fio::{self, Direction, Fio, parse_output};
+use mmap_lab::operation::{ManyFiles, Operation, RandomRead};
 use mmap_lab::results::Results;
-use mmap_lab::scenario::{self, Operation, Scenario};
+use mmap_lab::scenario::{self, Scenario};
 use mmap_lab::vocab::OperationKind;
 use predicates::str::contains;
 use std::path::{Path, PathBuf};
@@ -129,11 +130,11 @@ fn every_method_and_operation_gets_its_job_or_none() {
 /// The bytes, offsets and files of a job match the operation.
 fn check_operation(scenario: &Scenario, job: &fio::Job) {
     match scenario.operation {
-        Operation::SequentialRead => {
+        Operation::SequentialRead(_) => {
             assert_eq!(option(job, "size"), Some("1048576"));
             assert_eq!(option(job, "loops"), Some("7"));
         }
-        Operation::RandomRead { count, record } => {
+        Operation::RandomRead(RandomRead { count, record }) => {
             assert_eq!(option(job, "bs"), Some(record.to_string().as_str()));
             assert_eq!(
                 option(job, "io_size"),
@@ -141,24 +142,24 @@ fn check_operation(scenario: &Scenario, job: &fio::Job) {
             );
             assert!(job.notes.iter().any(|n| n.contains("offsets")));
         }
-        Operation::ManyFiles { files } => {
+        Operation::ManyFiles(ManyFiles { files }) => {
             assert_eq!(
                 option(job, "filename").unwrap().split(':').count() as u64,
                 files
             );
             assert_eq!(option(job, "file_service_type"), Some("sequential"));
         }
-        Operation::Overwrite { .. } => {
+        Operation::Overwrite(_) => {
             assert_eq!(option(job, "offset"), Some("0"));
             assert_eq!(option(job, "size"), Some("65536"));
             assert!(option(job, "fdatasync").is_some());
             assert_eq!(job.direction, Direction::Write);
         }
-        Operation::SequentialWrite { .. } => {
+        Operation::SequentialWrite(_) => {
             assert_eq!(option(job, "filename"), Some("/w/o.bin"));
             assert_eq!(job.created, [PathBuf::from("/w/o.bin")]);
         }
-        Operation::Slice { .. } | Operation::CopyOnWrite { .. } => {
+        Operation::Slice(_) | Operation::CopyOnWrite(_) => {
             panic!("{} has no fio job", scenario.operation.kind())
         }
     }

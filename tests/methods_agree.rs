@@ -4,7 +4,7 @@
 
 use mmap_lab::checksum::Fold;
 use mmap_lab::fixture::{Fixture, VerifyError};
-use mmap_lab::method::IoMethod;
+use mmap_lab::method::{Io, IoMethod};
 use mmap_lab::scenario::{self, Scenario};
 use mmap_lab::workdir::WorkDir;
 use std::io;
@@ -112,6 +112,9 @@ impl IoMethod for OffByOne {
     fn label(&self) -> String {
         "off by one".to_string()
     }
+}
+
+impl Io for OffByOne {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let bytes = std::fs::read(path)?;
         fold.update(&bytes[..bytes.len() - 1]);

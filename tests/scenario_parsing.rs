@@ -2,7 +2,11 @@
 //! is refused with an error that names the file and the field.
 
 use mmap_lab::method::{Buffered, Mapped, MethodKind};
-use mmap_lab::scenario::{self, Operation, ScenarioError};
+use mmap_lab::operation::{
+    CopyOnWrite, ManyFiles, Operation, Overwrite, RandomRead, SequentialRead, SequentialWrite,
+    Slice,
+};
+use mmap_lab::scenario::{self, ScenarioError};
 use mmap_lab::vocab::{Advice, Cache};
 use std::path::{Path, PathBuf};
 
@@ -56,7 +60,7 @@ fn the_documented_example_parses() {
     assert_eq!(s.sizes, vec![4096, 1 << 20, 268_435_456]);
     assert_eq!(s.cache, Cache::Warm);
     assert_eq!(s.samples, 10);
-    assert_eq!(s.operation, Operation::SequentialRead);
+    assert_eq!(s.operation, Operation::SequentialRead(SequentialRead));
     let labels: Vec<&str> = s.methods.iter().map(|m| m.label.as_str()).collect();
     assert_eq!(
         labels,
@@ -91,37 +95,37 @@ fn every_operation_parses_with_its_fields() {
     let cases = [
         (
             r#""operation": "random_read", "count": 10, "record": "4 KiB""#,
-            Operation::RandomRead {
+            Operation::RandomRead(RandomRead {
                 count: 10,
                 record: 4096,
-            },
+            }),
         ),
         (
             r#""operation": "slice", "range": [9, 98]"#,
-            Operation::Slice { start: 9, end: 98 },
+            Operation::Slice(Slice { start: 9, end: 98 }),
         ),
         (
             r#""operation": "overwrite", "offset": 0, "len": 100, "sync": true"#,
-            Operation::Overwrite {
+            Operation::Overwrite(Overwrite {
                 offset: 0,
                 len: 100,
                 sync: true,
-            },
+            }),
         ),
         (
             r#""operation": "sequential_write""#,
-            Operation::SequentialWrite { sync: false },
+            Operation::SequentialWrite(SequentialWrite { sync: false }),
         ),
         (
             r#""operation": "copy_on_write", "offset": "1 KiB", "len": 10"#,
-            Operation::CopyOnWrite {
+            Operation::CopyOnWrite(CopyOnWrite {
                 offset: 1024,
                 len: 10,
-            },
+            }),
         ),
         (
             r#""operation": "many_files", "files": 3"#,
-            Operation::ManyFiles { files: 3 },
+            Operation::ManyFiles(ManyFiles { files: 3 }),
         ),
     ];
     for (fields, expected) in cases {

@@ -7,7 +7,7 @@ mod common;
 use assert_cmd::Command;
 use mmap_lab::checksum::Fold;
 use mmap_lab::fixture::Fixture;
-use mmap_lab::method::IoMethod;
+use mmap_lab::method::{Io, IoMethod};
 use mmap_lab::perf::open_perf_events;
 use mmap_lab::probe::Probe;
 use mmap_lab::results::Results;
@@ -28,6 +28,9 @@ impl IoMethod for Spy {
     fn label(&self) -> String {
         "spy".to_string()
     }
+}
+
+impl Io for Spy {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         self.open_events.set(Some(open_perf_events()?));
         fold.update(&std::fs::read(path)?);

@@ -7,9 +7,9 @@ use crate::cache;
 use crate::fixture::Fixture;
 use crate::layout::Column;
 use crate::method::{IoMethod, Mapped, MethodKind, Unbuffered};
+use crate::operation::{Operation, SequentialRead};
 use crate::probe::Probe;
 use crate::results::Counters;
-use crate::scenario::Operation;
 use crate::units::{ApproxSize, ExactSize, Nanos};
 use crate::vocab::Cache;
 use std::time::Duration;
@@ -65,7 +65,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
          mmap_lab::cache::resident_fraction(&path)?   // mincore(2) over a map of the file",
     )?;
     let mut file = Fixture::new(
-        Operation::SequentialRead,
+        Operation::SequentialRead(SequentialRead),
         Cache::Cold,
         SEED,
         size,

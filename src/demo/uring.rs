@@ -10,10 +10,10 @@ use crate::cache;
 use crate::fixture::{Fixture, VerifyError};
 use crate::layout::Column;
 use crate::method::{Direct, MethodKind, Positioned, Unavailable, Uring};
+use crate::operation::{Operation, RandomRead};
 use crate::probe::Probe;
 use crate::report::format::count as thousands;
 use crate::results::Counters;
-use crate::scenario::Operation;
 use crate::units::{ApproxSize, ExactSize, Nanos};
 use crate::vocab::Cache;
 use crate::workload::record_offsets;
@@ -210,10 +210,10 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
          // each a multiple of 4096: O_DIRECT needs aligned offsets",
         size_literal(size)
     ))?;
-    let operation = Operation::RandomRead {
+    let operation = Operation::RandomRead(RandomRead {
         count: COUNT,
         record: RECORD,
-    };
+    });
     let mut file = Fixture::new(operation, Cache::Warm, SEED, size, sandbox.work().path())?;
     let offsets = record_offsets(SEED, size, RECORD, COUNT);
     let distinct = offsets.iter().collect::<BTreeSet<_>>().len() as u64;

@@ -8,8 +8,8 @@ use super::{Sandbox, Steps};
 use crate::checksum::checksum;
 use crate::fixture::Fixture;
 use crate::method::{Buffered, Mapped, MethodKind, Positioned, Unbuffered, Whole};
+use crate::operation::{Operation, SequentialRead};
 use crate::probe::Probe;
-use crate::scenario::Operation;
 use crate::units::ExactSize;
 use crate::vocab::Cache;
 use crate::workload::file_contents;
@@ -256,7 +256,7 @@ pub fn verdict_sentence(big_winner: &str, small_winner: &str) -> String {
 
 /// A generated file of `size` bytes in the sandbox, read whole.
 fn make_file(sandbox: &Sandbox, size: u64) -> anyhow::Result<Fixture> {
-    let read = Operation::SequentialRead;
+    let read = Operation::SequentialRead(SequentialRead);
     Ok(Fixture::new(
         read,
         Cache::Warm,

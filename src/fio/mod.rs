@@ -11,7 +11,8 @@ pub mod parse;
 pub mod run;
 
 use crate::method::MethodKind;
-use crate::scenario::{MethodSpec, Operation, Scenario};
+use crate::operation::{Order, Target};
+use crate::scenario::{MethodSpec, Scenario};
 use crate::units::ExactSize;
 use crate::vocab::Cache;
 use std::path::{Path, PathBuf};
@@ -225,22 +226,59 @@ pub fn job_for(
         notes: Vec::new(),
         created: Vec::new(),
     };
-    let first = files.first().map(|p| filename_value(p));
+    let access = scenario.operation.access(size)?;
     // fio refuses a block larger than the file; one call reads it all either way.
-    let bs = |default: usize| engine.chunk.unwrap_or(default).min(size as usize);
-    match scenario.operation {
-        Operation::SequentialRead => {
-            job.set("filename", first?);
-            job.set("rw", "read");
-            job.set("bs", bs(MMAP_BLOCK));
-            job.set("size", size);
+    let block = engine
+        .chunk
+        .unwrap_or(MMAP_BLOCK)
+        .min(size as usize)
+        .min(access.len as usize)
+        .max(1);
+    match access.target {
+        Target::FirstInput => job.set("filename", filename_value(files.first()?)),
+        Target::AllInputs => {
+            let names: Vec<String> = files.iter().map(|p| filename_value(p)).collect();
+            if names.is_empty() {
+                return None;
+            }
+            job.set("filename", names.join(":"));
+            job.set("file_service_type", "sequential");
+            job.notes.push(
+                "fio opens every file once per loop and keeps them open; mmap-lab opens and closes each file as it reads it".to_string(),
+            );
+        }
+        Target::Output => {
+            job.set("filename", filename_value(output));
+            job.created.push(output.to_path_buf());
+            job.notes.push(
+                "fio creates the file once and overwrites it on later loops; mmap-lab creates it new for every operation".to_string(),
+            );
+        }
+    }
+    if access.writes {
+        job.direction = Direction::Write;
+    }
+    match access.order {
+        Order::Sequential => {
+            job.set("rw", if access.writes { "write" } else { "read" });
+            job.set("bs", block);
+            if let Some(offset) = access.offset {
+                job.set("offset", offset);
+            }
+            job.set("size", access.len);
             job.set("loops", loops);
         }
-        Operation::RandomRead { count, record } => {
-            job.set("filename", first?);
-            job.set("rw", "randread");
+        Order::Random { count, record } => {
+            job.set(
+                "rw",
+                if access.writes {
+                    "randwrite"
+                } else {
+                    "randread"
+                },
+            );
             job.set("bs", record);
-            job.set("size", size);
+            job.set("size", access.len);
             job.set("io_size", count * record * loops);
             job.set("norandommap", 1);
             job.set("randseed", scenario.seed);
@@ -257,54 +295,14 @@ pub fn job_for(
                 ));
             }
         }
-        Operation::ManyFiles { files: n } => {
-            let names: Vec<String> = files.iter().map(|p| filename_value(p)).collect();
-            if names.is_empty() {
-                return None;
-            }
-            job.set("filename", names.join(":"));
-            job.set("file_service_type", "sequential");
-            job.set("rw", "read");
-            job.set("bs", bs(MMAP_BLOCK));
-            job.set("size", n * size);
-            job.set("loops", loops);
-            job.notes.push(
-                "fio opens every file once per loop and keeps them open; mmap-lab opens and closes each file as it reads it".to_string(),
-            );
-        }
-        Operation::Overwrite { offset, len, sync } => {
-            job.direction = Direction::Write;
-            let block = bs(MMAP_BLOCK).min(len as usize).max(1);
-            job.set("filename", first?);
-            job.set("rw", "write");
-            job.set("bs", block);
-            job.set("offset", offset);
-            job.set("size", len);
-            job.set("loops", loops);
-            if sync {
-                job.set("fdatasync", len.div_ceil(block as u64));
-            }
-            job.notes.push(
-                "fio writes its own buffer contents, not the scenario's patch, and does not restore the range between loops".to_string(),
-            );
-        }
-        Operation::SequentialWrite { sync } => {
-            job.direction = Direction::Write;
-            let block = bs(MMAP_BLOCK);
-            job.set("filename", filename_value(output));
-            job.set("rw", "write");
-            job.set("bs", block);
-            job.set("size", size);
-            job.set("loops", loops);
-            if sync {
-                job.set("fdatasync", size.div_ceil(block as u64));
-            }
-            job.created.push(output.to_path_buf());
-            job.notes.push(
-                "fio creates the file once and overwrites it on later loops; mmap-lab creates it new for every operation".to_string(),
-            );
-        }
-        Operation::Slice { .. } | Operation::CopyOnWrite { .. } => return None,
+    }
+    if access.sync {
+        job.set("fdatasync", access.len.div_ceil(block as u64));
+    }
+    if access.writes && access.target != Target::Output {
+        job.notes.push(
+            "fio writes its own buffer contents, not the scenario's patch, and does not restore the range between loops".to_string(),
+        );
     }
     job.set("iomem_align", iomem_align(engine.buffer_offset));
     if engine.direct {

@@ -2,7 +2,7 @@
 //! turns them into one system call per `capacity` bytes. Each byte is copied
 //! twice: kernel to buffer, then buffer to the program's piece.
 
-use super::{IoMethod, consume_exactly, consume_to_end, with_buffer};
+use super::{Io, IoMethod, consume_exactly, consume_to_end, with_buffer};
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
 use crate::units::ExactSize;
@@ -80,7 +80,9 @@ impl IoMethod for Buffered {
             )
         }
     }
+}
 
+impl Io for Buffered {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut reader = self.reader(path)?;
         with_buffer(self.piece, 0, |piece| {

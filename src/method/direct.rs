@@ -10,10 +10,10 @@
 //! system that refuses O_DIRECT altogether makes the method unavailable
 //! (its cells are skipped, with the reason).
 
-use super::{IoMethod, Misfit, Unavailable, chunked_label, consume_records_at, with_buffer};
+use super::{Io, IoMethod, Misfit, Unavailable, chunked_label, consume_records_at, with_buffer};
 use crate::checksum::Fold;
-use crate::results::Counters;
-use crate::scenario::Operation;
+use crate::counters::Counters;
+use crate::operation::Operation;
 use crate::vocab::{MethodName, OperationKind};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -71,7 +71,9 @@ impl IoMethod for Direct {
     fn bytes_copied(&self, _: &Counters) -> u64 {
         0
     }
+}
 
+impl Io for Direct {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let file = open_direct(path, OpenOptions::new().read(true))?;
         let len = file.metadata()?.len();
@@ -196,43 +198,37 @@ pub(crate) fn check_direct_chunk(chunk: usize) -> Result<(), (&'static str, Stri
 /// Whether O_DIRECT calls can carry out `operation`: the operations it
 /// takes, with every offset and length a multiple of [`DIRECT_ALIGN`].
 pub(crate) fn fits_direct(operation: &Operation, name: MethodName) -> Result<(), Misfit> {
-    let unaligned = |field: &'static str, what: &str, value: u64| {
-        Misfit::operation(
-            field,
-            format!(
-                "{what} ({value} bytes) is not a multiple of {DIRECT_ALIGN} bytes, which O_DIRECT needs"
-            ),
-        )
-    };
-    match *operation {
-        Operation::SequentialRead
-        | Operation::SequentialWrite { .. }
-        | Operation::ManyFiles { .. } => Ok(()),
-        Operation::RandomRead { record, .. } => {
-            if record % DIRECT_ALIGN != 0 {
-                return Err(unaligned("record", "the record", record));
-            }
-            Ok(())
-        }
-        Operation::Overwrite { offset, len, .. } => {
-            if offset % DIRECT_ALIGN != 0 {
-                return Err(unaligned("offset", "the offset", offset));
-            }
-            if len % DIRECT_ALIGN != 0 {
-                return Err(unaligned("len", "the length", len));
-            }
-            Ok(())
-        }
-        Operation::Slice { .. } | Operation::CopyOnWrite { .. } => Err(Misfit::method(format!(
-            "{name} takes {}, {}, {}, {} and {}",
-            OperationKind::SequentialRead,
-            OperationKind::RandomRead,
-            OperationKind::SequentialWrite,
-            OperationKind::Overwrite,
-            OperationKind::ManyFiles
-        ))),
+    if !DIRECT_OPERATIONS.contains(&operation.kind()) {
+        let names: Vec<&str> = DIRECT_OPERATIONS.iter().map(|k| k.name()).collect();
+        let (last, rest) = names.split_last().expect("a list of operations");
+        return Err(Misfit::method(format!(
+            "{name} takes {} and {last}",
+            rest.join(", ")
+        )));
     }
+    for (field, what, value) in operation.extents() {
+        if value % DIRECT_ALIGN != 0 {
+            return Err(Misfit::operation(
+                field,
+                format!(
+                    "{what} ({value} bytes) is not a multiple of {DIRECT_ALIGN} bytes, which O_DIRECT needs"
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
+
+/// The operations O_DIRECT calls carry out: whole files and block-aligned
+/// records and ranges. A slice is read with its own open and map, and a
+/// private copy needs a map or the whole file in memory.
+const DIRECT_OPERATIONS: [OperationKind; 5] = [
+    OperationKind::SequentialRead,
+    OperationKind::RandomRead,
+    OperationKind::SequentialWrite,
+    OperationKind::Overwrite,
+    OperationKind::ManyFiles,
+];
 
 /// `len` rounded down to a multiple of [`DIRECT_ALIGN`].
 pub(crate) fn aligned_down(len: usize) -> usize {

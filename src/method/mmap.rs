@@ -5,9 +5,9 @@
 //! (0700) directory and are never truncated while mapped, so the bytes behind
 //! a map cannot vanish (which would raise SIGBUS).
 
-use super::{IoMethod, Misfit, change_and_fold, fold_records};
+use super::{Io, IoMethod, Misfit, change_and_fold, fold_records};
 use crate::checksum::Fold;
-use crate::scenario::Operation;
+use crate::operation::Operation;
 use crate::units::to_usize;
 use crate::vocab::Advice;
 use crate::vocab::MethodName;
@@ -84,7 +84,9 @@ impl IoMethod for Mapped {
     fn fits(&self, _: &Operation) -> Result<(), Misfit> {
         Ok(())
     }
+}
 
+impl Io for Mapped {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let map = self.map_read(path)?;
         fold.update(&map);

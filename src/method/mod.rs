@@ -1,9 +1,7 @@
 //! The ways of doing I/O, one file each, behind one trait.
 //!
-//! Every method opens the file itself and closes it before returning, so the
-//! cost of setting up (open, mmap, munmap) is part of what is measured. Reads
-//! feed the consumed bytes to a shared [`Fold`]; writes copy from a slice the
-//! caller owns.
+//! Each method implements the calls operations make ([`Io`], declared with
+//! the operations) and what it says about itself ([`IoMethod`]).
 //!
 //! A method's options are the fields of its struct (in its own file), read
 //! from scenario files and written to results.json by serde; adding an
@@ -19,13 +17,14 @@ mod whole;
 
 use crate::buffer::{PlacedBuffer, note_copy_buffer};
 use crate::checksum::Fold;
-use crate::results::Counters;
-use crate::scenario::Operation;
+use crate::counters::Counters;
+use crate::operation::Operation;
 use crate::units::to_usize;
-use crate::vocab::{MethodName, OperationKind};
+use crate::vocab::MethodName;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
+pub use crate::operation::Io;
 pub use buffered::Buffered;
 pub use direct::{DIRECT_ALIGN, Direct};
 pub use mmap::Mapped;
@@ -89,8 +88,9 @@ impl Unavailable {
     }
 }
 
-/// One way of reading and writing files.
-pub trait IoMethod {
+/// One way of reading and writing files: the calls operations make
+/// ([`Io`]) and what the method says about itself.
+pub trait IoMethod: Io {
     /// The label used when a scenario gives none, e.g. `unbuffered 4 KiB`.
     fn label(&self) -> String;
 
@@ -111,12 +111,7 @@ pub trait IoMethod {
     /// private writable view of the file (a map, or the whole file read
     /// into memory).
     fn fits(&self, operation: &Operation) -> Result<(), Misfit> {
-        if operation.kind() == OperationKind::CopyOnWrite {
-            return Err(Misfit::method(
-                "a private copy needs a map (mmap) or the whole file in memory (whole)",
-            ));
-        }
-        Ok(())
+        fits_without_private_copy(operation)
     }
 
     /// Checks that this machine can run the method on files in `dir`:
@@ -147,53 +142,6 @@ pub trait IoMethod {
     /// calls (io_uring) says so here.
     fn bytes_copied(&self, counters: &Counters) -> u64 {
         counters.bytes_to_user + counters.bytes_from_user
-    }
-
-    /// Consumes every byte of the file, front to back.
-    fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()>;
-
-    /// Consumes every byte of each file, in order (many_files).
-    fn read_files(&self, paths: &[PathBuf], fold: &mut Fold) -> io::Result<()> {
-        for path in paths {
-            self.read_file(path, fold)?;
-        }
-        Ok(())
-    }
-
-    /// Consumes `record` bytes at each offset, in order.
-    fn read_records(
-        &self,
-        path: &Path,
-        offsets: &[u64],
-        record: u64,
-        fold: &mut Fold,
-    ) -> io::Result<()>;
-
-    /// Consumes the bytes `[start, end)`.
-    fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()>;
-
-    /// Writes `data` at `offset` into the existing file, in place; with `sync`,
-    /// waits until it is on disk.
-    fn overwrite(&self, path: &Path, offset: u64, data: &[u8], sync: bool) -> io::Result<()>;
-
-    /// Creates the file (truncating any old one) holding exactly `data`.
-    fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()>;
-
-    /// Makes a private, writable view of the whole file, writes `data` at
-    /// `offset` into the view only, then consumes the whole view. The file on
-    /// disk must not change.
-    fn change_private_copy(
-        &self,
-        path: &Path,
-        offset: u64,
-        data: &[u8],
-        fold: &mut Fold,
-    ) -> io::Result<()> {
-        let _ = (path, offset, data, fold);
-        Err(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "this method has no private copy of a file; use mmap or whole",
-        ))
     }
 }
 
@@ -322,6 +270,17 @@ pub(crate) fn with_copy_buffer<R>(len: usize, offset: usize, f: impl FnOnce(&mut
         note_copy_buffer(buffer);
         f(buffer)
     })
+}
+
+/// Takes every operation but one that needs a private, writable view of
+/// the file (copy_on_write: a map, or the whole file read into memory).
+pub(crate) fn fits_without_private_copy(operation: &Operation) -> Result<(), Misfit> {
+    if operation.needs_private_copy() {
+        return Err(Misfit::method(
+            "a private copy needs a map (mmap) or the whole file in memory (whole)",
+        ));
+    }
+    Ok(())
 }
 
 /// Refuses a `buffer_offset` that does not leave the buffer within its

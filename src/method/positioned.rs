@@ -2,7 +2,7 @@
 //! names its offset, so no seek is needed and the file position never moves.
 
 use super::{
-    IoMethod, check_buffer_offset, chunked_label, consume_exactly, consume_records_at,
+    Io, IoMethod, check_buffer_offset, chunked_label, consume_exactly, consume_records_at,
     consume_to_end, with_copy_buffer,
 };
 use crate::buffer::note_copy_buffer;
@@ -48,7 +48,9 @@ impl IoMethod for Positioned {
     fn write_source_offset(&self) -> usize {
         self.buffer_offset
     }
+}
 
+impl Io for Positioned {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let file = File::open(path)?;
         with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {

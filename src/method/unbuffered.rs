@@ -2,7 +2,8 @@
 //! chunk, each copying between the kernel's page cache and our buffer.
 
 use super::{
-    IoMethod, check_buffer_offset, chunked_label, consume_exactly, consume_to_end, with_copy_buffer,
+    Io, IoMethod, check_buffer_offset, chunked_label, consume_exactly, consume_to_end,
+    with_copy_buffer,
 };
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
@@ -46,7 +47,9 @@ impl IoMethod for Unbuffered {
     fn write_source_offset(&self) -> usize {
         self.buffer_offset
     }
+}
 
+impl Io for Unbuffered {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut file = File::open(path)?;
         with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {

@@ -26,11 +26,11 @@
 use super::direct::{
     aligned_down, aligned_up, check_aligned_data, check_direct_chunk, fits_direct, open_direct,
 };
-use super::{IoMethod, Misfit, Unavailable};
+use super::{Io, IoMethod, Misfit, Unavailable, fits_without_private_copy};
 use crate::buffer::PlacedBuffer;
 use crate::checksum::Fold;
-use crate::results::Counters;
-use crate::scenario::Operation;
+use crate::counters::Counters;
+use crate::operation::Operation;
 use crate::units::ExactSize;
 use crate::vocab::MethodName;
 use io_uring::{IoUring, cqueue, opcode, squeue, types};
@@ -157,12 +157,10 @@ impl IoMethod for Uring {
     }
 
     fn fits(&self, operation: &Operation) -> Result<(), Misfit> {
-        match operation {
-            _ if self.direct => fits_direct(operation, MethodName::Uring),
-            Operation::CopyOnWrite { .. } => Err(Misfit::method(
-                "a private copy needs a map (mmap) or the whole file in memory (whole)",
-            )),
-            _ => Ok(()),
+        if self.direct {
+            fits_direct(operation, MethodName::Uring)
+        } else {
+            fits_without_private_copy(operation)
         }
     }
 
@@ -191,7 +189,9 @@ impl IoMethod for Uring {
     fn bytes_copied(&self, counters: &Counters) -> u64 {
         if self.direct { 0 } else { counters.ring_bytes }
     }
+}
 
+impl Io for Uring {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let file = self.open_read(path)?;
         let len = file.metadata()?.len();

@@ -1,10 +1,10 @@
 //! `fs::read` and `fs::write`: the whole file in one buffer. Few calls, one
 //! copy of every byte, and memory for all of it at once.
 
-use super::{IoMethod, Misfit, change_and_fold, fold_records};
+use super::{Io, IoMethod, Misfit, change_and_fold, fold_records};
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
-use crate::scenario::Operation;
+use crate::operation::Operation;
 use crate::units::to_usize;
 use crate::vocab::MethodName;
 use serde::{Deserialize, Serialize};
@@ -44,7 +44,9 @@ impl IoMethod for Whole {
     fn fits(&self, _: &Operation) -> Result<(), Misfit> {
         Ok(())
     }
+}
 
+impl Io for Whole {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         fold.update(&read_whole(path)?);
         Ok(())

@@ -8,8 +8,9 @@ mod costs;
 
 pub use costs::CostBook;
 
+use crate::operation;
 use crate::results::{Cell, CellModel, ScenarioResult};
-use crate::scenario::{Operation, Scenario};
+use crate::scenario::Scenario;
 use crate::vocab::{Cache, MethodName, OperationKind};
 use std::collections::BTreeMap;
 
@@ -34,20 +35,11 @@ pub struct OperationFacts {
 impl OperationFacts {
     /// The facts of `scenario`'s operation.
     pub fn of(scenario: &Scenario) -> OperationFacts {
-        let unit = match scenario.operation {
-            Operation::RandomRead { record, .. } => Some(record),
-            Operation::Slice { start, end } => Some(end - start),
-            Operation::Overwrite { len, .. } => Some(len),
-            Operation::SequentialRead
-            | Operation::SequentialWrite { .. }
-            | Operation::CopyOnWrite { .. }
-            | Operation::ManyFiles { .. } => None,
-        };
         OperationFacts {
             kind: scenario.operation.kind(),
             cache: scenario.cache,
             files: scenario.operation.input_files().max(1),
-            unit,
+            unit: scenario.operation.request_limit(),
         }
     }
 }
@@ -138,7 +130,7 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
         .and_then(|(chunk, offset)| book.copy(chunk, offset, source))
         .unwrap_or(0.0);
     add("copies", copied as f64, copy_cost);
-    let buffered = cell.method == MethodName::Buffered && !operation.kind.writes();
+    let buffered = cell.method == MethodName::Buffered && !operation::writes(operation.kind);
     add(
         "user_copies",
         if buffered { cell.bytes as f64 } else { 0.0 },
@@ -150,7 +142,7 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
         cost("anon_fault", None)
     };
     add("faults", c.minor_faults as f64, fault_cost);
-    let consumed = if operation.kind.writes() {
+    let consumed = if operation::writes(operation.kind) {
         0
     } else {
         cell.bytes
@@ -206,7 +198,7 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     } else if operation.cache == Cache::Cold {
         notes.push("cold: time spent waiting for the disk is not in the model");
         false
-    } else if operation.kind.writes() {
+    } else if operation::writes(operation.kind) {
         notes.push("a write: page-cache allocation, dirtying and any wait for the disk are not in the model");
         false
     } else {

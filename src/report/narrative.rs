@@ -4,6 +4,7 @@
 
 use super::format::{bytes, count, percent, ratio};
 use super::metrics::{bytes_per_fault, copied, is_map, ranked_at, sizes};
+use crate::operation;
 use crate::results::{Cell, PeerLine, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
 
@@ -67,7 +68,7 @@ fn winner(scenario: &ScenarioResult, size: u64) -> String {
 /// What the call-based methods are called for this operation.
 fn call_style(scenario: &ScenarioResult) -> &'static str {
     // copy_on_write only reads the file: its name says "write" but its calls are reads.
-    if scenario.operation.writes() {
+    if operation::writes(scenario.operation) {
         "write()-style"
     } else {
         "read()-style"
@@ -339,7 +340,7 @@ fn direct_io(scenario: &ScenarioResult, size: u64) -> Option<String> {
         .iter()
         .find(|c| !c.bypasses_cache() && !is_map(c))
         .or_else(|| ranked.iter().find(|c| !c.bypasses_cache()));
-    if scenario.operation.writes() {
+    if operation::writes(scenario.operation) {
         return None;
     }
     let c = &direct.counters;

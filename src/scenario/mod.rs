@@ -6,7 +6,8 @@ mod validate;
 mod wire;
 
 use crate::method::MethodKind;
-use crate::vocab::{Cache, OperationKind, Peer};
+use crate::operation::Operation;
+use crate::vocab::{Cache, Peer};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -42,107 +43,6 @@ pub struct Scenario {
     pub methods: Vec<MethodSpec>,
     /// Tools to run beside mmap-lab on the same files (none unless asked).
     pub peers: Vec<Peer>,
-}
-
-/// What one timed operation does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
-    /// Consume every byte, front to back.
-    SequentialRead,
-    /// `count` records of `record` bytes at record-aligned offsets drawn from the seed.
-    RandomRead {
-        /// Records per operation.
-        count: u64,
-        /// Bytes per record.
-        record: u64,
-    },
-    /// Read the bytes `[start, end)`.
-    Slice {
-        /// First byte.
-        start: u64,
-        /// One past the last byte.
-        end: u64,
-    },
-    /// Write `len` bytes at `offset` into an existing file, in place.
-    Overwrite {
-        /// Where the write starts.
-        offset: u64,
-        /// Bytes written.
-        len: u64,
-        /// Wait for the disk (msync / fdatasync) before returning.
-        sync: bool,
-    },
-    /// Create the file from nothing and fill it.
-    SequentialWrite {
-        /// Wait for the disk before returning.
-        sync: bool,
-    },
-    /// Change `len` bytes at `offset` in a private copy, then consume the whole copy;
-    /// the file must stay unchanged.
-    CopyOnWrite {
-        /// Where the change starts.
-        offset: u64,
-        /// Bytes changed.
-        len: u64,
-    },
-    /// Read `files` files of the scenario's size each.
-    ManyFiles {
-        /// Number of files.
-        files: u64,
-    },
-}
-
-impl Operation {
-    /// Which operation this is, without its parameters.
-    pub fn kind(&self) -> OperationKind {
-        match self {
-            Operation::SequentialRead => OperationKind::SequentialRead,
-            Operation::RandomRead { .. } => OperationKind::RandomRead,
-            Operation::Slice { .. } => OperationKind::Slice,
-            Operation::Overwrite { .. } => OperationKind::Overwrite,
-            Operation::SequentialWrite { .. } => OperationKind::SequentialWrite,
-            Operation::CopyOnWrite { .. } => OperationKind::CopyOnWrite,
-            Operation::ManyFiles { .. } => OperationKind::ManyFiles,
-        }
-    }
-
-    /// Payload bytes one operation moves for a file of `size` bytes.
-    pub fn payload_bytes(&self, size: u64) -> u64 {
-        match *self {
-            Operation::SequentialRead
-            | Operation::SequentialWrite { .. }
-            | Operation::CopyOnWrite { .. } => size,
-            Operation::RandomRead { count, record } => count * record,
-            Operation::Slice { start, end } => end - start,
-            Operation::Overwrite { len, .. } => len,
-            Operation::ManyFiles { files } => files * size,
-        }
-    }
-
-    /// Files of `size` bytes that the operation needs generated before it runs.
-    pub fn input_files(&self) -> u64 {
-        match *self {
-            Operation::SequentialWrite { .. } => 0,
-            Operation::ManyFiles { files } => files,
-            _ => 1,
-        }
-    }
-
-    /// The operation's own parameters as a JSON object, for results.json.
-    pub fn params_json(&self) -> serde_json::Value {
-        use serde_json::json;
-        match *self {
-            Operation::SequentialRead => json!({}),
-            Operation::RandomRead { count, record } => json!({"count": count, "record": record}),
-            Operation::Slice { start, end } => json!({"range": [start, end]}),
-            Operation::Overwrite { offset, len, sync } => {
-                json!({"offset": offset, "len": len, "sync": sync})
-            }
-            Operation::SequentialWrite { sync } => json!({"sync": sync}),
-            Operation::CopyOnWrite { offset, len } => json!({"offset": offset, "len": len}),
-            Operation::ManyFiles { files } => json!({"files": files}),
-        }
-    }
 }
 
 /// A method with its label.

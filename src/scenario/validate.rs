@@ -1,9 +1,10 @@
 //! From the wire format to a [`Scenario`]: fills defaults, checks every field
 //! against the operation and the sizes, and names the field when it refuses.
 
-use super::wire::{ScenarioWire, SizeWire};
+use super::wire::{self, ScenarioWire};
 use super::*;
-use crate::vocab::{MethodName, Peer};
+use crate::operation::{self, Fields, strip_position};
+use crate::vocab::{MethodName, OperationKind, Peer};
 use serde_json::{Map, Value};
 
 /// Most samples a cell may ask for; more is almost surely a typo.
@@ -35,19 +36,13 @@ pub fn from_json(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
             message: strip_position(&inner.to_string()),
         }
     })?;
-    Checker { file: path }.scenario(wire)
-}
-
-/// serde_json appends " at line L column C"; the error prints those itself.
-fn strip_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(at) => message[..at].to_string(),
-        None => message.to_string(),
-    }
+    Checker { file: path, text }.scenario(wire)
 }
 
 struct Checker<'a> {
     file: &'a Path,
+    /// The file's text, to find where a field stands.
+    text: &'a str,
 }
 
 impl Checker<'_> {
@@ -87,13 +82,13 @@ impl Checker<'_> {
         }
         let operation = self.operation(&wire)?;
         self.operation_fits_sizes(&operation, &sizes, &bench_sizes)?;
-        if wire.cache == Cache::Cold && operation.kind() == OperationKind::SequentialWrite {
+        if wire.cache == Cache::Cold && operation.input_files() == 0 {
             return Err(self.error(
                 "cache",
                 format!(
                     "{:?} does not apply to {}: the file is created new, so nothing of it is cached",
                     Cache::Cold.name(),
-                    OperationKind::SequentialWrite
+                    operation.kind()
                 ),
             ));
         }
@@ -139,25 +134,16 @@ impl Checker<'_> {
         sizes: &[u64],
         bench_sizes: &[u64],
     ) -> Result<(), ScenarioError> {
-        let all_sizes: Vec<(&str, usize, u64)> = sizes
-            .iter()
-            .enumerate()
-            .map(|(i, &s)| ("sizes", i, s))
-            .chain(
-                bench_sizes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &s)| ("bench_sizes", i, s)),
-            )
-            .collect();
-        for &(list, index, size) in &all_sizes {
-            self.operation_fits_size(operation, size)
-                .map_err(|(field, message)| {
+        let lists = [("sizes", sizes), ("bench_sizes", bench_sizes)];
+        for (list, sizes) in lists {
+            for (index, &size) in sizes.iter().enumerate() {
+                operation.fits_size(size).map_err(|e| {
                     self.error(
-                        field,
-                        format!("{message} ({list}[{index}] is {size} bytes)"),
+                        e.field,
+                        format!("{} ({list}[{index}] is {size} bytes)", e.message),
                     )
                 })?;
+            }
         }
         Ok(())
     }
@@ -188,97 +174,47 @@ impl Checker<'_> {
         Ok(methods)
     }
 
+    /// The operation, read by its own kind from the fields it takes; a
+    /// field no operation takes, or another operation's, is refused.
     fn operation(&self, wire: &ScenarioWire) -> Result<Operation, ScenarioError> {
-        let op = wire.operation;
-        let op_name = op.name();
-        let takes = |field: &str| op.fields().contains(&field);
-        let present = [
-            ("count", wire.count.is_some()),
-            ("record", wire.record.is_some()),
-            ("range", wire.range.is_some()),
-            ("offset", wire.offset.is_some()),
-            ("len", wire.len.is_some()),
-            ("sync", wire.sync.is_some()),
-            ("files", wire.files.is_some()),
-        ];
-        for (field, is_present) in present {
-            if is_present && !takes(field) {
-                return Err(self.error(field, format!("does not apply to operation {op_name}")));
-            }
+        let kind = wire.operation;
+        let takes = operation::fields(kind);
+        if let Some(field) = wire
+            .operation_fields
+            .keys()
+            .find(|key| !takes.contains(&key.as_str()))
+        {
+            let elsewhere = OperationKind::ALL
+                .iter()
+                .any(|&other| operation::fields(other).contains(&field.as_str()));
+            return Err(if elsewhere {
+                self.error_at(field, format!("does not apply to operation {kind}"))
+            } else {
+                let known: Vec<String> = wire::FIELDS
+                    .iter()
+                    .chain(takes)
+                    .map(|f| format!("`{f}`"))
+                    .collect();
+                self.error_at(
+                    field,
+                    format!(
+                        "unknown field `{field}`, expected one of {}",
+                        known.join(", ")
+                    ),
+                )
+            });
         }
-        let required = |value: Option<SizeWire>, field: &str| {
-            value
-                .map(|s| s.0)
-                .ok_or_else(|| self.error(field, format!("is required for operation {op_name}")))
-        };
-        let positive = |value: Option<u64>, field: &str| match value {
-            None => Err(self.error(field, format!("is required for operation {op_name}"))),
-            Some(0) => Err(self.error(field, "must be at least 1")),
-            Some(n) => Ok(n),
-        };
-        Ok(match op {
-            OperationKind::SequentialRead => Operation::SequentialRead,
-            OperationKind::RandomRead => Operation::RandomRead {
-                count: positive(wire.count, "count")?,
-                record: required(wire.record, "record")?,
-            },
-            OperationKind::Slice => {
-                let [start, end] = wire.range.ok_or_else(|| {
-                    self.error("range", "is required for operation slice: [start, end)")
-                })?;
-                let (start, end) = (start.0, end.0);
-                if start >= end {
-                    return Err(self.error(
-                        "range",
-                        format!(
-                            "start ({start}) must be below end ({end}): the range is [start, end)"
-                        ),
-                    ));
-                }
-                Operation::Slice { start, end }
-            }
-            OperationKind::Overwrite => Operation::Overwrite {
-                offset: wire.offset.map_or(0, |s| s.0),
-                len: required(wire.len, "len")?,
-                sync: wire.sync.unwrap_or(false),
-            },
-            OperationKind::SequentialWrite => Operation::SequentialWrite {
-                sync: wire.sync.unwrap_or(false),
-            },
-            OperationKind::CopyOnWrite => Operation::CopyOnWrite {
-                offset: wire.offset.map_or(0, |s| s.0),
-                len: required(wire.len, "len")?,
-            },
-            OperationKind::ManyFiles => Operation::ManyFiles {
-                files: positive(wire.files, "files")?,
-            },
-        })
+        Operation::parse(kind, &Fields::new(&wire.operation_fields, kind.name()))
+            .map_err(|e| self.error_at(e.field, e.message))
     }
 
-    /// Checks that the operation's ranges fit inside a file of `size` bytes.
-    fn operation_fits_size(
-        &self,
-        operation: &Operation,
-        size: u64,
-    ) -> Result<(), (&'static str, String)> {
-        match *operation {
-            Operation::RandomRead { record, .. } if record > size => Err((
-                "record",
-                format!("a record of {record} bytes is larger than the file"),
-            )),
-            Operation::Slice { end, .. } if end > size => Err((
-                "range",
-                format!("the range ends at byte {end}, past the end of the file"),
-            )),
-            Operation::Overwrite { offset, len, .. } | Operation::CopyOnWrite { offset, len }
-                if offset.saturating_add(len) > size =>
-            {
-                Err((
-                    "len",
-                    format!("offset {offset} + len {len} runs past the end of the file"),
-                ))
-            }
-            _ => Ok(()),
+    /// [`Checker::error`] with the line and column where the scenario's
+    /// top-level `field` stands (the operation's fields are read after
+    /// parsing, so the parser cannot tell).
+    fn error_at(&self, field: &str, message: impl Into<String>) -> ScenarioError {
+        ScenarioError {
+            position: key_position(self.text, field),
+            ..self.error(field, message)
         }
     }
 
@@ -369,6 +305,44 @@ impl Checker<'_> {
     }
 }
 
+/// Line and column (from 1) of the key `key` of the outermost object in
+/// `text`, a JSON document that has parsed; `None` when it is not there.
+fn key_position(text: &str, key: &str) -> Option<(usize, usize)> {
+    let mut depth = 0usize;
+    let mut chars = text.char_indices();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '{' | '[' => depth += 1,
+            '}' | ']' => depth = depth.saturating_sub(1),
+            '"' => {
+                let mut literal = String::new();
+                let mut end = text.len();
+                while let Some((i, c)) = chars.next() {
+                    match c {
+                        '\\' => {
+                            chars.next();
+                        }
+                        '"' => {
+                            end = i + 1;
+                            break;
+                        }
+                        c => literal.push(c),
+                    }
+                }
+                let is_key = text[end..].trim_start().starts_with(':');
+                if depth == 1 && is_key && literal == key {
+                    let before = &text[..at];
+                    let line = before.matches('\n').count() + 1;
+                    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+                    return Some((line, column));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// The peers in the order first given, each once.
 fn dedup(peers: Vec<Peer>) -> Vec<Peer> {
     let mut out = Vec::new();
@@ -385,5 +359,18 @@ fn list_or_none(fields: &[String]) -> String {
         "no options".to_string()
     } else {
         fields.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_operation_field_is_found_where_it_stands() {
+        let text = "{\n  \"methods\": [{\"record\": 1}],\n  \"x\": \"a\\\"b\",\n  \"record\": 2\n}";
+        assert_eq!(key_position(text, "record"), Some((4, 3)));
+        assert_eq!(key_position(text, "b"), None);
+        assert_eq!(key_position(text, "missing"), None);
     }
 }

@@ -1,13 +1,27 @@
-//! The scenario file as written on disk: permissive types that serde fills,
-//! with unknown fields refused. [`super::validate`] turns this into a
+//! The scenario file as written on disk: permissive types that serde fills. [`super::validate`] turns this into a
 //! [`super::Scenario`] or an error that names the field.
 
 use crate::vocab::{Cache, OperationKind, Peer};
 use serde::Deserialize;
 
-/// One scenario file, field for field.
+/// The fields every scenario takes, whatever its operation, as spelled in
+/// [`ScenarioWire`].
+pub const FIELDS: &[&str] = &[
+    "name",
+    "about",
+    "operation",
+    "sizes",
+    "bench_sizes",
+    "cache",
+    "samples",
+    "peers",
+    "seed",
+    "methods",
+];
+
+/// One scenario file, field for field. Fields that are neither these nor
+/// the operation's are refused by [`super::validate`].
 #[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ScenarioWire {
     pub name: String,
     #[serde(default)]
@@ -28,20 +42,11 @@ pub struct ScenarioWire {
     /// Each entry is read by [`super::validate`]: `method`, `label`, and the
     /// options of that method (see [`crate::method::MethodKind`]).
     pub methods: Vec<serde_json::Map<String, serde_json::Value>>,
-    #[serde(default)]
-    pub count: Option<u64>,
-    #[serde(default)]
-    pub record: Option<SizeWire>,
-    #[serde(default)]
-    pub range: Option<[OffsetWire; 2]>,
-    #[serde(default)]
-    pub offset: Option<OffsetWire>,
-    #[serde(default)]
-    pub len: Option<SizeWire>,
-    #[serde(default)]
-    pub sync: Option<bool>,
-    #[serde(default)]
-    pub files: Option<u64>,
+    /// Everything else: the operation's own fields (`count`, `record`...),
+    /// read by the operation (see [`crate::operation`]), and any field
+    /// nobody takes.
+    #[serde(flatten)]
+    pub operation_fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// A size: a byte count of at least 1, checked while parsing so that the
@@ -57,15 +62,5 @@ impl<'de> Deserialize<'de> for SizeWire {
             )),
             bytes => Ok(SizeWire(bytes)),
         }
-    }
-}
-
-/// A position in a file: a byte count that may be 0.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OffsetWire(pub u64);
-
-impl<'de> Deserialize<'de> for OffsetWire {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::units::deserialize_byte_count(deserializer).map(OffsetWire)
     }
 }
