@@ -2,7 +2,8 @@
 //! the comparison and the benches read. One flat, documented format.
 
 pub use crate::counters::{CounterColumn, CounterUnit, Counters};
-use crate::vocab::{Cache, MethodName, OperationKind};
+use crate::method::{MethodFacts, MethodKind};
+use crate::vocab::{Cache, CostTerm, MethodName, OperationKind};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -156,15 +157,14 @@ pub struct UnitCost {
 /// the cell (in `counts`) times a unit cost of the run.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct CellModel {
-    /// Nanoseconds per term: `syscalls` (read and write calls), `copies`,
-    /// `user_copies`, `faults`, `consume`, `map`, `open_close`, `other_calls`.
-    pub terms_ns: std::collections::BTreeMap<String, f64>,
+    /// Nanoseconds per term (see [`CostTerm`]).
+    pub terms_ns: std::collections::BTreeMap<CostTerm, f64>,
     /// The sum of the terms.
     pub explained_ns: f64,
     /// The median minus the explained time: what the model misses (signed).
     pub residual_ns: f64,
     /// The counts the terms multiply, by term.
-    pub counts: std::collections::BTreeMap<String, f64>,
+    pub counts: std::collections::BTreeMap<CostTerm, f64>,
     /// False where the model leaves out the main cost (writes that wait for
     /// the disk, cold reads); `note` says what.
     pub fits: bool,
@@ -260,6 +260,9 @@ pub struct Cell {
     pub method: MethodName,
     /// The method's options as an object, e.g. `{"chunk": 4096}`.
     pub params: serde_json::Value,
+    /// What the method is and does, recorded when the cell was made (in
+    /// older files, filled from `params` when the file is loaded).
+    pub facts: MethodFacts,
     /// A short human label unique within the scenario, e.g. `unbuffered 4 KiB`.
     pub label: String,
     /// File size in bytes.
@@ -313,17 +316,6 @@ pub struct Cell {
     pub model: Option<CellModel>,
 }
 
-impl Cell {
-    /// True when the cell's files were opened with O_DIRECT (the `direct`
-    /// method, or `uring` with `direct`): its reads and writes bypass the
-    /// page cache and go to the device every time.
-    pub fn bypasses_cache(&self) -> bool {
-        self.method == MethodName::Direct
-            || (self.method == MethodName::Uring
-                && self.params.get("direct").and_then(|v| v.as_bool()) == Some(true))
-    }
-}
-
 fn one() -> u32 {
     1
 }
@@ -334,8 +326,10 @@ impl Results {
         use anyhow::Context;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("cannot read {}", path.display()))?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a valid mmap-lab results file", path.display()))
+        let invalid = || format!("{} is not a valid mmap-lab results file", path.display());
+        let mut json: serde_json::Value = serde_json::from_str(&text).with_context(invalid)?;
+        record_missing_facts(&mut json).with_context(invalid)?;
+        serde_json::from_value(json).with_context(invalid)
     }
 
     /// Writes the results to `path` atomically: a temporary file in the same
@@ -344,6 +338,43 @@ impl Results {
         let text = serde_json::to_string_pretty(self)?;
         write_atomically(path, text.as_bytes())
     }
+}
+
+/// Fills the `facts` of cells in files written before cells recorded
+/// them, from the method's own reading of the `params` it still knows.
+fn record_missing_facts(json: &mut serde_json::Value) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let scenarios = json.get_mut("scenarios").and_then(|s| s.as_array_mut());
+    for (s, scenario) in scenarios.into_iter().flatten().enumerate() {
+        let cells = scenario.get_mut("cells").and_then(|c| c.as_array_mut());
+        for (c, cell) in cells.into_iter().flatten().enumerate() {
+            let Some(fields) = cell.as_object_mut() else {
+                continue;
+            };
+            if fields.contains_key("facts") {
+                continue;
+            }
+            let at = || format!("scenarios[{s}].cells[{c}]");
+            let method: MethodName =
+                serde_json::from_value(fields.get("method").cloned().unwrap_or_default())
+                    .with_context(|| format!("{}.method", at()))?;
+            // Options an older version had and this one does not know
+            // (buffered's `chunk`, now `capacity`) say nothing it can use.
+            let known = MethodKind::option_names(method);
+            let params: serde_json::Map<String, serde_json::Value> = fields
+                .get("params")
+                .and_then(|p| p.as_object())
+                .into_iter()
+                .flatten()
+                .filter(|(name, _)| known.contains(name))
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect();
+            let kind = MethodKind::from_options(method, serde_json::Value::Object(params))
+                .map_err(|e| anyhow::anyhow!("{}.params.{}: {}", at(), e.path(), e.inner()))?;
+            fields.insert("facts".to_string(), serde_json::to_value(kind.facts())?);
+        }
+    }
+    Ok(())
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same directory

@@ -361,7 +361,7 @@ impl<'a> Runner<'a> {
         for device_bound in [false, true] {
             for _ in 0..samples {
                 for (spec, series) in methods.iter().zip(&mut series) {
-                    if spec.kind.io().bypasses_page_cache() != device_bound {
+                    if spec.kind.facts().bypasses_page_cache != device_bound {
                         continue;
                     }
                     self.check_interrupt()?;
@@ -519,6 +519,7 @@ impl Series {
         Cell {
             method: spec.kind.name(),
             params: spec.kind.params_json(),
+            facts: spec.kind.facts(),
             label: spec.label.clone(),
             size,
             bytes,

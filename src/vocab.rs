@@ -127,6 +127,92 @@ vocabulary! {
     }
 }
 
+vocabulary! {
+    /// Why the cost model leaves a cell out: time it has no term for.
+    Unmodelled {
+        /// O_DIRECT: every call waits for the device.
+        Device = "device",
+        /// io_uring: requests are not read calls, and have no unit cost.
+        Ring = "ring",
+        /// A cold cache: the wait for the disk.
+        Disk = "disk",
+        /// A write: page-cache allocation, dirtying, the wait for the disk.
+        Write = "write",
+    }
+}
+
+impl Unmodelled {
+    /// What the model leaves out, as a cell's model note says it.
+    pub fn note(self) -> &'static str {
+        match self {
+            Unmodelled::Device => {
+                "O_DIRECT: every call waits for the device, warm or cold; the model has no device term"
+            }
+            Unmodelled::Ring => {
+                "io_uring: the model has no cost for a ring request, and its calls are not read calls"
+            }
+            Unmodelled::Disk => "cold: time spent waiting for the disk is not in the model",
+            Unmodelled::Write => {
+                "a write: page-cache allocation, dirtying and any wait for the disk are not in the model"
+            }
+        }
+    }
+
+    /// What the model leaves out, in a few words ("not modelled: ...").
+    pub fn left_out(self) -> &'static str {
+        match self {
+            Unmodelled::Device => "O_DIRECT's wait for the device",
+            Unmodelled::Ring => "the cost of io_uring requests",
+            Unmodelled::Disk => "the wait for the disk",
+            Unmodelled::Write => "a write's page cache and disk work",
+        }
+    }
+}
+
+vocabulary! {
+    /// The cost model's terms: where a cell's time goes. Declared in
+    /// alphabetical order, the order results.json lists them in.
+    CostTerm {
+        /// Folding every byte consumed.
+        Consume = "consume",
+        /// Bytes copied between the page cache and the program.
+        Copies = "copies",
+        /// Page faults.
+        Faults = "faults",
+        /// mmap, munmap and madvise calls.
+        Map = "map",
+        /// Opening and closing files.
+        OpenClose = "open_close",
+        /// Calls that move no data, such as lseek.
+        OtherCalls = "other_calls",
+        /// Read and write calls.
+        Syscalls = "syscalls",
+        /// BufReader's copy from its buffer to the program.
+        UserCopies = "user_copies",
+    }
+}
+
+impl CostTerm {
+    /// Its name in prose: `open_close` is "open close".
+    pub fn words(self) -> String {
+        self.name().replace('_', " ")
+    }
+
+    /// What it counts, in a few words.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            CostTerm::Syscalls => "read and write calls",
+            CostTerm::OtherCalls => "calls that move no data, such as lseek",
+            CostTerm::Copies => "bytes copied between the page cache and the program",
+            CostTerm::UserCopies => "BufReader's copy from its buffer to the program",
+            CostTerm::Faults => "page faults",
+            CostTerm::Map => "mmap, munmap and madvise calls",
+            CostTerm::OpenClose => "opening and closing files",
+            CostTerm::Consume => "folding every byte",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

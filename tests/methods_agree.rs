@@ -4,7 +4,7 @@
 
 use mmap_lab::checksum::Fold;
 use mmap_lab::fixture::{Fixture, VerifyError};
-use mmap_lab::method::{Io, IoMethod};
+use mmap_lab::method::{CallSize, ConsumeFrom, Io, IoMethod, MethodFacts};
 use mmap_lab::scenario::{self, Scenario};
 use mmap_lab::workdir::WorkDir;
 use std::io;
@@ -111,6 +111,16 @@ struct OffByOne;
 impl IoMethod for OffByOne {
     fn label(&self) -> String {
         "off by one".to_string()
+    }
+    fn facts(&self) -> MethodFacts {
+        MethodFacts {
+            bypasses_page_cache: false,
+            calls: CallSize::Whole,
+            consumes_from: ConsumeFrom::WholeBuffer,
+            copies_twice: false,
+            placement: None,
+            unmodelled: None,
+        }
     }
 }
 

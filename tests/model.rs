@@ -4,6 +4,7 @@
 
 use assert_cmd::Command;
 use mmap_lab::results::Results;
+use mmap_lab::vocab::CostTerm;
 use predicates::str::contains;
 
 #[test]
@@ -51,9 +52,14 @@ fn a_run_explains_every_cell_and_shows_where_the_time_goes() {
 
     for cell in &results.scenarios[0].cells {
         let model = cell.model.as_ref().expect("every cell has a model");
-        for term in ["syscalls", "copies", "faults", "consume"] {
+        for term in [
+            CostTerm::Syscalls,
+            CostTerm::Copies,
+            CostTerm::Faults,
+            CostTerm::Consume,
+        ] {
             assert!(
-                model.terms_ns.contains_key(term),
+                model.terms_ns.contains_key(&term),
                 "{}: no {term}",
                 cell.label
             );

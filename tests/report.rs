@@ -326,3 +326,34 @@ fn the_run_table_fits_80_columns_on_a_terminal_and_stays_whole_in_a_file() {
         }
     }
 }
+
+#[test]
+fn older_files_get_the_facts_their_methods_state_today() {
+    // run-a.json was written before cells recorded their method's facts.
+    let results = load("run-a.json");
+    let cells: Vec<&mmap_lab::results::Cell> =
+        results.scenarios.iter().flat_map(|s| &s.cells).collect();
+    let by_label = |label: &str| {
+        cells
+            .iter()
+            .find(|c| c.label == label)
+            .unwrap_or_else(|| panic!("no cell {label}"))
+    };
+    let positioned = by_label("positioned 4 KiB");
+    assert_eq!(
+        positioned.facts.placement.as_ref().map(|p| p.buffer_offset),
+        Some(0)
+    );
+    assert_eq!(
+        positioned.facts.calls,
+        mmap_lab::method::CallSize::Chunk(4096)
+    );
+    let map = by_label("mmap");
+    assert_eq!(map.facts.consumes_from, mmap_lab::method::ConsumeFrom::Map);
+    assert!(map.facts.placement.is_none());
+    // An option this version no longer has (buffered's old `chunk`) is
+    // ignored: the method's own default stands in for it.
+    let buffered = by_label("buffered 8 KiB");
+    assert!(buffered.facts.copies_twice);
+    assert!(cells.iter().all(|c| !c.facts.bypasses_page_cache));
+}

@@ -8,10 +8,10 @@ use super::trial::Trial;
 use crate::layout::Column;
 use crate::method::MethodKind;
 use crate::model::{self, CostBook, OperationFacts};
-use crate::report::{deciding_term, term_meaning};
+use crate::report::deciding_term;
 use crate::results::Cell;
 use crate::units::Nanos;
-use crate::vocab::{Cache, OperationKind};
+use crate::vocab::{Cache, CostTerm, OperationKind};
 use std::path::Path;
 
 /// The model's explanation of each trial, in the trials' order.
@@ -45,6 +45,7 @@ fn cell(trial: &Trial, kind: &MethodKind, size: u64) -> Cell {
     Cell {
         method: kind.name(),
         params: kind.params_json(),
+        facts: kind.facts(),
         label: trial.label.clone(),
         size,
         bytes: size,
@@ -78,25 +79,27 @@ pub fn show(steps: &mut Steps, cells: &[Cell]) -> std::io::Result<()> {
         Column::right("other"),
         Column::right("residual"),
     ];
-    let term = |c: &Cell, name: &str| {
+    let term = |c: &Cell, name: CostTerm| {
         c.model
             .as_ref()
-            .and_then(|m| m.terms_ns.get(name).copied())
+            .and_then(|m| m.terms_ns.get(&name).copied())
             .unwrap_or(0.0)
     };
     let rows: Vec<Vec<String>> = cells
         .iter()
         .map(|c| {
             let model = c.model.as_ref();
-            let calls = term(c, "syscalls") + term(c, "other_calls");
-            let rest = term(c, "user_copies") + term(c, "map") + term(c, "open_close");
+            let calls = term(c, CostTerm::Syscalls) + term(c, CostTerm::OtherCalls);
+            let rest = term(c, CostTerm::UserCopies)
+                + term(c, CostTerm::Map)
+                + term(c, CostTerm::OpenClose);
             vec![
                 c.label.clone(),
                 Nanos(c.median_ns as f64).to_string(),
                 Nanos(calls).to_string(),
-                Nanos(term(c, "copies")).to_string(),
-                Nanos(term(c, "faults")).to_string(),
-                Nanos(term(c, "consume")).to_string(),
+                Nanos(term(c, CostTerm::Copies)).to_string(),
+                Nanos(term(c, CostTerm::Faults)).to_string(),
+                Nanos(term(c, CostTerm::Consume)).to_string(),
                 Nanos(rest).to_string(),
                 model.map_or("n/a".to_string(), |m| signed(m.residual_ns)),
             ]
@@ -135,8 +138,8 @@ pub fn deciding_sentence(cells: &[Cell]) -> Option<String> {
          measured time less the terms.",
         faster.label,
         slower.label,
-        name.replace('_', " "),
-        term_meaning(&name),
+        name.words(),
+        name.meaning(),
         Nanos(gap),
         slower.label
     ))

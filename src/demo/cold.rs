@@ -6,7 +6,7 @@ use super::{Sandbox, Steps};
 use crate::cache;
 use crate::fixture::Fixture;
 use crate::layout::Column;
-use crate::method::{IoMethod, Mapped, MethodKind, Unbuffered};
+use crate::method::{ChunkedCalls, IoMethod, Mapped, MethodKind, Unbuffered};
 use crate::operation::{Operation, SequentialRead};
 use crate::probe::Probe;
 use crate::results::Counters;
@@ -104,8 +104,10 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
         (
             "read() 64 KiB",
             MethodKind::Unbuffered(Unbuffered {
-                chunk: 64 << 10,
-                buffer_offset: 0,
+                calls: ChunkedCalls {
+                    chunk: 64 << 10,
+                    buffer_offset: 0,
+                },
             }),
         ),
     ];

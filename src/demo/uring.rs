@@ -9,7 +9,7 @@ use super::{Sandbox, Steps, and_list};
 use crate::cache;
 use crate::fixture::{Fixture, VerifyError};
 use crate::layout::Column;
-use crate::method::{Direct, MethodKind, Positioned, Unavailable, Uring};
+use crate::method::{ChunkedCalls, Direct, MethodKind, Positioned, Unavailable, Uring};
 use crate::operation::{Operation, RandomRead};
 use crate::probe::Probe;
 use crate::report::format::count as thousands;
@@ -69,8 +69,10 @@ pub fn methods() -> [(&'static str, MethodKind); 5] {
         (
             PREAD,
             MethodKind::Positioned(Positioned {
-                chunk: RECORD as usize,
-                buffer_offset: 0,
+                calls: ChunkedCalls {
+                    chunk: RECORD as usize,
+                    buffer_offset: 0,
+                },
             }),
         ),
         (RING_1, ring(1, false)),

@@ -7,7 +7,7 @@ use super::trial::{self, Trial};
 use super::{Sandbox, Steps};
 use crate::checksum::checksum;
 use crate::fixture::Fixture;
-use crate::method::{Buffered, Mapped, MethodKind, Positioned, Unbuffered, Whole};
+use crate::method::{Buffered, ChunkedCalls, Mapped, MethodKind, Positioned, Unbuffered, Whole};
 use crate::operation::{Operation, SequentialRead};
 use crate::probe::Probe;
 use crate::units::ExactSize;
@@ -36,8 +36,10 @@ fn ways() -> Vec<(String, MethodKind)> {
         ways.push((
             format!("read() {}", ExactSize(chunk as u64)),
             MethodKind::Unbuffered(Unbuffered {
-                chunk,
-                buffer_offset: 0,
+                calls: ChunkedCalls {
+                    chunk,
+                    buffer_offset: 0,
+                },
             }),
         ));
     }
@@ -45,8 +47,10 @@ fn ways() -> Vec<(String, MethodKind)> {
         ways.push((
             format!("pread {}", ExactSize(chunk as u64)),
             MethodKind::Positioned(Positioned {
-                chunk,
-                buffer_offset: 0,
+                calls: ChunkedCalls {
+                    chunk,
+                    buffer_offset: 0,
+                },
             }),
         ));
     }

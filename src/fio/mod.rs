@@ -91,8 +91,16 @@ impl Engine {
 pub fn engine_for(method: &MethodKind) -> Option<Engine> {
     match *method {
         MethodKind::Mmap(_) => Some(Engine::plain("mmap", None, 0)),
-        MethodKind::Positioned(p) => Some(Engine::plain("psync", Some(p.chunk), p.buffer_offset)),
-        MethodKind::Unbuffered(u) => Some(Engine::plain("sync", Some(u.chunk), u.buffer_offset)),
+        MethodKind::Positioned(p) => Some(Engine::plain(
+            "psync",
+            Some(p.calls.chunk),
+            p.calls.buffer_offset,
+        )),
+        MethodKind::Unbuffered(u) => Some(Engine::plain(
+            "sync",
+            Some(u.calls.chunk),
+            u.calls.buffer_offset,
+        )),
         MethodKind::Direct(d) => Some(Engine {
             direct: true,
             ..Engine::plain("psync", Some(d.chunk), 0)

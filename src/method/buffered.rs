@@ -2,7 +2,9 @@
 //! turns them into one system call per `capacity` bytes. Each byte is copied
 //! twice: kernel to buffer, then buffer to the program's piece.
 
-use super::{Io, IoMethod, consume_exactly, consume_to_end, with_buffer};
+use super::{
+    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, consume_exactly, consume_to_end, with_buffer,
+};
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
 use crate::units::ExactSize;
@@ -68,6 +70,17 @@ impl Buffered {
 }
 
 impl IoMethod for Buffered {
+    fn facts(&self) -> MethodFacts {
+        MethodFacts {
+            bypasses_page_cache: false,
+            calls: CallSize::Fill(self.capacity as u64),
+            consumes_from: ConsumeFrom::Chunk,
+            copies_twice: true,
+            placement: None,
+            unmodelled: None,
+        }
+    }
+
     fn label(&self) -> String {
         let capacity = ExactSize(self.capacity as u64);
         if self.piece == DEFAULT_PIECE {

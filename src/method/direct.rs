@@ -10,10 +10,15 @@
 //! system that refuses O_DIRECT altogether makes the method unavailable
 //! (its cells are skipped, with the reason).
 
-use super::{Io, IoMethod, Misfit, Unavailable, chunked_label, consume_records_at, with_buffer};
+use super::chunked::chunked_label;
+use super::{
+    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, Misfit, Unavailable, consume_records_at,
+    with_buffer,
+};
 use crate::checksum::Fold;
 use crate::counters::Counters;
 use crate::operation::Operation;
+use crate::vocab::Unmodelled;
 use crate::vocab::{MethodName, OperationKind};
 use serde::{Deserialize, Serialize};
 use std::fs::{File, OpenOptions};
@@ -54,8 +59,15 @@ impl IoMethod for Direct {
         fits_direct(operation, MethodName::Direct)
     }
 
-    fn bypasses_page_cache(&self) -> bool {
-        true
+    fn facts(&self) -> MethodFacts {
+        MethodFacts {
+            bypasses_page_cache: true,
+            calls: CallSize::Chunk(self.chunk as u64),
+            consumes_from: ConsumeFrom::Chunk,
+            copies_twice: false,
+            placement: None,
+            unmodelled: Some(Unmodelled::Device),
+        }
     }
 
     fn check_available(&self, dir: &Path) -> io::Result<()> {

@@ -5,7 +5,9 @@
 //! (0700) directory and are never truncated while mapped, so the bytes behind
 //! a map cannot vanish (which would raise SIGBUS).
 
-use super::{Io, IoMethod, Misfit, change_and_fold, fold_records};
+use super::{
+    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, Misfit, change_and_fold, fold_records,
+};
 use crate::checksum::Fold;
 use crate::operation::Operation;
 use crate::units::to_usize;
@@ -70,6 +72,17 @@ impl Mapped {
 }
 
 impl IoMethod for Mapped {
+    fn facts(&self) -> MethodFacts {
+        MethodFacts {
+            bypasses_page_cache: false,
+            calls: CallSize::NoCalls,
+            consumes_from: ConsumeFrom::Map,
+            copies_twice: false,
+            placement: None,
+            unmodelled: None,
+        }
+    }
+
     fn label(&self) -> String {
         let mut label = MethodName::Mmap.to_string();
         if self.populate {

@@ -8,7 +8,9 @@
 //! option means adding a field there (and a line in docs/scenario-format.md).
 
 mod buffered;
+mod chunked;
 mod direct;
+mod facts;
 mod mmap;
 mod positioned;
 mod unbuffered;
@@ -26,7 +28,9 @@ use std::path::Path;
 
 pub use crate::operation::Io;
 pub use buffered::Buffered;
+pub use chunked::ChunkedCalls;
 pub use direct::{DIRECT_ALIGN, Direct};
+pub use facts::{CallSize, ConsumeFrom, MethodFacts, Placement};
 pub use mmap::Mapped;
 pub use positioned::Positioned;
 pub use unbuffered::Unbuffered;
@@ -123,11 +127,8 @@ pub trait IoMethod: Io {
         Ok(())
     }
 
-    /// True when every operation goes to the device, warm or cold (files
-    /// opened with O_DIRECT).
-    fn bypasses_page_cache(&self) -> bool {
-        false
-    }
+    /// What the method is and does, recorded in every cell it makes.
+    fn facts(&self) -> MethodFacts;
 
     /// What this method's counters cannot show, or show differently, for
     /// results.json and the report (`None` when they are the usual ones).
@@ -226,6 +227,11 @@ impl MethodKind {
         self.io().label()
     }
 
+    /// What the method is and does (see [`IoMethod::facts`]).
+    pub fn facts(&self) -> MethodFacts {
+        self.io().facts()
+    }
+
     /// Whether this method can carry out `operation` (see [`IoMethod::fits`]).
     pub fn fits(&self, operation: &Operation) -> Result<(), Misfit> {
         self.io().fits(operation)
@@ -281,31 +287,6 @@ pub(crate) fn fits_without_private_copy(operation: &Operation) -> Result<(), Mis
         ));
     }
     Ok(())
-}
-
-/// Refuses a `buffer_offset` that does not leave the buffer within its
-/// first page.
-pub(crate) fn check_buffer_offset(offset: usize) -> Result<(), (&'static str, String)> {
-    let page = crate::buffer::page_size();
-    if offset >= page {
-        return Err((
-            "buffer_offset",
-            format!("must be below the page size ({page} bytes), not {offset}"),
-        ));
-    }
-    Ok(())
-}
-
-/// The label of a method that reads in `chunk`-byte calls into a buffer
-/// `offset` bytes past a page boundary: `positioned 64 KiB`, or with a
-/// non-zero offset `positioned 64 KiB +16`.
-pub(crate) fn chunked_label(name: MethodName, chunk: usize, offset: usize) -> String {
-    let chunk = crate::units::ExactSize(chunk as u64);
-    if offset == 0 {
-        format!("{name} {chunk}")
-    } else {
-        format!("{name} {chunk} +{offset}")
-    }
 }
 
 /// Consumes bytes through `read` until it returns 0 at the end of the file;

@@ -2,8 +2,7 @@
 //! chunk, each copying between the kernel's page cache and our buffer.
 
 use super::{
-    Io, IoMethod, check_buffer_offset, chunked_label, consume_exactly, consume_to_end,
-    with_copy_buffer,
+    ChunkedCalls, Io, IoMethod, MethodFacts, consume_exactly, consume_to_end, with_copy_buffer,
 };
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
@@ -14,45 +13,35 @@ use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::Path;
 
 /// Plain `read`/`write` calls of `chunk` bytes, moving the file position.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Unbuffered {
-    /// Bytes asked for per call.
-    #[serde(deserialize_with = "crate::units::deserialize_size")]
-    pub chunk: usize,
-    /// Where the read buffer (and the data written) starts: this many bytes
-    /// past a page boundary. 0, page-aligned, is what fio's aligned buffers
-    /// and O_DIRECT programs use; malloc puts a large `Vec` at 16.
-    pub buffer_offset: usize,
-}
-
-impl Default for Unbuffered {
-    fn default() -> Self {
-        Unbuffered {
-            chunk: 64 * 1024,
-            buffer_offset: 0,
-        }
-    }
+    /// Its chunk and buffer placement.
+    pub calls: ChunkedCalls,
 }
 
 impl IoMethod for Unbuffered {
     fn label(&self) -> String {
-        chunked_label(MethodName::Unbuffered, self.chunk, self.buffer_offset)
+        self.calls.label(MethodName::Unbuffered)
     }
 
     fn check(&self) -> Result<(), (&'static str, String)> {
-        check_buffer_offset(self.buffer_offset)
+        self.calls.check()
     }
 
     fn write_source_offset(&self) -> usize {
-        self.buffer_offset
+        self.calls.buffer_offset
+    }
+
+    fn facts(&self) -> MethodFacts {
+        self.calls.facts(MethodName::Unbuffered)
     }
 }
 
 impl Io for Unbuffered {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
         let mut file = File::open(path)?;
-        with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {
+        with_copy_buffer(self.calls.chunk, self.calls.buffer_offset, |buffer| {
             consume_to_end(buffer, fold, |b, _| file.read(b))
         })
     }
@@ -65,7 +54,7 @@ impl Io for Unbuffered {
         fold: &mut Fold,
     ) -> io::Result<()> {
         let mut file = File::open(path)?;
-        with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {
+        with_copy_buffer(self.calls.chunk, self.calls.buffer_offset, |buffer| {
             for &offset in offsets {
                 file.seek(SeekFrom::Start(offset))?;
                 consume_exactly(path, record, buffer, fold, |b, _| file.read(b))?;
@@ -76,7 +65,7 @@ impl Io for Unbuffered {
 
     fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {
         let mut file = File::open(path)?;
-        with_copy_buffer(self.chunk, self.buffer_offset, |buffer| {
+        with_copy_buffer(self.calls.chunk, self.calls.buffer_offset, |buffer| {
             file.seek(SeekFrom::Start(start))?;
             consume_exactly(path, end - start, buffer, fold, |b, _| file.read(b))
         })
@@ -86,7 +75,7 @@ impl Io for Unbuffered {
         note_copy_buffer(data);
         let mut file = OpenOptions::new().write(true).open(path)?;
         file.seek(SeekFrom::Start(offset))?;
-        for piece in data.chunks(self.chunk) {
+        for piece in data.chunks(self.calls.chunk) {
             file.write_all(piece)?;
         }
         if sync {
@@ -98,7 +87,7 @@ impl Io for Unbuffered {
     fn create(&self, path: &Path, data: &[u8], sync: bool) -> io::Result<()> {
         note_copy_buffer(data);
         let mut file = File::create(path)?;
-        for piece in data.chunks(self.chunk) {
+        for piece in data.chunks(self.calls.chunk) {
             file.write_all(piece)?;
         }
         if sync {

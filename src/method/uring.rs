@@ -26,13 +26,17 @@
 use super::direct::{
     aligned_down, aligned_up, check_aligned_data, check_direct_chunk, fits_direct, open_direct,
 };
-use super::{Io, IoMethod, Misfit, Unavailable, fits_without_private_copy};
+use super::{
+    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, Misfit, Unavailable,
+    fits_without_private_copy,
+};
 use crate::buffer::PlacedBuffer;
 use crate::checksum::Fold;
 use crate::counters::Counters;
 use crate::operation::Operation;
 use crate::units::ExactSize;
 use crate::vocab::MethodName;
+use crate::vocab::Unmodelled;
 use io_uring::{IoUring, cqueue, opcode, squeue, types};
 use serde::{Deserialize, Serialize};
 use std::cell::{Cell, RefCell};
@@ -164,8 +168,19 @@ impl IoMethod for Uring {
         }
     }
 
-    fn bypasses_page_cache(&self) -> bool {
-        self.direct
+    fn facts(&self) -> MethodFacts {
+        MethodFacts {
+            bypasses_page_cache: self.direct,
+            calls: CallSize::Chunk(self.chunk as u64),
+            consumes_from: ConsumeFrom::Chunk,
+            copies_twice: false,
+            placement: None,
+            unmodelled: Some(if self.direct {
+                Unmodelled::Device
+            } else {
+                Unmodelled::Ring
+            }),
+        }
     }
 
     fn check_available(&self, dir: &Path) -> io::Result<()> {

@@ -1,7 +1,9 @@
 //! `fs::read` and `fs::write`: the whole file in one buffer. Few calls, one
 //! copy of every byte, and memory for all of it at once.
 
-use super::{Io, IoMethod, Misfit, change_and_fold, fold_records};
+use super::{
+    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, Misfit, change_and_fold, fold_records,
+};
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
 use crate::operation::Operation;
@@ -37,6 +39,17 @@ fn read_whole(path: &Path) -> io::Result<Vec<u8>> {
 }
 
 impl IoMethod for Whole {
+    fn facts(&self) -> MethodFacts {
+        MethodFacts {
+            bypasses_page_cache: false,
+            calls: CallSize::Whole,
+            consumes_from: ConsumeFrom::WholeBuffer,
+            copies_twice: false,
+            placement: None,
+            unmodelled: None,
+        }
+    }
+
     fn label(&self) -> String {
         MethodName::Whole.to_string()
     }

@@ -8,10 +8,11 @@ mod costs;
 
 pub use costs::CostBook;
 
+use crate::method::{CallSize, ConsumeFrom};
 use crate::operation;
 use crate::results::{Cell, CellModel, ScenarioResult};
 use crate::scenario::Scenario;
-use crate::vocab::{Cache, MethodName, OperationKind};
+use crate::vocab::{Cache, CostTerm, MethodName, OperationKind, Unmodelled};
 use std::collections::BTreeMap;
 
 /// Largest chunk size copy costs are measured for; larger calls cost per
@@ -88,21 +89,29 @@ pub fn copy_key(cell: &Cell, operation: &OperationFacts) -> Option<(u64, u64)> {
     if c.copied() == 0 {
         return None;
     }
-    let param = |name: &str| cell.params.get(name).and_then(|v| v.as_u64());
     // read()-style calls ask for at most a record or a range; BufReader
     // fills its whole buffer and fs::read takes the whole file.
-    let chunk = match cell.method {
-        MethodName::Unbuffered
-        | MethodName::Positioned
-        | MethodName::Direct
-        | MethodName::Uring => param("chunk")
-            .unwrap_or(cell.size)
-            .min(operation.unit.unwrap_or(u64::MAX)),
-        MethodName::Buffered => param("capacity").unwrap_or(cell.size),
-        MethodName::Whole | MethodName::Mmap => cell.size,
+    let chunk = match cell.facts.calls {
+        CallSize::Chunk(chunk) => chunk.min(operation.unit.unwrap_or(u64::MAX)),
+        CallSize::Fill(capacity) => capacity,
+        CallSize::Whole | CallSize::NoCalls => cell.size,
     };
     let chunk = chunk.min(cell.size).clamp(1, MAX_COPY_CHUNK);
     Some((chunk, cell.buffer_page_offset.unwrap_or(0)))
+}
+
+/// Why the model leaves `cell` out, if it does: its method's reason
+/// (O_DIRECT, io_uring), else a cold cache or a write.
+pub fn unmodelled(cell: &Cell, cache: Cache, writes: bool) -> Option<Unmodelled> {
+    if cell.facts.unmodelled.is_some() {
+        cell.facts.unmodelled
+    } else if cache == Cache::Cold {
+        Some(Unmodelled::Disk)
+    } else if writes {
+        Some(Unmodelled::Write)
+    } else {
+        None
+    }
 }
 
 /// Explains one cell's median with the book's unit costs. Copy costs for
@@ -115,13 +124,13 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     let mut terms = BTreeMap::new();
     let mut counts = BTreeMap::new();
     let mut notes = Vec::new();
-    let mut add = |term: &str, count: f64, unit_cost: f64| {
-        counts.insert(term.to_string(), count);
-        terms.insert(term.to_string(), count * unit_cost);
+    let mut add = |term: CostTerm, count: f64, unit_cost: f64| {
+        counts.insert(term, count);
+        terms.insert(term, count * unit_cost);
     };
 
     add(
-        "syscalls",
+        CostTerm::Syscalls,
         (c.read_calls + c.write_calls) as f64,
         cost("read_call", None),
     );
@@ -129,19 +138,20 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     let copy_cost = copy_key(cell, operation)
         .and_then(|(chunk, offset)| book.copy(chunk, offset, source))
         .unwrap_or(0.0);
-    add("copies", copied as f64, copy_cost);
-    let buffered = cell.method == MethodName::Buffered && !operation::writes(operation.kind);
+    add(CostTerm::Copies, copied as f64, copy_cost);
+    let copied_twice = cell.facts.copies_twice && !operation::writes(operation.kind);
     add(
-        "user_copies",
-        if buffered { cell.bytes as f64 } else { 0.0 },
+        CostTerm::UserCopies,
+        if copied_twice { cell.bytes as f64 } else { 0.0 },
         cost("user_copy", None),
     );
-    let fault_cost = if cell.method.is_map() {
+    let mapped = cell.facts.consumes_from == ConsumeFrom::Map;
+    let fault_cost = if mapped {
         cost("file_fault", Some(size))
     } else {
         cost("anon_fault", None)
     };
-    add("faults", c.minor_faults as f64, fault_cost);
+    add(CostTerm::Faults, c.minor_faults as f64, fault_cost);
     let consumed = if operation::writes(operation.kind) {
         0
     } else {
@@ -150,27 +160,23 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     // A read()-style method folds the chunk it has just copied, in the
     // caches; fs::read's vector is folded where it lies (a heap buffer of
     // the file's size); a map is folded in the page cache's own pages.
-    let consume_cost = match cell.method {
-        MethodName::Mmap => cost("consume_map", Some(size)),
-        MethodName::Whole => cost("consume", Some(size)),
-        MethodName::Positioned
-        | MethodName::Unbuffered
-        | MethodName::Buffered
-        | MethodName::Direct
-        | MethodName::Uring => cost("consume", Some(costs::CHUNK_SOURCE)),
+    let consume_cost = match cell.facts.consumes_from {
+        ConsumeFrom::Map => cost("consume_map", Some(size)),
+        ConsumeFrom::WholeBuffer => cost("consume", Some(size)),
+        ConsumeFrom::Chunk => cost("consume", Some(costs::CHUNK_SOURCE)),
     };
-    add("consume", consumed as f64, consume_cost);
+    add(CostTerm::Consume, consumed as f64, consume_cost);
     match c.map_calls {
-        Some(calls) => add("map", calls as f64, cost("map_call", None)),
+        Some(calls) => add(CostTerm::Map, calls as f64, cost("map_call", None)),
         None => {
-            add("map", 0.0, 0.0);
-            if cell.method.is_map() {
+            add(CostTerm::Map, 0.0, 0.0);
+            if mapped {
                 notes.push("map calls could not be counted here, so the map term is 0");
             }
         }
     }
     add(
-        "open_close",
+        CostTerm::OpenClose,
         operation.files as f64,
         cost("open_close", None),
     );
@@ -182,34 +188,19 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
         }
         _ => 0,
     };
-    add("other_calls", other as f64, cost("other_call", None));
+    add(CostTerm::OtherCalls, other as f64, cost("other_call", None));
 
     let explained_ns: f64 = terms.values().sum();
-    let fits = if cell.bypasses_cache() {
-        notes.push(
-            "O_DIRECT: every call waits for the device, warm or cold; the model has no device term",
-        );
-        false
-    } else if cell.method == MethodName::Uring {
-        notes.push(
-            "io_uring: the model has no cost for a ring request, and its calls are not read calls",
-        );
-        false
-    } else if operation.cache == Cache::Cold {
-        notes.push("cold: time spent waiting for the disk is not in the model");
-        false
-    } else if operation::writes(operation.kind) {
-        notes.push("a write: page-cache allocation, dirtying and any wait for the disk are not in the model");
-        false
-    } else {
-        true
-    };
+    let unmodelled = unmodelled(cell, operation.cache, operation::writes(operation.kind));
+    if let Some(reason) = unmodelled {
+        notes.push(reason.note());
+    }
     CellModel {
         terms_ns: terms,
         explained_ns,
         residual_ns: cell.median_ns as f64 - explained_ns,
         counts,
-        fits,
+        fits: unmodelled.is_none(),
         note: (!notes.is_empty()).then(|| notes.join("; ")),
     }
 }
@@ -253,9 +244,13 @@ mod tests {
     }
 
     fn cell(method: MethodName, params: serde_json::Value, counters: Counters) -> Cell {
+        let facts = crate::method::MethodKind::from_options(method, params.clone())
+            .expect("valid options")
+            .facts();
         Cell {
             method,
             params,
+            facts,
             label: "x".to_string(),
             size: 16 << 20,
             bytes: 16 << 20,
@@ -299,14 +294,14 @@ mod tests {
         );
         let model = explain(&book(), &READ, &c);
         let bytes = (16u64 << 20) as f64;
-        assert_eq!(model.terms_ns["syscalls"], 257.0 * 300.0);
-        assert_eq!(model.terms_ns["copies"], bytes * 0.1);
+        assert_eq!(model.terms_ns[&CostTerm::Syscalls], 257.0 * 300.0);
+        assert_eq!(model.terms_ns[&CostTerm::Copies], bytes * 0.1);
         // A read()-style method folds the chunk it just copied: in cache.
-        assert_eq!(model.terms_ns["consume"], bytes * 0.01);
-        assert_eq!(model.terms_ns["open_close"], 2000.0);
+        assert_eq!(model.terms_ns[&CostTerm::Consume], bytes * 0.01);
+        assert_eq!(model.terms_ns[&CostTerm::OpenClose], 2000.0);
         // 262 calls less 257 reads, an open and a close: 3 others.
-        assert_eq!(model.terms_ns["other_calls"], 300.0);
-        assert_eq!(model.counts["other_calls"], 3.0);
+        assert_eq!(model.terms_ns[&CostTerm::OtherCalls], 300.0);
+        assert_eq!(model.counts[&CostTerm::OtherCalls], 3.0);
         let sum: f64 = model.terms_ns.values().sum();
         assert_eq!(model.explained_ns, sum);
         assert_eq!(model.residual_ns, 2_000_000.0 - sum);
@@ -327,11 +322,14 @@ mod tests {
             counters,
         );
         let model = explain(&book(), &READ, &c);
-        assert_eq!(model.terms_ns["faults"], 10.0 * 5000.0);
-        assert_eq!(model.terms_ns["map"], 2.0 * 1000.0);
+        assert_eq!(model.terms_ns[&CostTerm::Faults], 10.0 * 5000.0);
+        assert_eq!(model.terms_ns[&CostTerm::Map], 2.0 * 1000.0);
         // The fold over a map of a file of this size, not over a heap buffer.
-        assert_eq!(model.terms_ns["consume"], (16u64 << 20) as f64 * 0.03);
-        assert_eq!(model.terms_ns["copies"], 0.0);
+        assert_eq!(
+            model.terms_ns[&CostTerm::Consume],
+            (16u64 << 20) as f64 * 0.03
+        );
+        assert_eq!(model.terms_ns[&CostTerm::Copies], 0.0);
     }
 
     #[test]
@@ -352,7 +350,7 @@ mod tests {
             ..READ
         };
         let model = explain(&book(), &write, &c);
-        assert!(!model.fits && model.terms_ns["consume"] == 0.0);
+        assert!(!model.fits && model.terms_ns[&CostTerm::Consume] == 0.0);
     }
 
     #[test]

@@ -8,9 +8,10 @@ use super::metrics::{ranked_at, sizes};
 use super::narrative::{contrast, crossovers, deciding_term, map_lead};
 use super::table::{Row, Table};
 use crate::layout::{self, Column};
+use crate::model;
+use crate::operation;
 use crate::results::{Results, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos};
-use crate::vocab::{Cache, MethodName};
 
 /// The column headings.
 const HEADERS: [&str; 5] = [
@@ -53,29 +54,18 @@ fn gap(scenario: &ScenarioResult, size: u64) -> String {
     let Some((faster, slower)) = contrast(scenario, size) else {
         return "n/a".to_string();
     };
-    let (Some(fast_model), Some(slow_model)) = (&faster.model, &slower.model) else {
+    if faster.model.is_none() || slower.model.is_none() {
         return "n/a (no model in this run)".to_string();
-    };
-    if !fast_model.fits || !slow_model.fits {
-        let unfit = if fast_model.fits { slower } else { faster };
-        let left_out = if unfit.bypasses_cache() {
-            "O_DIRECT's wait for the device"
-        } else if unfit.method == MethodName::Uring {
-            "the cost of io_uring requests"
-        } else if scenario.cache == Cache::Cold {
-            "the wait for the disk"
-        } else {
-            "a write's page cache and disk work"
-        };
-        return format!("not modelled: {left_out}");
+    }
+    let writes = operation::writes(scenario.operation);
+    let left_out = [faster, slower]
+        .iter()
+        .find_map(|cell| model::unmodelled(cell, scenario.cache, writes));
+    if let Some(reason) = left_out {
+        return format!("not modelled: {}", reason.left_out());
     }
     match deciding_term(faster, slower) {
-        Some((term, ns)) => format!(
-            "{} (+{} for {})",
-            term.replace('_', " "),
-            Nanos(ns),
-            slower.label
-        ),
+        Some((term, ns)) => format!("{} (+{} for {})", term.words(), Nanos(ns), slower.label),
         None => "no term: the model puts them level".to_string(),
     }
 }

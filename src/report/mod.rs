@@ -23,7 +23,7 @@ mod table;
 
 use crate::results::{Results, write_atomically};
 use anyhow::Context;
-pub(crate) use narrative::{deciding_term, term_meaning};
+pub(crate) use narrative::deciding_term;
 use std::path::{Path, PathBuf};
 
 /// Where criterion puts its HTML report, relative to the current directory.

@@ -7,6 +7,7 @@ use super::metrics::{bytes_per_fault, copied, is_map, ranked_at, sizes};
 use crate::operation;
 use crate::results::{Cell, PeerLine, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
+use crate::vocab::CostTerm;
 
 /// Writes the paragraph for one scenario as plain sentences.
 pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
@@ -214,7 +215,7 @@ fn describe(cell: &Cell) -> String {
         ));
     }
     let moved = copied(cell);
-    parts.push(if moved == 0 && cell.bypasses_cache() {
+    parts.push(if moved == 0 && cell.facts.bypasses_page_cache {
         "copied nothing (O_DIRECT: the device moved the bytes)".to_string()
     } else if moved == 0 {
         "copied nothing between kernel and user space".to_string()
@@ -334,12 +335,12 @@ fn describe_calls(cell: &Cell) -> String {
 /// read left in the page cache, against a method that used it.
 fn direct_io(scenario: &ScenarioResult, size: u64) -> Option<String> {
     let ranked = ranked_at(scenario, size);
-    let direct = ranked.iter().find(|c| c.bypasses_cache())?;
+    let direct = ranked.iter().find(|c| c.facts.bypasses_page_cache)?;
     // The fastest call-based method through the page cache, else a map.
     let cached = ranked
         .iter()
-        .find(|c| !c.bypasses_cache() && !is_map(c))
-        .or_else(|| ranked.iter().find(|c| !c.bypasses_cache()));
+        .find(|c| !c.facts.bypasses_page_cache && !is_map(c))
+        .or_else(|| ranked.iter().find(|c| !c.facts.bypasses_page_cache));
     if operation::writes(scenario.operation) {
         return None;
     }
@@ -428,12 +429,16 @@ pub(crate) fn counter_notes(scenario: &ScenarioResult) -> Vec<String> {
 /// Times within this factor of each other are not called a placement effect.
 const PLACEMENT_MATTERS: f64 = 1.3;
 
-/// A cell's method and options apart from `buffer_offset`: cells that share
-/// it differ only in where their buffer starts.
-fn placement_group(cell: &Cell) -> Option<(crate::vocab::MethodName, String)> {
-    let mut params = cell.params.as_object()?.clone();
-    params.remove("buffer_offset")?;
-    Some((cell.method, serde_json::Value::Object(params).to_string()))
+/// A cell's method, its options apart from placement, and its buffer's
+/// placement: cells that share the first two differ only in where their
+/// buffer starts.
+fn placement_group(cell: &Cell) -> Option<(crate::vocab::MethodName, &str, u64)> {
+    let placement = cell.facts.placement.as_ref()?;
+    Some((
+        cell.method,
+        placement.unplaced.as_str(),
+        placement.buffer_offset,
+    ))
 }
 
 /// The largest slowdown from buffer placement alone, when it reaches
@@ -448,7 +453,8 @@ fn alignment(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
                 let (Some(ga), Some(gb)) = (placement_group(a), placement_group(b)) else {
                     continue;
                 };
-                if ga != gb || a.params == b.params {
+                // The same method apart from placement, placed differently.
+                if (ga.0, ga.1) != (gb.0, gb.1) || ga.2 == gb.2 {
                     continue;
                 }
                 let (fast, slow) = if a.median_ns <= b.median_ns {
@@ -483,16 +489,11 @@ fn alignment(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
 
 /// The model term that most separates a slower cell from a faster one:
 /// its name and how many nanoseconds more the slower one spent on it.
-pub(crate) fn deciding_term(faster: &Cell, slower: &Cell) -> Option<(String, f64)> {
+pub(crate) fn deciding_term(faster: &Cell, slower: &Cell) -> Option<(CostTerm, f64)> {
     let (f, s) = (faster.model.as_ref()?, slower.model.as_ref()?);
     s.terms_ns
         .iter()
-        .map(|(name, ns)| {
-            (
-                name.clone(),
-                ns - f.terms_ns.get(name).copied().unwrap_or(0.0),
-            )
-        })
+        .map(|(name, ns)| (*name, ns - f.terms_ns.get(name).copied().unwrap_or(0.0)))
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .filter(|(_, gap)| *gap > 0.0)
 }
@@ -532,28 +533,13 @@ fn where_time_goes(scenario: &ScenarioResult, size: u64) -> Option<String> {
         second.label,
         Nanos(gap),
         first.label,
-        term.replace('_', " "),
-        term_meaning(&term),
+        term.words(),
+        term.meaning(),
         explained(second)?,
         second.label,
         explained(first)?,
         first.label
     ))
-}
-
-/// What a model term counts, in a few words.
-pub(crate) fn term_meaning(term: &str) -> &'static str {
-    match term {
-        "syscalls" => "read and write calls",
-        "other_calls" => "calls that move no data, such as lseek",
-        "copies" => "bytes copied between the page cache and the program",
-        "user_copies" => "BufReader's copy from its buffer to the program",
-        "faults" => "page faults",
-        "map" => "mmap, munmap and madvise calls",
-        "open_close" => "opening and closing files",
-        "consume" => "folding every byte",
-        _ => "a cost of the model",
-    }
 }
 
 /// How far mmap-lab may be from its fio peer before the paragraph says so.
@@ -617,7 +603,7 @@ fn fio_peers(scenario: &ScenarioResult) -> Option<String> {
 /// The likeliest reason a cell and its fio peer differ.
 fn peer_reason(scenario: &ScenarioResult, cell: &Cell, peer: &PeerLine) -> &'static str {
     let faster = peer.ratio > 1.0;
-    if scenario.cache == crate::vocab::Cache::Cold && !cell.bypasses_cache() && !faster {
+    if scenario.cache == crate::vocab::Cache::Cold && !cell.facts.bypasses_page_cache && !faster {
         return "fio drops the file from the page cache only when it opens it, so its later loops read a cached file";
     }
     if scenario.operation == crate::vocab::OperationKind::RandomRead {

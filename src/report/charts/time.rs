@@ -9,18 +9,19 @@ use super::{Area, Chart, FONT, draw_note, plot_err, row_chart, size_panels};
 use crate::report::palette::{Palette, css};
 use crate::results::{Cell, ScenarioResult};
 use crate::units::Nanos;
+use crate::vocab::CostTerm;
 use plotters::prelude::*;
 
 /// The model's terms in drawing order, each with its colour.
-pub(crate) const TERMS: [(&str, RGBColor); 8] = [
-    ("syscalls", RGBColor(0x08, 0x30, 0x6b)),
-    ("other_calls", RGBColor(0x6b, 0xae, 0xd6)),
-    ("copies", RGBColor(0xd9, 0x48, 0x01)),
-    ("user_copies", RGBColor(0xfd, 0xae, 0x6b)),
-    ("faults", RGBColor(0x74, 0xc4, 0x76)),
-    ("map", RGBColor(0x00, 0x6d, 0x2c)),
-    ("open_close", RGBColor(0x75, 0x6b, 0xb1)),
-    ("consume", RGBColor(0xfe, 0xd9, 0x76)),
+pub(crate) const TERMS: [(CostTerm, RGBColor); 8] = [
+    (CostTerm::Syscalls, RGBColor(0x08, 0x30, 0x6b)),
+    (CostTerm::OtherCalls, RGBColor(0x6b, 0xae, 0xd6)),
+    (CostTerm::Copies, RGBColor(0xd9, 0x48, 0x01)),
+    (CostTerm::UserCopies, RGBColor(0xfd, 0xae, 0x6b)),
+    (CostTerm::Faults, RGBColor(0x74, 0xc4, 0x76)),
+    (CostTerm::Map, RGBColor(0x00, 0x6d, 0x2c)),
+    (CostTerm::OpenClose, RGBColor(0x75, 0x6b, 0xb1)),
+    (CostTerm::Consume, RGBColor(0xfe, 0xd9, 0x76)),
 ];
 const UNEXPLAINED: RGBColor = RGBColor(0x9e, 0x9e, 0x9e);
 const OVERSHOOT: RGBColor = RGBColor(0xcb, 0x18, 0x1d);
@@ -49,7 +50,7 @@ pub(crate) fn time_chart(
     }
     let mut keys: Vec<(String, String)> = TERMS
         .iter()
-        .map(|(name, colour)| (css(*colour), name.replace('_', " ")))
+        .map(|(term, colour)| (css(*colour), term.words()))
         .collect();
     keys.push((css(UNEXPLAINED), "unexplained".to_string()));
     keys.push((css(OVERSHOOT), "model over".to_string()));
@@ -92,7 +93,7 @@ fn draw_group(area: &Area, title: &str, cells: &[&Cell]) -> anyhow::Result<()> {
         let yc = bar_row(group);
         let mut start = 0.0;
         for (name, colour) in TERMS {
-            let ns = model.terms_ns.get(name).copied().unwrap_or(0.0);
+            let ns = model.terms_ns.get(&name).copied().unwrap_or(0.0);
             if ns <= 0.0 {
                 continue;
             }
