@@ -12,7 +12,7 @@ use crate::method::{CallSize, ConsumeFrom};
 use crate::operation;
 use crate::results::{Cell, CellModel, ScenarioResult};
 use crate::scenario::Scenario;
-use crate::vocab::{Cache, CostTerm, MethodName, OperationKind, Unmodelled};
+use crate::vocab::{Cache, CostTerm, OperationKind, Unmodelled};
 use std::collections::BTreeMap;
 
 /// Largest chunk size copy costs are measured for; larger calls cost per
@@ -67,7 +67,8 @@ pub fn explain_all(
         if let Some((chunk, offset)) = copy_key(cell, facts) {
             book.ensure_copy(chunk, offset, source_bytes(cell, facts))?;
         }
-        if matches!(cell.method, MethodName::Mmap | MethodName::Whole) {
+        // Faults and consuming in place cost per file size, not per chunk.
+        if cell.facts.consumes_from != ConsumeFrom::Chunk {
             book.ensure_file(cell.size)?;
         }
     }
@@ -209,6 +210,7 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
 mod tests {
     use super::*;
     use crate::results::{Counters, UnitCost};
+    use crate::vocab::MethodName;
 
     fn cost(name: &str, source_bytes: Option<u64>, value: f64) -> UnitCost {
         UnitCost {
