@@ -4,7 +4,7 @@
 
 use mmap_lab::checksum::Fold;
 use mmap_lab::fixture::{Fixture, VerifyError};
-use mmap_lab::method::{CallSize, ConsumeFrom, Io, IoMethod, MethodFacts};
+use mmap_lab::method::{Io, IoMethod, MethodFacts, Whole};
 use mmap_lab::scenario::{self, Scenario};
 use mmap_lab::workdir::WorkDir;
 use std::io;
@@ -113,14 +113,8 @@ impl IoMethod for OffByOne {
         "off by one".to_string()
     }
     fn facts(&self) -> MethodFacts {
-        MethodFacts {
-            bypasses_page_cache: false,
-            calls: CallSize::Whole,
-            consumes_from: ConsumeFrom::WholeBuffer,
-            copies_twice: false,
-            placement: None,
-            unmodelled: None,
-        }
+        // It reads as fs::read does.
+        Whole::default().facts()
     }
 }
 

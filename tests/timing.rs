@@ -7,7 +7,7 @@ mod common;
 use assert_cmd::Command;
 use mmap_lab::checksum::Fold;
 use mmap_lab::fixture::Fixture;
-use mmap_lab::method::{CallSize, ConsumeFrom, Io, IoMethod, MethodFacts};
+use mmap_lab::method::{Io, IoMethod, MethodFacts, Whole};
 use mmap_lab::perf::open_perf_events;
 use mmap_lab::probe::Probe;
 use mmap_lab::results::Results;
@@ -29,14 +29,8 @@ impl IoMethod for Spy {
         "spy".to_string()
     }
     fn facts(&self) -> MethodFacts {
-        MethodFacts {
-            bypasses_page_cache: false,
-            calls: CallSize::Whole,
-            consumes_from: ConsumeFrom::WholeBuffer,
-            copies_twice: false,
-            placement: None,
-            unmodelled: None,
-        }
+        // It reads as fs::read does.
+        Whole::default().facts()
     }
 }
 
