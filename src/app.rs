@@ -261,7 +261,7 @@ fn start_results(options: &RunOptions, work: &WorkDir, probe: &Probe) -> Result<
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         started_at: crate::time::now_rfc3339(),
         quick: options.quick,
-        machine: machine::describe(work.filesystem()),
+        machine: machine::describe(work.filesystem(), work.path()),
         limits: machine::measure_limits(limit_bytes)
             .map_err(|e| AppError::Failed(format!("cannot allocate the limit buffers: {e}")))?,
         syscall_counting: probe.syscall_counting(),

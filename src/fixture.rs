@@ -10,6 +10,8 @@
 use crate::buffer::{PlacedBuffer, take_noted_offset};
 use crate::cache;
 use crate::checksum::Fold;
+use crate::fill::CacheFill;
+use crate::folio::CacheLayout;
 use crate::method::IoMethod;
 use crate::operation::{Files, Operation, Plan};
 use crate::probe::Probe;
@@ -71,19 +73,29 @@ impl Fixture {
     /// Generates the input files of one size of `scenario` in `dir` and
     /// computes the reference.
     pub fn generate(scenario: &Scenario, size: u64, dir: &Path) -> io::Result<Fixture> {
-        Fixture::new(scenario.operation, scenario.cache, scenario.seed, size, dir)
+        Fixture::new(
+            scenario.operation,
+            scenario.cache,
+            scenario.cache_fill,
+            scenario.seed,
+            size,
+            dir,
+        )
     }
 
     /// Generates the input files for `operation` on files of `size` bytes
-    /// from `seed` in `dir`, and computes the reference.
+    /// from `seed` in `dir`, their pages brought into the page cache as
+    /// `fill` says, and computes the reference; `cache` is the state each
+    /// operation starts from.
     pub fn new(
         operation: Operation,
         cache: Cache,
+        fill: CacheFill,
         seed: u64,
         size: u64,
         dir: &Path,
     ) -> io::Result<Fixture> {
-        let inputs = InputFiles::generate(dir, seed, size, operation.input_files())?;
+        let inputs = InputFiles::generate(dir, seed, size, operation.input_files(), fill)?;
         let mut fixture = Fixture {
             operation,
             cache,
@@ -108,6 +120,17 @@ impl Fixture {
     /// Sets the cache state later samples prepare (a lesson alternates them).
     pub fn set_cache(&mut self, cache: Cache) {
         self.cache = cache;
+    }
+
+    /// How the files the operation touches sit in the page cache now: the
+    /// inputs, or the file it creates.
+    pub fn layout(&self) -> io::Result<CacheLayout> {
+        let paths: Vec<&Path> = if self.inputs.paths.is_empty() {
+            vec![self.output.as_path()]
+        } else {
+            self.inputs.paths.iter().map(PathBuf::as_path).collect()
+        };
+        CacheLayout::of(&paths)
     }
 
     /// The generated input files, in index order.

@@ -5,6 +5,7 @@ use crate::checksum::checksum;
 use crate::results::{Caches, Limits, Machine};
 use std::fs;
 use std::hint::black_box;
+use std::path::Path;
 use std::time::Instant;
 
 /// Repetitions when measuring a limit; the median is kept.
@@ -32,7 +33,7 @@ pub fn page_size() -> u64 {
 }
 
 /// Describes this machine; `filesystem` is the work directory's.
-pub fn describe(filesystem: &str) -> Machine {
+pub fn describe(filesystem: &str, work_dir: &Path) -> Machine {
     Machine {
         cpu: cpu_model(),
         cores: std::thread::available_parallelism().map_or(1, |n| n.get() as u32),
@@ -45,7 +46,24 @@ pub fn describe(filesystem: &str) -> Machine {
         cpu_flags: cpu_flags(),
         caches: caches(),
         microcode: cpuinfo_value("microcode"),
+        thp_shmem: bracketed_choice("/sys/kernel/mm/transparent_hugepage/shmem_enabled"),
+        read_ahead_kb: read_ahead_kb(work_dir),
+        large_folios: crate::folio::large_folios_in(work_dir).ok(),
     }
+}
+
+/// The device read-ahead, in KiB, of the block device holding `dir`
+/// (`/sys/dev/block/MAJ:MIN/queue/read_ahead_kb`, or its disk's for a
+/// partition); `None` when there is no block device (tmpfs, overlay).
+pub fn read_ahead_kb(dir: &Path) -> Option<u64> {
+    use std::os::unix::fs::MetadataExt;
+    let dev = fs::metadata(dir).ok()?.dev();
+    let (major, minor) = (libc::major(dev), libc::minor(dev));
+    let device = format!("/sys/dev/block/{major}:{minor}");
+    ["queue/read_ahead_kb", "../queue/read_ahead_kb"]
+        .iter()
+        .find_map(|tail| fs::read_to_string(format!("{device}/{tail}")).ok())
+        .and_then(|text| text.trim().parse().ok())
 }
 
 /// The CPU vendor, e.g. `AuthenticAMD` or `GenuineIntel` (`unknown` when
@@ -155,7 +173,12 @@ pub fn kernel_release() -> String {
 
 /// The bracketed choice in /sys/kernel/mm/transparent_hugepage/enabled.
 fn thp_mode() -> String {
-    fs::read_to_string("/sys/kernel/mm/transparent_hugepage/enabled")
+    bracketed_choice("/sys/kernel/mm/transparent_hugepage/enabled")
+}
+
+/// The bracketed choice in a sysfs file such as `always [madvise] never`.
+fn bracketed_choice(path: &str) -> String {
+    fs::read_to_string(path)
         .ok()
         .and_then(|text| {
             let start = text.find('[')?;

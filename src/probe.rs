@@ -262,6 +262,11 @@ fn parse_thread_io(text: &[u8]) -> io::Result<ThreadIo> {
     Ok(io)
 }
 
+/// Minor faults of the calling thread so far.
+pub fn thread_minor_faults() -> io::Result<u64> {
+    Ok(thread_usage()?.minor_faults)
+}
+
 /// Faults and context switches of the calling thread so far.
 fn thread_usage() -> io::Result<ThreadUsage> {
     // SAFETY: rusage is plain data; getrusage fills it.

@@ -2,6 +2,8 @@
 //! the comparison and the benches read. One flat, documented format.
 
 pub use crate::counters::{CounterColumn, CounterUnit, Counters};
+use crate::fill::CacheFill;
+use crate::folio::CacheLayout;
 use crate::method::{MethodFacts, MethodKind};
 use crate::vocab::{Cache, CostTerm, MethodName, OperationKind};
 use serde::{Deserialize, Serialize};
@@ -72,6 +74,20 @@ pub struct Machine {
     /// empty in files written before it was recorded.
     #[serde(default)]
     pub microcode: String,
+    /// Transparent huge pages for shared memory and tmpfs (`always`,
+    /// `within_size`, `advise`, `never`...); empty in older files.
+    #[serde(default)]
+    pub thp_shmem: String,
+    /// The read-ahead of the work directory's block device, in KiB (a
+    /// map's fault reads this much around it); null without a block
+    /// device and in older files.
+    #[serde(default)]
+    pub read_ahead_kb: Option<u64>,
+    /// Whether the work directory's file system caches a file written in
+    /// one write in folios larger than a page; null where the probe could
+    /// not run and in older files.
+    #[serde(default)]
+    pub large_folios: Option<bool>,
 }
 
 /// Sizes in bytes of the caches data passes through, from
@@ -145,6 +161,11 @@ pub struct UnitCost {
     /// caches decides the cost).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_bytes: Option<u64>,
+    /// For the costs of a map of a file (`file_fault`, `consume_map`): how
+    /// the file came into the page cache, which sets how many pages one
+    /// fault maps. Absent for other costs and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_fill: Option<CacheFill>,
     /// The cost.
     pub value: f64,
     /// Its unit: `ns per call`, `ns per byte`, `ns per fault`...
@@ -184,6 +205,10 @@ pub struct ScenarioResult {
     pub operation: OperationKind,
     /// `warm` or `cold`.
     pub cache: Cache,
+    /// How the input files' pages entered the page cache before the warm
+    /// operations (files older than this field were written in one write).
+    #[serde(default)]
+    pub cache_fill: CacheFill,
     /// The operation's own parameters (record size, range, offset...).
     pub operation_params: serde_json::Value,
     /// The scenario file it came from.
@@ -307,6 +332,16 @@ pub struct Cell {
     /// and in older files.
     #[serde(default)]
     pub resident_after: Option<f64>,
+    /// How the files the cell read sat in the page cache just before its
+    /// timed samples (warm cells): the layout every method of this size
+    /// read. Absent in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout_before: Option<CacheLayout>,
+    /// How the files sat in the page cache right after this method's last
+    /// operation, for cold cells and writes, whose operations make the
+    /// layout themselves. Absent otherwise and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layout_after: Option<CacheLayout>,
     /// What this method's counters cannot show or show differently (ring
     /// I/O makes no read calls; O_DIRECT's bytes are not copied by the CPU).
     #[serde(default, skip_serializing_if = "Option::is_none")]

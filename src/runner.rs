@@ -12,6 +12,7 @@
 
 use crate::fio::{self, PeerTool};
 use crate::fixture::{Fixture, Sample, VerifyError};
+use crate::folio::CacheLayout;
 use crate::method::Unavailable;
 use crate::perf::open_perf_events;
 use crate::probe::Probe;
@@ -19,6 +20,7 @@ use crate::results::{Cell, Counters, PeerLine, ScenarioResult, SkippedCell};
 use crate::scenario::{MethodSpec, Scenario};
 use crate::stats::median;
 use crate::units::ExactSize;
+use crate::vocab::Cache;
 use crate::workdir::WorkDir;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -198,6 +200,7 @@ impl<'a> Runner<'a> {
             about: scenario.about.clone(),
             operation: scenario.operation.kind(),
             cache: scenario.cache,
+            cache_fill: scenario.cache_fill,
             operation_params: scenario.operation.params_json(),
             file: scenario.file.display().to_string(),
             cells,
@@ -346,6 +349,16 @@ impl<'a> Runner<'a> {
                 ..Series::default()
             })
             .collect();
+        // Every method of this size reads the same layout: record it once,
+        // before the clock starts. A cold operation evicts it first.
+        if place.scenario.cache == Cache::Warm {
+            let layout = fixture
+                .layout()
+                .map_err(|e| place.io("reading the page-cache layout", e))?;
+            for one in &mut series {
+                one.layout_before = Some(layout.clone());
+            }
+        }
         let open = open_perf_events().map_err(|e| place.io("listing open perf events", e))?;
         if open > 0 {
             return Err(place.io(
@@ -392,13 +405,24 @@ impl<'a> Runner<'a> {
         series: &mut [Series],
         progress: &dyn Progress,
     ) -> Result<(), RunError> {
-        for _ in 0..COUNTED_SAMPLES {
+        // Cold operations and writes make the layout they leave: record it
+        // after each method's last operation.
+        let leaves_layout =
+            place.scenario.cache == Cache::Cold || place.scenario.operation.writes();
+        for round in 0..COUNTED_SAMPLES {
             for (spec, series) in methods.iter().zip(series.iter_mut()) {
                 self.check_interrupt()?;
                 let (sample, _) = fixture
                     .counted_sample(spec.kind.io(), &mut self.probe)
                     .map_err(|e| place.io(&spec.label, e))?;
                 series.push(sample);
+                if leaves_layout && round + 1 == COUNTED_SAMPLES {
+                    series.layout_after = Some(
+                        fixture
+                            .layout()
+                            .map_err(|e| place.io("reading the page-cache layout", e))?,
+                    );
+                }
                 progress.step(&format!("{} {} counted", place.name(), spec.label));
             }
         }
@@ -492,6 +516,8 @@ struct Series {
     resident_before: Vec<f64>,
     resident_after: Vec<f64>,
     buffer_page_offsets: Vec<u64>,
+    layout_before: Option<CacheLayout>,
+    layout_after: Option<CacheLayout>,
 }
 
 impl Series {
@@ -535,6 +561,8 @@ impl Series {
             buffer_page_offset: median(&self.buffer_page_offsets),
             resident_before: median(&self.resident_before),
             resident_after: median(&self.resident_after),
+            layout_before: self.layout_before,
+            layout_after: self.layout_after,
             counters_note: spec.kind.io().counters_note().map(str::to_string),
             model: None,
         }

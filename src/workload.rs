@@ -3,6 +3,7 @@
 //! versions), the bytes writes write and the offsets random reads use. The
 //! directory they live in is [`crate::workdir`]'s.
 
+use crate::fill::CacheFill;
 use rand::{Rng, RngExt, SeedableRng};
 use rand_pcg::Pcg64;
 use std::fs;
@@ -51,14 +52,21 @@ pub struct InputFiles {
 }
 
 impl InputFiles {
-    /// Generates `count` files of `size` bytes into `dir`, flushed to disk.
-    pub fn generate(dir: &Path, seed: u64, size: u64, count: u64) -> io::Result<InputFiles> {
+    /// Generates `count` files of `size` bytes into `dir`, flushed to disk,
+    /// their pages brought into the page cache as `fill` says.
+    pub fn generate(
+        dir: &Path,
+        seed: u64,
+        size: u64,
+        count: u64,
+        fill: CacheFill,
+    ) -> io::Result<InputFiles> {
         let mut paths = Vec::new();
         let mut contents = Vec::new();
         for index in 0..count {
             let path = dir.join(format!("input-{index:05}.bin"));
             let bytes = file_contents(seed, index, size);
-            write_durably(&path, &bytes).map_err(|e| {
+            fill.lay_out(&path, &bytes).map_err(|e| {
                 io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
             })?;
             paths.push(path);
@@ -74,16 +82,6 @@ impl InputFiles {
         }
         Ok(())
     }
-}
-
-/// Writes a file and waits until it is on disk, so that the kernel's
-/// background writeback of freshly generated files does not run (and take
-/// memory bandwidth and a core) while later operations are timed.
-fn write_durably(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::io::Write;
-    let mut file = fs::File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_data()
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ use mmap_lab::demo::Steps;
 use mmap_lab::demo::uring::{
     self, COUNT, DEPTH, DIRECT, DIRECT_RING, PREAD, RECORD, RING_1, RING_DEEP, UringFacts,
 };
+use mmap_lab::fill::CacheFill;
 use mmap_lab::fixture::{Fixture, VerifyError};
 use mmap_lab::method::{Direct, MethodKind, Unavailable, Uring};
 use mmap_lab::operation::{Operation, RandomRead};
@@ -51,7 +52,15 @@ fn refusal(kind: MethodKind) -> Option<String> {
         count: 4,
         record: RECORD,
     });
-    let fixture = Fixture::new(operation, Cache::Warm, 1, 1 << 20, work.path()).unwrap();
+    let fixture = Fixture::new(
+        operation,
+        Cache::Warm,
+        CacheFill::OneWrite,
+        1,
+        1 << 20,
+        work.path(),
+    )
+    .unwrap();
     match fixture.verify_method(kind.io()) {
         Ok(_) => None,
         Err(VerifyError::Io(e)) => Some(

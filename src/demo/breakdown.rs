@@ -5,6 +5,7 @@
 
 use super::Steps;
 use super::trial::Trial;
+use crate::fill::CacheFill;
 use crate::layout::Column;
 use crate::method::MethodKind;
 use crate::model::{self, CostBook, OperationFacts};
@@ -26,6 +27,7 @@ pub fn explain(
         cache: Cache::Warm,
         files: 1,
         unit: None,
+        fill: CacheFill::OneWrite,
     };
     // The full 64 MiB scratch file, larger than the last-level cache, so
     // "beyond the caches" means memory; tests with small files use less.
@@ -61,6 +63,8 @@ fn cell(trial: &Trial, kind: &MethodKind, size: u64) -> Cell {
         buffer_page_offset: trial.buffer_page_offset,
         resident_before: None,
         resident_after: None,
+        layout_before: None,
+        layout_after: None,
         counters_note: kind.io().counters_note().map(str::to_string),
         model: None,
     }

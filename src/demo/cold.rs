@@ -4,6 +4,7 @@
 
 use super::{Sandbox, Steps};
 use crate::cache;
+use crate::fill::CacheFill;
 use crate::fixture::Fixture;
 use crate::layout::Column;
 use crate::method::{ChunkedCalls, IoMethod, Mapped, MethodKind, Unbuffered};
@@ -67,6 +68,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
     let mut file = Fixture::new(
         Operation::SequentialRead(SequentialRead),
         Cache::Cold,
+        CacheFill::OneWrite,
         SEED,
         size,
         sandbox.work().path(),

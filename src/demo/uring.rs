@@ -7,6 +7,7 @@
 
 use super::{Sandbox, Steps, and_list};
 use crate::cache;
+use crate::fill::CacheFill;
 use crate::fixture::{Fixture, VerifyError};
 use crate::layout::Column;
 use crate::method::{ChunkedCalls, Direct, MethodKind, Positioned, Unavailable, Uring};
@@ -216,7 +217,14 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         count: COUNT,
         record: RECORD,
     });
-    let mut file = Fixture::new(operation, Cache::Warm, SEED, size, sandbox.work().path())?;
+    let mut file = Fixture::new(
+        operation,
+        Cache::Warm,
+        CacheFill::OneWrite,
+        SEED,
+        size,
+        sandbox.work().path(),
+    )?;
     let offsets = record_offsets(SEED, size, RECORD, COUNT);
     let distinct = offsets.iter().collect::<BTreeSet<_>>().len() as u64;
     let memory_backed = sandbox.work().is_memory_backed();

@@ -6,6 +6,7 @@ use super::breakdown;
 use super::trial::{self, Trial};
 use super::{Sandbox, Steps};
 use crate::checksum::checksum;
+use crate::fill::CacheFill;
 use crate::fixture::Fixture;
 use crate::method::{Buffered, ChunkedCalls, Mapped, MethodKind, Positioned, Unbuffered, Whole};
 use crate::operation::{Operation, SequentialRead};
@@ -264,6 +265,7 @@ fn make_file(sandbox: &Sandbox, size: u64) -> anyhow::Result<Fixture> {
     Ok(Fixture::new(
         read,
         Cache::Warm,
+        CacheFill::OneWrite,
         SEED,
         size,
         sandbox.work().path(),

@@ -13,6 +13,7 @@
 
 use crate::buffer::PlacedBuffer;
 use crate::checksum::Fold;
+use crate::fill::CacheFill;
 use crate::results::UnitCost;
 use crate::workload::file_contents;
 use std::fs::File;
@@ -51,6 +52,9 @@ pub struct CostBook {
     /// The last-level cache's size: sources too large to stay in it while a
     /// run's other methods work are measured evicted (see [`CostBook::evicts`]).
     last_level_cache: u64,
+    /// Copies of the scratch file laid out in the page cache otherwise than
+    /// in one write, made when a cell read such a layout.
+    laid_out: Vec<(CacheFill, PathBuf)>,
 }
 
 impl CostBook {
@@ -72,6 +76,7 @@ impl CostBook {
             scratch_bytes,
             heap,
             last_level_cache: last_level_cache.unwrap_or(DEFAULT_LAST_LEVEL_CACHE),
+            laid_out: Vec::new(),
         };
         book.measure_fixed()
             .map_err(|e| with_path(e, &book.scratch))?;
@@ -87,6 +92,7 @@ impl CostBook {
             scratch_bytes: SCRATCH_BYTES,
             heap: Vec::new(),
             last_level_cache: DEFAULT_LAST_LEVEL_CACHE,
+            laid_out: Vec::new(),
         }
     }
 
@@ -147,8 +153,9 @@ impl CostBook {
     }
 
     /// The copy cost per byte for calls of `chunk` bytes into a buffer at
-    /// `offset` from a warm file of `source` bytes read again and again.
-    pub fn copy(&self, chunk: u64, offset: u64, source: u64) -> Option<f64> {
+    /// `offset` from a warm file of `source` bytes, laid out in the cache
+    /// as `fill` says, read again and again.
+    pub fn copy(&self, chunk: u64, offset: u64, source: u64, fill: CacheFill) -> Option<f64> {
         let source = self.source_for(source);
         self.costs
             .iter()
@@ -157,18 +164,45 @@ impl CostBook {
                     && c.chunk == Some(chunk)
                     && c.buffer_page_offset == Some(offset)
                     && c.source_bytes == Some(source)
+                    && c.cache_fill.unwrap_or_default() == fill
             })
             .map(|c| c.value)
     }
 
-    /// Measures [`CostBook::copy`] for these calls and source, unless already measured.
-    pub fn ensure_copy(&mut self, chunk: u64, offset: u64, source: u64) -> io::Result<()> {
+    /// The scratch file with its pages laid out in the cache as `fill`
+    /// says: the one written in one write, or a copy made on first use.
+    fn scratch_laid_out(&mut self, fill: CacheFill) -> io::Result<PathBuf> {
+        if fill == CacheFill::OneWrite {
+            return Ok(self.scratch.clone());
+        }
+        if let Some((_, path)) = self.laid_out.iter().find(|(f, _)| *f == fill) {
+            return Ok(path.clone());
+        }
+        let path = self
+            .scratch
+            .with_file_name(format!("unit-costs-layout-{}.bin", self.laid_out.len()));
+        fill.lay_out(&path, &self.heap)
+            .map_err(|e| with_path(e, &path))?;
+        self.laid_out.push((fill, path.clone()));
+        Ok(path)
+    }
+
+    /// Measures [`CostBook::copy`] for these calls, source and layout,
+    /// unless already measured.
+    pub fn ensure_copy(
+        &mut self,
+        chunk: u64,
+        offset: u64,
+        source: u64,
+        fill: CacheFill,
+    ) -> io::Result<()> {
         let source = self.source_for(source);
-        if self.copy(chunk, offset, source).is_some() {
+        if self.copy(chunk, offset, source, fill).is_some() {
             return Ok(());
         }
         let call = self.get("read_call", None, None).unwrap_or(0.0);
-        let file = File::open(&self.scratch).map_err(|e| with_path(e, &self.scratch))?;
+        let scratch = self.scratch_laid_out(fill)?;
+        let file = File::open(&scratch).map_err(|e| with_path(e, &scratch))?;
         let chunk_len = chunk.min(source) as usize;
         let mut buffer = PlacedBuffer::new(chunk_len, offset as usize);
         let passes = (self.scratch_bytes / source).max(1);
@@ -191,10 +225,11 @@ impl CostBook {
             chunk: Some(chunk),
             buffer_page_offset: Some(offset),
             source_bytes: Some(source),
+            cache_fill: Some(fill),
             value,
             unit: "ns per byte".to_string(),
             how: format!(
-                "pread of {chunk} bytes per call into a buffer {offset} bytes past a page boundary over the first {} of a warm file, {passes} times{}; the median of {REPEATS}, less {calls} x read_call, per byte",
+                "pread of {chunk} bytes per call into a buffer {offset} bytes past a page boundary over the first {} of a warm file {fill}, {passes} times{}; the median of {REPEATS}, less {calls} x read_call, per byte",
                 human(source),
                 evicted_note(evict)
             ),
@@ -202,27 +237,43 @@ impl CostBook {
         Ok(())
     }
 
+    /// A cost of a map of a file of `source` bytes whose pages came into
+    /// the cache as `fill` says (`file_fault`, `consume_map`).
+    pub fn file_cost(&self, name: &str, source: u64, fill: CacheFill) -> Option<f64> {
+        self.costs
+            .iter()
+            .find(|c| {
+                c.name == name && c.source_bytes == Some(source) && c.cache_fill == Some(fill)
+            })
+            .map(|c| c.value)
+    }
+
     /// Measures what a file of `size` bytes costs a map and a whole-file
-    /// read, unless already measured: a minor fault on a map of it, the
-    /// fold over such a map, and the fold over a heap buffer of its size.
-    pub fn ensure_file(&mut self, size: u64) -> io::Result<()> {
+    /// read, unless already measured: a minor fault on a map of it and the
+    /// fold over such a map, on a file laid out in the cache as `fill`
+    /// says (one fault maps a whole folio), and the fold over a heap
+    /// buffer of its size.
+    pub fn ensure_file(&mut self, size: u64, fill: CacheFill) -> io::Result<()> {
         let size = self.source_for(size);
-        if self.get("file_fault", None, Some(size)).is_some() {
+        if self.file_cost("file_fault", size, fill).is_some() {
             return Ok(());
         }
         let path = self
             .scratch
             .with_file_name(format!("unit-costs-{size}.bin"));
         let evict = self.evicts(size);
-        let measured = measure_file(&path, size, |passes, pass| {
+        let measured = measure_file(&path, size, fill, |passes, pass| {
             self.time_passes(passes, evict, pass)
         });
         let _ = std::fs::remove_file(&path);
         let map = measured.map_err(|e| with_path(e, &path))?;
         let heap_fold = self.fold_cost(size);
         let rounds = map.rounds;
-        self.push("file_fault", Some(size), map.fault_ns, "ns per fault", format!("map a warm {} file written in one write, read one byte per page, unmap, {rounds} times: the time beyond an untouched map and unmap, per minor fault ({} per map; one fault may map many pages)", human(size), map.faults));
-        self.push("consume_map", Some(size), map.fold_ns_per_byte, "ns per byte", format!("the fold over a map of that warm {} file, already faulted in, {rounds} times, the median of {REPEATS}", human(size)));
+        self.push_file("file_fault", size, fill, map.fault_ns, "ns per fault", format!("map a warm {} file {fill}, read one byte per page, unmap, {rounds} times: the time beyond an untouched map and unmap, per minor fault ({} per map; one fault may map many pages)", human(size), map.faults));
+        self.push_file("consume_map", size, fill, map.fold_ns_per_byte, "ns per byte", format!("the fold over a map of that warm {} file, already faulted in, {rounds} times, the median of {REPEATS}", human(size)));
+        if self.get("consume", None, Some(size)).is_some() {
+            return Ok(());
+        }
         self.push(
             "consume",
             Some(size),
@@ -339,7 +390,7 @@ impl CostBook {
         );
         let mut faults = 0;
         let anon = median_time(|| {
-            let before = minor_faults()?;
+            let before = crate::probe::thread_minor_faults()?;
             // Fresh anonymous memory, as glibc maps a large Vec's block.
             let mut fresh = memmap2::MmapMut::map_anon(len)?;
             for at in (0..len).step_by(page) {
@@ -347,7 +398,7 @@ impl CostBook {
             }
             black_box(&fresh);
             drop(fresh);
-            faults = minor_faults()? - before;
+            faults = crate::probe::thread_minor_faults()? - before;
             Ok(())
         })?;
         self.push("anon_fault", None, anon.as_nanos() as f64 / faults.max(1) as f64, "ns per fault", format!("fresh anonymous memory ({}), one byte written per page, unmapped: per minor fault ({faults} faults), zeroing included (what fs::read's vector pays when malloc maps it fresh)", human(self.scratch_bytes)));
@@ -360,16 +411,36 @@ impl CostBook {
             chunk: None,
             buffer_page_offset: None,
             source_bytes: source,
+            cache_fill: None,
             value,
             unit: unit.to_string(),
             how,
         });
+    }
+
+    /// [`CostBook::push`] for a cost of a map of a file laid out as `fill` says.
+    fn push_file(
+        &mut self,
+        name: &str,
+        source: u64,
+        fill: CacheFill,
+        value: f64,
+        unit: &str,
+        how: String,
+    ) {
+        self.push(name, Some(source), value, unit, how);
+        if let Some(cost) = self.costs.last_mut() {
+            cost.cache_fill = Some(fill);
+        }
     }
 }
 
 impl Drop for CostBook {
     fn drop(&mut self) {
         let _ = std::fs::remove_file(&self.scratch);
+        for (_, path) in &self.laid_out {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 
@@ -381,16 +452,17 @@ struct MapCosts {
     fold_ns_per_byte: f64,
 }
 
-/// Writes a warm file of `size` bytes at `path` (one write, as the run
-/// writes its files) and measures a map of it: the cost per minor fault of
+/// Writes a warm file of `size` bytes at `path`, laid out in the cache as
+/// `fill` says (as the cells it stands for read theirs), and measures a map of it: the cost per minor fault of
 /// mapping, touching every page and unmapping (beyond an untouched map and
 /// unmap), and the fold over the mapped bytes once faulted in.
 fn measure_file(
     path: &Path,
     size: u64,
+    fill: CacheFill,
     time_passes: impl Fn(u64, &mut dyn FnMut() -> io::Result<()>) -> io::Result<Duration>,
 ) -> io::Result<MapCosts> {
-    write_synced(path, &file_contents(SEED, 3, size))?;
+    fill.lay_out(path, &file_contents(SEED, 3, size))?;
     let file = File::open(path)?;
     let rounds = (SCRATCH_BYTES / size).clamp(1, 1000);
     let page = crate::buffer::page_size();
@@ -403,7 +475,7 @@ fn measure_file(
     })?;
     let mut faults = 0;
     let touched = median_time(|| {
-        let before = minor_faults()?;
+        let before = crate::probe::thread_minor_faults()?;
         for _ in 0..rounds {
             // SAFETY: as above.
             let map = unsafe { memmap2::Mmap::map(&file)? };
@@ -413,7 +485,7 @@ fn measure_file(
             }
             black_box(sum);
         }
-        faults = (minor_faults()? - before) / rounds;
+        faults = (crate::probe::thread_minor_faults()? - before) / rounds;
         Ok(())
     })?;
     let extra = touched.saturating_sub(untouched).as_nanos() as f64 / rounds as f64;
@@ -465,16 +537,6 @@ fn per(time: Duration, count: u64) -> f64 {
 }
 
 /// Minor faults of the calling thread so far (read outside any clock).
-fn minor_faults() -> io::Result<u64> {
-    // SAFETY: rusage is plain data; getrusage fills it.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: the pointer is valid for one rusage.
-    if unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(usage.ru_minflt as u64)
-}
-
 fn human(bytes: u64) -> String {
     crate::units::ExactSize(bytes).to_string()
 }

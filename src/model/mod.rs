@@ -8,6 +8,7 @@ mod costs;
 
 pub use costs::CostBook;
 
+use crate::fill::CacheFill;
 use crate::method::{CallSize, ConsumeFrom};
 use crate::operation;
 use crate::results::{Cell, CellModel, ScenarioResult};
@@ -31,6 +32,8 @@ pub struct OperationFacts {
     /// Bytes each read call can bring at most for this operation (a record,
     /// a range), when smaller than the file.
     pub unit: Option<u64>,
+    /// How the files came into the page cache (what one fault maps).
+    pub fill: CacheFill,
 }
 
 impl OperationFacts {
@@ -41,6 +44,7 @@ impl OperationFacts {
             cache: scenario.cache,
             files: scenario.operation.input_files().max(1),
             unit: scenario.operation.request_limit(),
+            fill: scenario.cache_fill,
         }
     }
 }
@@ -65,11 +69,11 @@ pub fn explain_all(
 ) -> std::io::Result<()> {
     for cell in cells.iter() {
         if let Some((chunk, offset)) = copy_key(cell, facts) {
-            book.ensure_copy(chunk, offset, source_bytes(cell, facts))?;
+            book.ensure_copy(chunk, offset, source_bytes(cell, facts), facts.fill)?;
         }
         // Faults and consuming in place cost per file size, not per chunk.
         if cell.facts.consumes_from != ConsumeFrom::Chunk {
-            book.ensure_file(cell.size)?;
+            book.ensure_file(cell.size, facts.fill)?;
         }
     }
     for cell in cells.iter_mut() {
@@ -137,7 +141,7 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     );
     let copied = c.copied();
     let copy_cost = copy_key(cell, operation)
-        .and_then(|(chunk, offset)| book.copy(chunk, offset, source))
+        .and_then(|(chunk, offset)| book.copy(chunk, offset, source, operation.fill))
         .unwrap_or(0.0);
     add(CostTerm::Copies, copied as f64, copy_cost);
     let copied_twice = cell.facts.copies_twice && !operation::writes(operation.kind);
@@ -148,7 +152,8 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     );
     let mapped = cell.facts.consumes_from == ConsumeFrom::Map;
     let fault_cost = if mapped {
-        cost("file_fault", Some(size))
+        book.file_cost("file_fault", size, operation.fill)
+            .unwrap_or(0.0)
     } else {
         cost("anon_fault", None)
     };
@@ -162,7 +167,9 @@ pub fn explain(book: &CostBook, operation: &OperationFacts, cell: &Cell) -> Cell
     // caches; fs::read's vector is folded where it lies (a heap buffer of
     // the file's size); a map is folded in the page cache's own pages.
     let consume_cost = match cell.facts.consumes_from {
-        ConsumeFrom::Map => cost("consume_map", Some(size)),
+        ConsumeFrom::Map => book
+            .file_cost("consume_map", size, operation.fill)
+            .unwrap_or(0.0),
         ConsumeFrom::WholeBuffer => cost("consume", Some(size)),
         ConsumeFrom::Chunk => cost("consume", Some(costs::CHUNK_SOURCE)),
     };
@@ -218,6 +225,7 @@ mod tests {
             chunk: None,
             buffer_page_offset: None,
             source_bytes,
+            cache_fill: None,
             value,
             unit: "ns".to_string(),
             how: "given".to_string(),
@@ -240,8 +248,12 @@ mod tests {
             buffer_page_offset: Some(16),
             ..cost("copy", Some(16 << 20), 0.1)
         });
-        costs.push(cost("file_fault", Some(16 << 20), 5000.0));
-        costs.push(cost("consume_map", Some(16 << 20), 0.03));
+        for (name, value) in [("file_fault", 5000.0), ("consume_map", 0.03)] {
+            costs.push(UnitCost {
+                cache_fill: Some(CacheFill::OneWrite),
+                ..cost(name, Some(16 << 20), value)
+            });
+        }
         CostBook::from_costs(costs)
     }
 
@@ -268,6 +280,8 @@ mod tests {
             buffer_page_offset: Some(16),
             resident_before: None,
             resident_after: None,
+            layout_before: None,
+            layout_after: None,
             counters_note: None,
             model: None,
         }
@@ -278,6 +292,7 @@ mod tests {
         cache: Cache::Warm,
         files: 1,
         unit: None,
+        fill: CacheFill::OneWrite,
     };
 
     #[test]

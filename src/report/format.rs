@@ -63,6 +63,31 @@ pub(crate) fn cpu_details(machine: &Machine) -> Vec<(&'static str, String)> {
     details
 }
 
+/// The facts that decide how a file sits in the page cache (the shmem
+/// THP setting, the device's read-ahead, whether the file system makes
+/// large folios), named, each only when the file has it.
+pub(crate) fn page_cache_details(machine: &Machine) -> Vec<(&'static str, String)> {
+    let mut details = Vec::new();
+    if !machine.thp_shmem.is_empty() {
+        details.push(("THP for shmem and tmpfs", machine.thp_shmem.clone()));
+    }
+    if let Some(kb) = machine.read_ahead_kb {
+        details.push(("device read-ahead", ExactSize(kb * 1024).to_string()));
+    }
+    if let Some(large) = machine.large_folios {
+        details.push((
+            "large folios",
+            if large {
+                "yes: a file written in one write sits in folios larger than a page"
+            } else {
+                "no: every folio is one page"
+            }
+            .to_string(),
+        ));
+    }
+    details
+}
+
 /// A measured byte amount: exact when zero, approximate otherwise.
 pub(crate) fn bytes(value: u64) -> String {
     if value == 0 {
@@ -186,6 +211,9 @@ mod tests {
             cpu_flags: Vec::new(),
             caches: Caches::default(),
             microcode: String::new(),
+            thp_shmem: String::new(),
+            read_ahead_kb: None,
+            large_folios: None,
         };
         assert!(
             cpu_details(&machine).is_empty(),

@@ -2,8 +2,9 @@
 //! scripts, fonts or network requests, so it opens from disk and prints.
 
 use super::charts::{Chart, bars, scenario as figures, time};
-use super::format::{cpu_details, escape, observer};
+use super::format::{cpu_details, escape, observer, page_cache_details};
 use super::glance;
+use super::layout;
 use super::narrative::{counter_notes, paragraph};
 use super::palette::{Palette, swatch};
 use super::table::{Table, UNVERIFIED, cell_table};
@@ -180,6 +181,9 @@ fn machine(results: &Results) -> String {
     for (name, value) in facts {
         row(name, &value);
     }
+    for (name, value) in page_cache_details(m) {
+        row(name, &value);
+    }
     if let Some(text) = observer(results) {
         row("cost of counting", &text);
     }
@@ -200,7 +204,12 @@ fn scenario(results: &Results, s: &ScenarioResult, palette: &Palette) -> anyhow:
         escape(&s.operation_params.to_string()),
         escape(&s.file)
     );
-    let _ = writeln!(out, "<p class=\"story\">{}</p>", escape(&paragraph(s)));
+    let mut story = paragraph(s);
+    if let Some(changes) = layout::ranking_changes(results, s) {
+        story.push(' ');
+        story.push_str(&changes);
+    }
+    let _ = writeln!(out, "<p class=\"story\">{}</p>", escape(&story));
     let mut charts = vec![
         figures::throughput(s, &results.limits, palette)?,
         bars::syscall_chart(s, &results.syscall_counting, palette)?,
@@ -214,6 +223,10 @@ fn scenario(results: &Results, s: &ScenarioResult, palette: &Palette) -> anyhow:
     }
     for chart in &charts {
         out.push_str(&figure(chart, palette));
+    }
+    if let Some(layouts) = layout::table(s) {
+        out.push_str("<h3>Page-cache layout</h3>\n");
+        out.push_str(&table(&layouts));
     }
     out.push_str("<h3>Every cell</h3>\n");
     out.push_str(&table(&cell_table(s, &results.limits)));

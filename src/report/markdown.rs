@@ -1,8 +1,9 @@
 //! summary.md: the report's paragraphs and tables in Markdown, for slides and
 //! issue threads.
 
-use super::format::{cpu_details, observer};
+use super::format::{cpu_details, observer, page_cache_details};
 use super::glance;
+use super::layout;
 use super::narrative::{counter_notes, paragraph};
 use super::table::{Table, cell_table};
 use crate::results::Results;
@@ -62,6 +63,13 @@ pub(crate) fn summary(results: &Results) -> String {
     if !details.is_empty() {
         let _ = writeln!(out, "CPU: {}.  ", details.join("; "));
     }
+    let page_cache: Vec<String> = page_cache_details(m)
+        .into_iter()
+        .map(|(name, value)| format!("{name} {value}"))
+        .collect();
+    if !page_cache.is_empty() {
+        let _ = writeln!(out, "Page cache: {}.  ", page_cache.join("; "));
+    }
     let _ = writeln!(
         out,
         "Limits: memcpy {}, scan {} ({} buffers).  ",
@@ -91,7 +99,16 @@ pub(crate) fn summary(results: &Results) -> String {
             "Operation `{}`, {} cache, parameters `{}`.\n",
             s.operation, s.cache, s.operation_params
         );
-        let _ = writeln!(out, "{}\n", paragraph(s));
+        let mut story = paragraph(s);
+        if let Some(changes) = layout::ranking_changes(results, s) {
+            story.push(' ');
+            story.push_str(&changes);
+        }
+        let _ = writeln!(out, "{story}\n");
+        if let Some(layouts) = layout::table(s) {
+            out.push_str(&table(&layouts));
+            out.push('\n');
+        }
         out.push_str(&table(&cell_table(s, l)));
         for note in counter_notes(s) {
             let _ = writeln!(out, "\n{note}");

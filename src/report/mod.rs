@@ -15,6 +15,7 @@ mod compare;
 pub(crate) mod format;
 pub mod glance;
 mod html;
+mod layout;
 mod markdown;
 mod metrics;
 mod narrative;

@@ -22,6 +22,7 @@ pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
     sentences.extend(crossing(scenario, &sizes));
     sentences.extend(explanation(scenario, largest));
     sentences.extend(where_time_goes(scenario, largest));
+    sentences.extend(super::layout::sentence(scenario));
     sentences.extend(residency(scenario));
     sentences.extend(alignment(scenario, &sizes));
     sentences.extend(ring_batches(scenario, largest));

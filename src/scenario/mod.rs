@@ -5,6 +5,7 @@
 mod validate;
 mod wire;
 
+use crate::fill::CacheFill;
 use crate::method::MethodKind;
 use crate::operation::Operation;
 use crate::vocab::{Cache, Peer};
@@ -35,6 +36,8 @@ pub struct Scenario {
     pub bench_sizes: Vec<u64>,
     /// Warm or cold page cache before each operation.
     pub cache: Cache,
+    /// How the input files' pages entered the page cache.
+    pub cache_fill: CacheFill,
     /// Timed operations per cell.
     pub samples: u32,
     /// Seed for file contents and random offsets.

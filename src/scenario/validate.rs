@@ -3,6 +3,7 @@
 
 use super::wire::{self, ScenarioWire};
 use super::*;
+use crate::fill::CacheFill;
 use crate::operation::{self, Fields, strip_position};
 use crate::vocab::{MethodName, OperationKind, Peer};
 use serde_json::{Map, Value};
@@ -92,6 +93,7 @@ impl Checker<'_> {
                 ),
             ));
         }
+        let cache_fill = self.cache_fill(&wire, &operation)?;
         let methods = self.methods(&wire, &operation)?;
         Ok(Scenario {
             name: wire.name,
@@ -101,6 +103,7 @@ impl Checker<'_> {
             sizes,
             bench_sizes,
             cache: wire.cache,
+            cache_fill,
             samples,
             seed: wire.seed.unwrap_or(DEFAULT_SEED),
             methods,
@@ -146,6 +149,36 @@ impl Checker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// How the inputs enter the page cache: only for warm operations that
+    /// read existing files (a cold operation evicts them first).
+    fn cache_fill(
+        &self,
+        wire: &ScenarioWire,
+        operation: &Operation,
+    ) -> Result<CacheFill, ScenarioError> {
+        let Some(fill) = wire.cache_fill else {
+            return Ok(CacheFill::default());
+        };
+        if wire.cache == Cache::Cold {
+            return Err(self.error(
+                "cache_fill",
+                "does not apply to a cold cache: the files are evicted before each operation, and the run records the layout each operation leaves",
+            ));
+        }
+        if operation.input_files() == 0 {
+            return Err(self.error(
+                "cache_fill",
+                format!(
+                    "does not apply to {}: it creates its file, and the run records the layout each method leaves",
+                    operation.kind()
+                ),
+            ));
+        }
+        fill.check()
+            .map_err(|message| self.error("cache_fill", message))?;
+        Ok(fill)
     }
 
     /// Every method entry, with labels unique.

@@ -1,6 +1,7 @@
 //! The scenario file as written on disk: permissive types that serde fills. [`super::validate`] turns this into a
 //! [`super::Scenario`] or an error that names the field.
 
+use crate::fill::CacheFill;
 use crate::vocab::{Cache, OperationKind, Peer};
 use serde::Deserialize;
 
@@ -13,6 +14,7 @@ pub const FIELDS: &[&str] = &[
     "sizes",
     "bench_sizes",
     "cache",
+    "cache_fill",
     "samples",
     "peers",
     "seed",
@@ -32,6 +34,9 @@ pub struct ScenarioWire {
     pub bench_sizes: Option<Vec<SizeWire>>,
     #[serde(default)]
     pub cache: Cache,
+    /// How the input files' pages enter the page cache (warm only).
+    #[serde(default)]
+    pub cache_fill: Option<CacheFill>,
     #[serde(default)]
     pub samples: Option<u32>,
     /// Tools run beside mmap-lab on the same files (`["fio"]`).
