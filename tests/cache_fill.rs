@@ -57,3 +57,97 @@ fn folio_sizes_sum_to_the_file_and_follow_the_fill() {
         "{small_faults} vs {one_faults}"
     );
 }
+
+#[test]
+fn every_method_reads_the_reference_under_every_fill() {
+    use mmap_lab::fixture::{Fixture, VerifyError};
+    use mmap_lab::method::{MethodKind, Unavailable};
+    use mmap_lab::operation::{Operation, RandomRead, SequentialRead};
+    use mmap_lab::vocab::{Cache, MethodName};
+    let work = WorkDir::create(None).unwrap();
+    let operations = [
+        Operation::SequentialRead(SequentialRead),
+        Operation::RandomRead(RandomRead {
+            count: 50,
+            record: 4096,
+        }),
+    ];
+    for fill in CacheFill::EXAMPLES {
+        for operation in operations {
+            let fixture =
+                Fixture::new(operation, Cache::Warm, fill, 7, 1 << 20, work.path()).unwrap();
+            let layout = fixture.layout().unwrap();
+            assert!(
+                layout.faults_per_mib.is_some(),
+                "{fill}: the inputs are warm"
+            );
+            for &name in MethodName::ALL {
+                let kind = MethodKind::default_for(name);
+                match fixture.verify_method(kind.io()) {
+                    Ok(_) => {}
+                    Err(VerifyError::Io(e)) if Unavailable::reason_of(&e).is_some() => {}
+                    Err(e) => panic!("{name} under {fill}: {e}"),
+                }
+            }
+            fixture.remove().unwrap();
+        }
+    }
+}
+
+#[test]
+fn an_unprivileged_run_records_why_folios_are_unreadable_and_still_probes_faults() {
+    // As root, run a tiny scenario as `nobody` (uid 65534) through setpriv.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: needs root to become nobody");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let scenario = dir.path().join("t.json");
+    std::fs::write(
+        &scenario,
+        r#"{"name": "t", "operation": "sequential_read", "sizes": ["1 MiB"], "samples": 2, "methods": [{"method": "mmap"}]}"#,
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let status = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(env!("CARGO_BIN_EXE_mmap-lab"))
+        .arg("run")
+        .arg("--quick")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .arg("--work-dir")
+        .arg(dir.path())
+        .output();
+    let output = match status {
+        Ok(output) if output.status.code() == Some(0) => output,
+        Ok(output) => {
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            if output.status.code().is_some_and(|c| c == 126 || c == 127)
+                || stderr.contains("Permission denied")
+            {
+                eprintln!("skipped: nobody cannot run the binary here: {stderr}");
+                return;
+            }
+            panic!("the run failed as nobody: {stderr}");
+        }
+        Err(e) => {
+            eprintln!("skipped: no setpriv ({e})");
+            return;
+        }
+    };
+    assert!(output.status.success());
+    let results = mmap_lab::results::Results::load(&out.join("results.json")).unwrap();
+    let layout = results.scenarios[0].cells[0]
+        .layout_before
+        .as_ref()
+        .expect("a warm cell records its layout");
+    assert!(layout.folio_bytes.is_none());
+    let reason = layout.unreadable.as_deref().unwrap();
+    assert!(reason.contains("root"), "{reason}");
+    assert!(layout.faults_per_mib.is_some_and(|f| f > 0.0));
+}

@@ -334,3 +334,37 @@ fn a_missing_file_is_named() {
         "{error}"
     );
 }
+
+#[test]
+fn cache_fill_is_read_checked_and_refused_where_it_cannot_apply() {
+    use mmap_lab::fill::CacheFill;
+    assert_eq!(
+        parse(&with("operation", "\"sequential_read\""))
+            .unwrap()
+            .cache_fill,
+        CacheFill::OneWrite
+    );
+    let fills = [
+        ("\"read_back\"", CacheFill::ReadBack),
+        ("\"map_back\"", CacheFill::MapBack),
+        ("{\"writes\": \"4 KiB\"}", CacheFill::Writes(4096)),
+    ];
+    for (json, fill) in fills {
+        assert_eq!(parse(&with("cache_fill", json)).unwrap().cache_fill, fill);
+    }
+    let tiny = refuse(&with("cache_fill", "{\"writes\": 100}"));
+    assert!(
+        tiny.contains("field `cache_fill`") && tiny.contains("512"),
+        "{tiny}"
+    );
+    let unknown = refuse(&with("cache_fill", "\"twice\""));
+    assert!(unknown.contains("cache_fill"), "{unknown}");
+    let cold = r#"{"name": "t", "operation": "sequential_read", "cache": "cold", "cache_fill": "read_back", "sizes": ["4 KiB"], "methods": [{"method": "mmap"}]}"#;
+    assert!(refuse(cold).contains("field `cache_fill`"));
+    let create = r#"{"name": "t", "operation": "sequential_write", "cache_fill": "read_back", "sizes": ["4 KiB"], "methods": [{"method": "mmap"}]}"#;
+    let message = refuse(create);
+    assert!(
+        message.contains("field `cache_fill`") && message.contains("sequential_write"),
+        "{message}"
+    );
+}

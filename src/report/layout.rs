@@ -4,7 +4,7 @@
 //! how their files came into the cache, where that changes the ranking.
 
 use super::format::percent;
-use super::metrics::{ranked_at, sizes};
+use super::metrics::{is_map, ranked_at, sizes};
 use super::table::{Row, Table};
 use crate::folio::CacheLayout;
 use crate::results::{Cell, Results, ScenarioResult};
@@ -136,9 +136,34 @@ fn labels(scenario: &ScenarioResult) -> Vec<&str> {
     labels
 }
 
+/// Whether a map or a read()-style method was fastest at `size`: `Some(true)`
+/// for a map, `Some(false)` for a call-based method, `None` when there is
+/// not one of each, or their samples overlap (no winner beyond the noise).
+fn map_won(scenario: &ScenarioResult, size: u64) -> Option<bool> {
+    let ranked = ranked_at(scenario, size);
+    let map = ranked.iter().find(|c| is_map(c))?;
+    let call = ranked.iter().find(|c| !is_map(c))?;
+    let (faster, slower) = if map.median_ns <= call.median_ns {
+        (map, call)
+    } else {
+        (call, map)
+    };
+    (faster.max_ns < slower.min_ns).then(|| is_map(faster))
+}
+
+/// "a map" or "a read()-style method".
+fn kind(map: bool) -> &'static str {
+    if map {
+        "a map"
+    } else {
+        "a read()-style method"
+    }
+}
+
 /// Where another scenario that differs from this one only in how its
-/// files came into the cache ranks the methods differently at a size both
-/// measured: the sentence naming both layouts, or `None`.
+/// files came into the cache has the other kind of method (map or
+/// read()-style) fastest, both beyond the noise, at a size both measured:
+/// the sentence naming the layouts, or `None`.
 pub(crate) fn ranking_changes(results: &Results, scenario: &ScenarioResult) -> Option<String> {
     let changes: Vec<String> = results
         .scenarios
@@ -151,27 +176,34 @@ pub(crate) fn ranking_changes(results: &Results, scenario: &ScenarioResult) -> O
                 && other.operation_params == scenario.operation_params
                 && labels(other) == labels(scenario)
         })
-        .flat_map(|other| {
-            sizes(scenario).into_iter().filter_map(move |size| {
-                let here = *ranked_at(scenario, size).first()?;
-                let there = *ranked_at(other, size).first()?;
-                (here.label != there.label).then(|| {
-                    format!(
-                        "at {}, {} was fastest here (files {}) but {} in {} (files {})",
-                        ExactSize(size),
-                        here.label,
-                        scenario.cache_fill,
-                        there.label,
-                        other.name,
-                        other.cache_fill
-                    )
-                })
-            })
+        .filter_map(|other| {
+            let mut flipped: Vec<(u64, bool)> = Vec::new();
+            for size in sizes(scenario) {
+                if let (Some(here), Some(there)) = (map_won(scenario, size), map_won(other, size))
+                    && here != there
+                {
+                    flipped.push((size, there));
+                }
+            }
+            let &(_, there) = flipped.first()?;
+            let at: Vec<String> = flipped
+                .iter()
+                .map(|(s, _)| ExactSize(*s).to_string())
+                .collect();
+            Some(format!(
+                "with files {} ({}), {} was fastest at {}, where {} was here",
+                other.cache_fill,
+                other.name,
+                kind(there),
+                at.join(" and "),
+                kind(!there)
+            ))
         })
         .collect();
     (!changes.is_empty()).then(|| {
         format!(
-            "How the files came into the page cache changes the ranking: {}.",
+            "How the files came into the page cache changes the ranking: here they were {}; {}.",
+            scenario.cache_fill,
             changes.join("; ")
         )
     })
