@@ -133,6 +133,17 @@ impl Fixture {
         CacheLayout::of(&paths)
     }
 
+    /// Brings the input files back into the page cache as `fill` says
+    /// (rewriting them for the write fills, evicting and reading them back
+    /// otherwise), so what follows reads that layout whatever the last
+    /// operation left.
+    pub fn refill(&self, fill: CacheFill) -> io::Result<()> {
+        for (path, bytes) in self.inputs.paths.iter().zip(&self.inputs.contents) {
+            fill.lay_out(path, bytes)?;
+        }
+        Ok(())
+    }
+
     /// The generated input files, in index order.
     pub fn input_paths(&self) -> &[PathBuf] {
         &self.inputs.paths

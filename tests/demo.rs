@@ -161,9 +161,9 @@ fn why_measures_every_way_verified_and_says_what_its_times_show() {
     let faults = why::map_faults(&facts.big);
     assert_eq!(facts.large_folios, why::uses_large_folios(pages, faults));
     assert!(prose.contains(if facts.large_folios {
-        "a page cache that used large folios"
+        "which this page cache held in large folios"
     } else {
-        "a page cache that did not use large folios"
+        "which this page cache held in single pages"
     }));
     assert!(prose.contains(&one_line(&why::big_sentence(&facts.big))));
     let verdict = why::verdict_sentence(why::fastest(&facts.big), why::fastest(&facts.small));
@@ -440,5 +440,54 @@ fn classroom_scenarios_are_valid_and_small() {
             scenario.name
         );
         assert!(scenario.samples <= 20, "{}: few samples", scenario.name);
+    }
+}
+
+#[test]
+fn layout_shows_two_layouts_of_one_file_and_says_only_what_its_samples_show() {
+    use mmap_lab::demo::layout;
+    use mmap_lab::fill::CacheFill;
+    let (facts, output) = capture(|s| layout::run_sized(s, 16 << 20));
+    let text = one_line(&output);
+    assert_eq!(facts.layouts.len(), 2);
+    assert_eq!(facts.rows.len(), 4);
+    let faults = |i: usize| {
+        facts.layouts[i]
+            .1
+            .faults_per_mib
+            .expect("warm files are probed")
+    };
+    // The sentence about faults follows the probe's counts.
+    let sentence = one_line(&layout::folio_sentence(&facts.layouts));
+    assert!(text.contains(&sentence), "{sentence}");
+    if faults(1) > faults(0) {
+        let times = format!("{:.0}x the faults", faults(1) / faults(0));
+        assert!(sentence.contains(&times), "{sentence} vs {times}");
+    }
+    // Each verdict is printed, and each names a winner only when every
+    // sample of one beat every sample of the other.
+    for verdict in layout::verdicts(&facts.rows) {
+        assert!(text.contains(&one_line(&verdict)), "{verdict}");
+    }
+    for fill in layout::FILLS {
+        let row = |label: &str| {
+            facts
+                .rows
+                .iter()
+                .find(|r| r.fill == fill && r.label == label)
+                .unwrap()
+        };
+        let (map, pread) = (row("mmap"), row("pread 64 KiB"));
+        assert!(map.min <= map.median && map.median <= map.max);
+        let overlap = !(map.max < pread.min || pread.max < map.min);
+        let name = if fill == CacheFill::OneWrite {
+            "one write"
+        } else {
+            "4 KiB writes"
+        };
+        let said_same = text.contains(&format!(
+            "Written in {name}: the map and pread took the same time within the noise"
+        ));
+        assert_eq!(overlap, said_same, "{name}: {map:?} {pread:?}");
     }
 }

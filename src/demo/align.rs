@@ -189,6 +189,12 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         "checksum {expected:#018x}; read once: {:.0}% of it is in memory",
         resident * 100.0
     ))?;
+    steps.say(
+        "Written in one write, the file sits in the largest folios the file\n\
+         system makes. pread copies out of them; written a page at a time (4 KiB\n\
+         folios) the same reads run slower on some machines (lesson layout), so\n\
+         compare placements on one file, as here.",
+    )?;
 
     steps.step(&format!(
         "One {} buffer at each of those places.",

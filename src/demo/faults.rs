@@ -104,10 +104,15 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
     let expected = checksum(&contents);
     steps.code("std::fs::write(&path, &contents)?;   // now in the page cache (warm)")?;
     steps.result(&format!(
-        "{} on {}",
+        "{} on {}, written in one write",
         ExactSize(size),
         sandbox.work().filesystem()
     ))?;
+    steps.say(
+        "One write lays the file out in the largest folios the file system\n\
+         makes; written a page at a time it would sit in 4 KiB ones, and every\n\
+         count below would be larger (lesson layout).",
+    )?;
     steps.say(
         "A page fault is the CPU stopping at an address that has no page table\n\
          entry yet, and the kernel filling one in. A new map has none: each\n\

@@ -10,6 +10,7 @@ pub mod cold;
 pub mod copy;
 pub mod empty;
 pub mod faults;
+pub mod layout;
 pub mod offset;
 mod raw;
 pub mod read;
@@ -89,6 +90,11 @@ pub static LESSONS: &[Lesson] = &[
         name: "faults",
         summary: "page faults of a map: far fewer than one per page, and how to change that",
         run: |s| faults::run(s).map(drop),
+    },
+    Lesson {
+        name: "layout",
+        summary: "the same file written two ways: folios, map faults and speed",
+        run: |s| layout::run(s).map(drop),
     },
     Lesson {
         name: "cold",

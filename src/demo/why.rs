@@ -160,21 +160,26 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
     trial::show(steps, &small_trials, counted)?;
     explain_small(steps, &small_trials)?;
 
-    steps.step("So, is a map faster?")?;
+    steps.step("So, is a map faster, for files written in one write?")?;
     steps.say(&verdict_sentence(
         fastest(&big_trials),
         fastest(&small_trials),
     ))?;
     steps.say(&format!(
-        "What this rests on: Linux {}, {} and a page cache that {} large folios\n\
-         for the freshly written file ({} pages per map fault). With large\n\
-         folios one fault maps many pages, so the map pays few faults; with small\n\
-         ones (another file system, an older kernel, a file read back from disk:\n\
-         lessons faults and cold) it pays one fault per 16 pages at best, and\n\
-         loses ground. The copy read() pays depends on the CPU (lesson align).",
+        "What this rests on: Linux {}, {}, and files written in one write\n\
+         (std::fs::write), which this page cache {} ({} pages per map fault).\n\
+         With large folios one fault maps many pages, so the map pays few\n\
+         faults. Written a page at a time, as a database writes, or faulted back\n\
+         in from disk, the same file sits in small folios, the map pays one fault\n\
+         per 16 pages at best and loses ground: lesson layout writes one file both\n\
+         ways. The copy read() pays depends on the CPU (lesson align).",
         crate::machine::kernel_release(),
         sandbox.work().filesystem(),
-        if large_folios { "used" } else { "did not use" },
+        if large_folios {
+            "held in large folios"
+        } else {
+            "held in single pages"
+        },
         pages / map_faults(&big_trials).max(1),
     ))?;
 

@@ -24,6 +24,7 @@ mod table;
 
 use crate::results::{Results, write_atomically};
 use anyhow::Context;
+pub(crate) use layout::histogram;
 pub(crate) use narrative::deciding_term;
 use std::path::{Path, PathBuf};
 
