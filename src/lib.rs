@@ -9,6 +9,7 @@
 //! (operation, method, cache state, advice) are the enums of [`vocab`].
 
 pub mod app;
+pub mod bounded_read;
 pub mod buffer;
 pub mod cache;
 pub mod checksum;
@@ -18,6 +19,7 @@ pub mod error;
 pub mod fio;
 pub mod fixture;
 pub mod layout;
+pub mod limits;
 pub mod machine;
 pub mod method;
 pub mod model;
@@ -29,8 +31,10 @@ pub mod results;
 pub mod runner;
 pub mod scenario;
 pub mod stats;
+pub mod strict_json;
 pub mod time;
 pub mod units;
+pub mod user_text;
 pub mod vocab;
 pub mod workdir;
 pub mod workload;

@@ -165,7 +165,8 @@ fn thp_mode() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-fn memory_bytes() -> u64 {
+/// The machine's memory (MemTotal in /proc/meminfo), 0 when unknown.
+pub fn memory_bytes() -> u64 {
     fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|text| {
