@@ -14,6 +14,10 @@ pub(crate) fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
+            // Escape codes and other controls show as text, never act.
+            c if c.is_control() && c != '\n' && c != '\t' => {
+                out.push_str(&c.escape_default().to_string())
+            }
             c => out.push(c),
         }
     }
