@@ -28,6 +28,7 @@ pub mod perf;
 pub mod probe;
 pub mod report;
 pub mod results;
+pub mod results_check;
 pub mod runner;
 pub mod scenario;
 pub mod stats;

@@ -503,13 +503,10 @@ fn one() -> u32 {
 }
 
 impl Results {
-    /// Reads a results.json file; errors carry the path and, for bad JSON, line and column.
+    /// Reads and checks a results.json file ([`crate::results_check::load`]);
+    /// errors carry the path and the field, or line and column for bad JSON.
     pub fn load(path: &Path) -> anyhow::Result<Results> {
-        use anyhow::Context;
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a valid mmap-lab results file", path.display()))
+        crate::results_check::load(path)
     }
 
     /// Writes the results to `path` atomically: a temporary file in the same
