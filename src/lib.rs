@@ -24,6 +24,7 @@ pub mod machine;
 pub mod method;
 pub mod model;
 pub mod observer;
+pub mod path_args;
 pub mod perf;
 pub mod probe;
 pub mod report;
