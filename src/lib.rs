@@ -33,6 +33,7 @@ pub mod results_check;
 pub mod runner;
 pub mod scenario;
 pub mod stats;
+pub mod stop;
 pub mod strict_json;
 pub mod time;
 pub mod units;

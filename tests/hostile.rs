@@ -1,0 +1,311 @@
+//! Hostile input and hostile moments, as a careless user causes them
+//! (issue 22): sizes too large or too small, labels that would inject,
+//! duplicate keys and trailing text, devices named as files, damaged
+//! results files, bad output and work directories, and Ctrl-C.
+
+use assert_cmd::Command;
+use predicates::prelude::PredicateBooleanExt;
+use predicates::str::contains;
+use std::path::{Path, PathBuf};
+
+fn mmap_lab() -> Command {
+    Command::cargo_bin("mmap-lab").unwrap()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// A sequential_read scenario file with these sizes and method entries.
+fn scenario(dir: &Path, sizes: &str, methods: &str) -> PathBuf {
+    write(
+        dir,
+        "s.json",
+        &format!(
+            r#"{{"name": "s", "operation": "sequential_read", "sizes": [{sizes}], "samples": 2, "methods": [{methods}]}}"#
+        ),
+    )
+}
+
+/// `check FILE` exits 2, names the file and says each of `needles`.
+fn refused(path: &Path, needles: &[&str]) {
+    let mut assert = mmap_lab()
+        .arg("check")
+        .arg(path)
+        .assert()
+        .code(2)
+        .stderr(contains(path.display().to_string()))
+        .stderr(contains("panicked").not());
+    for needle in needles {
+        assert = assert.stderr(contains(*needle));
+    }
+}
+
+#[test]
+fn a_chunk_of_a_terabyte_is_refused_by_check_and_by_run_before_anything_is_made() {
+    let temp = tempfile::tempdir().unwrap();
+    for method in ["positioned", "unbuffered", "direct"] {
+        let path = scenario(
+            temp.path(),
+            "\"1 MiB\"",
+            &format!(r#"{{"method": "{method}", "chunk": "1024 GiB"}}"#),
+        );
+        refused(&path, &["field `methods[0].chunk`", "larger than"]);
+    }
+    let path = scenario(
+        temp.path(),
+        "\"1 MiB\"",
+        r#"{"method": "buffered", "capacity": "1024 GiB"}"#,
+    );
+    refused(&path, &["field `methods[0].capacity`"]);
+    let out = temp.path().join("out");
+    mmap_lab()
+        .args(["run", "--quick", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains("field `methods[0].capacity`"));
+    assert!(!out.exists(), "a refused run made its --out directory");
+}
+
+#[test]
+fn counts_file_counts_and_sizes_beyond_memory_are_refused_by_field() {
+    let temp = tempfile::tempdir().unwrap();
+    let path = write(
+        temp.path(),
+        "count.json",
+        r#"{"name": "c", "operation": "random_read", "count": 1000000000000, "record": "4 KiB", "sizes": ["1 MiB"], "methods": [{"method": "mmap"}]}"#,
+    );
+    refused(&path, &["field `count`", "records per operation"]);
+    let path = write(
+        temp.path(),
+        "files.json",
+        r#"{"name": "f", "operation": "many_files", "files": 100000000, "sizes": ["4 KiB"], "methods": [{"method": "whole"}]}"#,
+    );
+    refused(&path, &["field `files`"]);
+    let beyond = mmap_lab::limits::memory_budget() * 2;
+    let path = scenario(temp.path(), &beyond.to_string(), r#"{"method": "mmap"}"#);
+    refused(&path, &["field `sizes[0]`", "in memory"]);
+    let path = scenario(temp.path(), "\"2 TiB\"", r#"{"method": "mmap"}"#);
+    refused(&path, &["field `sizes[0]`"]);
+}
+
+#[test]
+fn a_one_byte_chunk_on_a_large_file_is_refused_for_the_time_it_would_take() {
+    let temp = tempfile::tempdir().unwrap();
+    let path = scenario(
+        temp.path(),
+        "\"1 GiB\"",
+        r#"{"method": "positioned", "chunk": "1 B"}"#,
+    );
+    refused(&path, &["field `methods[0].chunk`", "calls per operation"]);
+    let path = scenario(
+        temp.path(),
+        "\"4 KiB\"",
+        r#"{"method": "positioned", "chunk": "1 B"}"#,
+    );
+    mmap_lab().arg("check").arg(&path).assert().success();
+}
+
+#[test]
+fn labels_and_descriptions_with_control_characters_are_refused() {
+    let temp = tempfile::tempdir().unwrap();
+    let path = scenario(
+        temp.path(),
+        "\"4 KiB\"",
+        r#"{"method": "mmap", "label": "y\nfilename=/etc/passwd\nrw=write"}"#,
+    );
+    refused(&path, &["field `methods[0].label`", "control character"]);
+    let path = write(
+        temp.path(),
+        "about.json",
+        r#"{"name": "a", "about": "red \u001b[31m text", "operation": "sequential_read", "sizes": ["4 KiB"], "methods": [{"method": "mmap"}]}"#,
+    );
+    refused(&path, &["field `about`"]);
+    mmap_lab()
+        .arg("fio-job")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stdout(contains("[").not());
+}
+
+#[test]
+fn duplicate_keys_anywhere_and_trailing_text_are_refused_with_line_and_key() {
+    let temp = tempfile::tempdir().unwrap();
+    let path = write(
+        temp.path(),
+        "dup.json",
+        "{\"name\": \"d\", \"operation\": \"sequential_read\", \"sizes\": [\"4 KiB\"],\n\"methods\": [{\"method\": \"direct\", \"method\": \"positioned\"}]}",
+    );
+    refused(
+        &path,
+        &["dup.json:2:", "field `methods[0].method`", "duplicate key"],
+    );
+    let path = write(
+        temp.path(),
+        "trail.json",
+        "{\"name\": \"t\", \"operation\": \"sequential_read\", \"sizes\": [\"4 KiB\"], \"methods\": [{\"method\": \"mmap\"}]}\n garbage here",
+    );
+    refused(&path, &["trail.json:2:", "text after the end"]);
+}
+
+#[test]
+fn devices_directories_and_huge_files_are_refused_without_reading_them_all() {
+    let temp = tempfile::tempdir().unwrap();
+    refused(Path::new("/dev/zero"), &["not a regular file"]);
+    refused(temp.path(), &["is a directory"]);
+    let huge = temp.path().join("huge.json");
+    let file = std::fs::File::create(&huge).unwrap();
+    file.set_len(mmap_lab::bounded_read::MAX_SCENARIO_FILE + 1)
+        .unwrap();
+    refused(&huge, &["larger than"]);
+    let run_a = Path::new("tests/fixtures/run-a.json");
+    let out = temp.path().join("r");
+    mmap_lab()
+        .arg("report")
+        .arg("/dev/zero")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains("/dev/zero"));
+    mmap_lab()
+        .arg("compare")
+        .arg(run_a)
+        .arg("/dev/zero")
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2)
+        .stderr(contains("/dev/zero"));
+    assert!(!out.exists(), "a refused report made its --out directory");
+}
+
+/// Starts `mmap-lab run --quick` on `scenario` with stderr to a file;
+/// once `ready` holds for what stderr says so far, sends SIGINT and
+/// returns the exit code, how long the run took to end after it, and
+/// stderr.
+fn interrupt_when(
+    scenario: &Path,
+    work: &Path,
+    out: &Path,
+    path_env: Option<&std::ffi::OsStr>,
+    ready: &dyn Fn(&str) -> bool,
+) -> (Option<i32>, std::time::Duration, String) {
+    use std::time::{Duration, Instant};
+    let log = work.with_extension("log");
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("mmap-lab"));
+    command
+        .args(["run", "--quick", "--out"])
+        .arg(out)
+        .arg("--work-dir")
+        .arg(work)
+        .arg(scenario)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    if let Some(path) = path_env {
+        command.env("PATH", path);
+    }
+    let mut child = command.spawn().unwrap();
+    let waited = Instant::now();
+    while !ready(&std::fs::read_to_string(&log).unwrap()) {
+        let said = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            waited.elapsed() < Duration::from_secs(240),
+            "never ready: {said}"
+        );
+        assert!(child.try_wait().unwrap().is_none(), "ended first: {said}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // SAFETY: signals our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let sent = Instant::now();
+    let status = child.wait().unwrap();
+    let took = sent.elapsed();
+    (status.code(), took, std::fs::read_to_string(&log).unwrap())
+}
+
+#[test]
+fn ctrl_c_in_every_phase_exits_130_within_two_seconds_leaving_nothing() {
+    let temp = tempfile::tempdir().unwrap();
+    let scenario = scenario(
+        temp.path(),
+        "\"4 KiB\", \"1 MiB\"",
+        r#"{"method": "positioned", "chunk": "1 B"}, {"method": "mmap"}, {"method": "buffered", "capacity": "1 B", "piece": "1 B"}"#,
+    );
+    // The limits, then the unit costs, then (a while after they start)
+    // generation, verification and sampling of 1-byte calls.
+    let phases = [
+        ("measuring this machine's memcpy", 0),
+        ("measuring unit costs", 0),
+        ("measuring unit costs", 1500),
+        ("measuring unit costs", 4000),
+    ];
+    for (needle, after_ms) in phases {
+        let seen = std::cell::Cell::new(None);
+        let ready = |said: &str| {
+            if said.contains(needle) && seen.get().is_none() {
+                seen.set(Some(std::time::Instant::now()));
+            }
+            seen.get()
+                .is_some_and(|at: std::time::Instant| at.elapsed().as_millis() >= after_ms)
+        };
+        let work = temp.path().join("work");
+        std::fs::create_dir_all(&work).unwrap();
+        let out = temp.path().join("out");
+        let (code, took, log) = interrupt_when(&scenario, &work, &out, None, &ready);
+        assert_eq!(code, Some(130), "after {needle:?}: {log}");
+        assert!(took.as_secs_f64() < 2.0, "after {needle:?}: {took:?}");
+        let left: Vec<_> = std::fs::read_dir(&work).unwrap().collect();
+        assert!(left.is_empty(), "after {needle:?}: {left:?} left behind");
+    }
+}
+
+#[test]
+fn a_fio_that_hangs_is_killed_and_reaped_when_the_user_stops() {
+    use std::os::unix::fs::PermissionsExt;
+    let temp = tempfile::tempdir().unwrap();
+    let bin = temp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let pid_file = temp.path().join("fio.pid");
+    let fake = bin.join("fio");
+    std::fs::write(
+        &fake,
+        format!(
+            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo fio-3.33; exit 0; fi\necho $$ > {}\necho 'fio job started' >&2\nexec sleep 300\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let scenario = write(
+        temp.path(),
+        "peer.json",
+        r#"{"name": "p", "operation": "sequential_read", "sizes": ["4 KiB"], "samples": 2, "peers": ["fio"], "methods": [{"method": "positioned", "chunk": "4 KiB"}]}"#,
+    );
+    let mut path = std::ffi::OsString::from(bin.as_os_str());
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    let work = temp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    // The fake fio's own stderr is captured by mmap-lab, so wait for its pid file.
+    let out = temp.path().join("out");
+    let (code, took, log) =
+        interrupt_when(&scenario, &work, &out, Some(&path), &|_| pid_file.exists());
+    assert_eq!(code, Some(130), "{log}");
+    assert!(took.as_secs_f64() < 2.0, "{took:?}");
+    let pid: i32 = std::fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "the fio child {pid} is still there"
+    );
+    assert!(std::fs::read_dir(&work).unwrap().next().is_none());
+}
