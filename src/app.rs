@@ -231,6 +231,9 @@ fn prepare_work_dir(options: &RunOptions, scenarios: &[Scenario]) -> Result<Work
         crate::path_args::check_work_dir(dir)?;
     }
     crate::path_args::check_out_dir("--out", &options.out)?;
+    report_removed(&crate::workdir::owner::remove_stale(&parents(
+        options.work_dir.as_deref(),
+    )));
     let work =
         WorkDir::create(options.work_dir.as_deref()).map_err(|e| match &options.work_dir {
             Some(dir) => AppError::Usage(format!("--work-dir {}: {e}", dir.display())),
@@ -246,6 +249,50 @@ fn prepare_work_dir(options: &RunOptions, scenarios: &[Scenario]) -> Result<Work
     work.ensure_space(largest, "the largest scenario")
         .map_err(|e| AppError::Failed(e.to_string()))?;
     Ok(work)
+}
+
+/// Where work directories are looked for: `--work-dir`, or every place
+/// one is made by default.
+fn parents(work_dir: Option<&Path>) -> Vec<PathBuf> {
+    match work_dir {
+        Some(dir) => vec![dir.to_path_buf()],
+        None => crate::workdir::candidate_parents(),
+    }
+}
+
+/// One line per work directory removed (or not) on behalf of a killed run.
+fn report_removed(removed: &[(PathBuf, std::io::Result<u64>)]) {
+    for (dir, outcome) in removed {
+        match outcome {
+            Ok(bytes) => eprintln!(
+                "removed {} ({}), left by a run that is gone",
+                dir.display(),
+                crate::units::ApproxSize(*bytes as f64)
+            ),
+            Err(e) => eprintln!("cannot remove {}: {e}", dir.display()),
+        }
+    }
+}
+
+/// `mmap-lab clean`: removes the work directories (`mmap-lab-*` in
+/// `--work-dir`, or in $TMPDIR, /var/tmp and the current directory) whose
+/// owning run is gone; directories of live runs and of others stay.
+pub fn clean(work_dir: Option<&Path>) -> Result<(), AppError> {
+    if let Some(dir) = work_dir {
+        crate::path_args::check_work_dir(dir)?;
+    }
+    let removed = crate::workdir::owner::remove_stale(&parents(work_dir));
+    report_removed(&removed);
+    if removed.is_empty() {
+        eprintln!("no work directories left by killed runs");
+    }
+    match removed.iter().find(|(_, outcome)| outcome.is_err()) {
+        Some((dir, _)) => Err(AppError::Failed(format!(
+            "could not remove {}",
+            dir.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The run's record before any scenario: the machine, its limits (measured

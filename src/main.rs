@@ -68,6 +68,12 @@ enum Command {
         /// Scenario files (default: every scenarios/*.json).
         files: Vec<PathBuf>,
     },
+    /// Remove work directories (mmap-lab-*) left by runs that were killed.
+    Clean {
+        /// Where to look (default: $TMPDIR, /var/tmp and the current directory).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+    },
     /// Live lessons on memory maps, one small experiment at a time.
     Demo {
         /// The lesson to run (see --list).
@@ -129,6 +135,7 @@ fn main() -> ExitCode {
                 );
             }
         }),
+        Command::Clean { work_dir } => app::clean(work_dir.as_deref()),
         Command::Demo {
             lesson,
             list,

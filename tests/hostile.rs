@@ -309,3 +309,89 @@ fn a_fio_that_hangs_is_killed_and_reaped_when_the_user_stops() {
     );
     assert!(std::fs::read_dir(&work).unwrap().next().is_none());
 }
+
+/// Starts a run in `work`, waits until its work directory exists, kills it
+/// with SIGKILL and returns the directory it left.
+fn killed_run(temp: &Path, work: &Path) -> PathBuf {
+    use std::time::{Duration, Instant};
+    let scenario = scenario(
+        temp,
+        "\"1 MiB\"",
+        r#"{"method": "positioned", "chunk": "1 B"}"#,
+    );
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin!("mmap-lab"))
+        .args(["run", "--quick", "--out"])
+        .arg(temp.join("out"))
+        .arg("--work-dir")
+        .arg(work)
+        .arg(&scenario)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let left = loop {
+        let made = std::fs::read_dir(work)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.join("owner").exists());
+        if let Some(dir) = made {
+            break dir;
+        }
+        assert!(started.elapsed() < Duration::from_secs(120));
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(left.exists());
+    left
+}
+
+#[test]
+fn a_directory_left_by_a_killed_run_is_removed_by_the_next_run() {
+    let temp = tempfile::tempdir().unwrap();
+    let work = temp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let left = killed_run(temp.path(), &work);
+    let tiny = scenario(temp.path(), "\"4 KiB\"", r#"{"method": "mmap"}"#);
+    mmap_lab()
+        .args(["run", "--quick", "--out"])
+        .arg(temp.path().join("out"))
+        .arg("--work-dir")
+        .arg(&work)
+        .arg(&tiny)
+        .assert()
+        .success()
+        .stderr(contains(format!("removed {}", left.display())));
+    assert!(!left.exists());
+    assert!(std::fs::read_dir(&work).unwrap().next().is_none());
+}
+
+#[test]
+fn clean_removes_a_killed_runs_directory_and_nothing_else() {
+    let temp = tempfile::tempdir().unwrap();
+    let work = temp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let left = killed_run(temp.path(), &work);
+    let unrelated = work.join("mmap-lab-not-ours");
+    std::fs::create_dir(&unrelated).unwrap();
+    mmap_lab()
+        .arg("clean")
+        .arg("--work-dir")
+        .arg(&work)
+        .assert()
+        .success()
+        .stderr(contains(left.display().to_string()));
+    assert!(!left.exists());
+    assert!(
+        unrelated.exists(),
+        "a directory with no owner record was removed"
+    );
+    mmap_lab()
+        .arg("clean")
+        .arg("--work-dir")
+        .arg(temp.path().join("missing"))
+        .assert()
+        .code(2)
+        .stderr(contains("no such directory"));
+}

@@ -8,6 +8,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+pub mod owner;
+
 /// Directories to remove if the process is interrupted.
 static LIVE_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
@@ -44,6 +46,7 @@ impl WorkDir {
                 )
             })?;
         let filesystem = filesystem_name(dir.path())?;
+        owner::record(dir.path())?;
         LIVE_DIRS
             .lock()
             .unwrap_or_else(|p| p.into_inner())
@@ -148,14 +151,19 @@ pub fn remove_all_live() {
     }
 }
 
-/// The first disk-backed candidate parent, else the system temp dir.
-fn default_parent() -> PathBuf {
-    let candidates = [
+/// Where work directories are made when no `--work-dir` is given, in
+/// order of preference: $TMPDIR, /var/tmp, the current directory.
+pub fn candidate_parents() -> Vec<PathBuf> {
+    vec![
         std::env::temp_dir(),
         PathBuf::from("/var/tmp"),
         std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-    ];
-    candidates
+    ]
+}
+
+/// The first disk-backed candidate parent, else the system temp dir.
+fn default_parent() -> PathBuf {
+    candidate_parents()
         .iter()
         .find(|dir| dir.is_dir() && filesystem_name(dir).is_ok_and(|fs| !is_memory_filesystem(&fs)))
         .cloned()
