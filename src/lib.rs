@@ -26,6 +26,7 @@ pub mod model;
 pub mod observer;
 pub mod path_args;
 pub mod perf;
+pub mod perf_why;
 pub mod probe;
 pub mod report;
 pub mod results;

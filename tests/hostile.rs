@@ -395,3 +395,65 @@ fn clean_removes_a_killed_runs_directory_and_nothing_else() {
         .code(2)
         .stderr(contains("no such directory"));
 }
+
+#[test]
+fn as_nobody_the_reason_for_missing_counters_is_the_true_one() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 || !Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("skipped: needs root and setpriv to run as nobody");
+        return;
+    }
+    // As root this mounts tracefs where it is missing, as a run does.
+    let _ = mmap_lab::perf::Tracepoints::find();
+    let mounts = std::fs::read_to_string("/proc/mounts").unwrap();
+    let Some(tracefs) = mounts
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|f| f.get(2) == Some(&"tracefs"))
+        .map(|f| PathBuf::from(f[1]))
+    else {
+        eprintln!("skipped: tracefs cannot be mounted here");
+        return;
+    };
+    let mode = std::fs::metadata(&tracefs).unwrap().permissions().mode();
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let tiny = scenario(temp.path(), "\"4 KiB\"", r#"{"method": "mmap"}"#);
+    std::fs::set_permissions(&tiny, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let output = std::process::Command::new("/usr/bin/setpriv")
+        .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+        .arg(assert_cmd::cargo::cargo_bin!("mmap-lab"))
+        .args(["run", "--quick", "--out"])
+        .arg(temp.path().join("out"))
+        .arg("--work-dir")
+        .arg(temp.path())
+        .arg(&tiny)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(!said.contains("not mounted"), "{said}");
+    if mode & 0o005 == 0 {
+        assert!(
+            said.contains(&format!("tracefs is mounted at {}", tracefs.display()))
+                && said.contains("may not read it")
+                && said.contains(&format!("mode {:04o}", mode & 0o7777)),
+            "{said}"
+        );
+    }
+    let paranoid: i32 = std::fs::read_to_string("/proc/sys/kernel/perf_event_paranoid")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    if paranoid > -1 {
+        assert!(
+            said.contains(&format!("perf_event_paranoid is {paranoid}")),
+            "{said}"
+        );
+    }
+    let results = mmap_lab::results::Results::load(&temp.path().join("out/results.json")).unwrap();
+    assert!(!results.syscall_counting.available);
+    assert!(!results.syscall_counting.source.contains("not mounted"));
+}
