@@ -48,6 +48,19 @@ pub fn for_terminal(text: &str) -> String {
         .collect()
 }
 
+/// `text` with control characters other than line breaks and tabs written
+/// as visible escapes: for multi-line outputs (HTML, SVG) where an escape
+/// code must show as text and never act.
+pub fn visible_controls(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' | '\r' | '\t' => c.to_string(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
 /// `text` safe inside one Markdown table cell: control characters escaped
 /// as on a terminal, `|` escaped so it cannot end the cell.
 pub fn for_markdown_cell(text: &str) -> String {

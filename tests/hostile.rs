@@ -457,3 +457,241 @@ fn as_nobody_the_reason_for_missing_counters_is_the_true_one() {
     assert!(!results.syscall_counting.available);
     assert!(!results.syscall_counting.source.contains("not mounted"));
 }
+
+/// run-a.json with `edit` applied to its JSON, written into `dir`.
+fn edited_results(dir: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let text = std::fs::read_to_string("tests/fixtures/run-a.json").unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    edit(&mut value);
+    write(dir, name, &serde_json::to_string_pretty(&value).unwrap())
+}
+
+#[test]
+fn results_files_with_unknown_versions_or_impossible_figures_are_refused_by_field() {
+    let temp = tempfile::tempdir().unwrap();
+    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+        (
+            "v2.json",
+            Box::new(|v| v["format_version"] = 2.into()),
+            "version 2",
+        ),
+        (
+            "v0.json",
+            Box::new(|v| v["format_version"] = 0.into()),
+            "version 0",
+        ),
+        (
+            "negative.json",
+            Box::new(|v| v["scenarios"][0]["cells"][0]["throughput_bytes_per_sec"] = (-5.0).into()),
+            "scenarios[0].cells[0].throughput_bytes_per_sec",
+        ),
+        (
+            "huge.json",
+            Box::new(|v| v["scenarios"][0]["cells"][1]["throughput_bytes_per_sec"] = 1e308.into()),
+            "scenarios[0].cells[1].throughput_bytes_per_sec",
+        ),
+        (
+            "twice.json",
+            Box::new(|v| {
+                let first = v["scenarios"][0]["cells"][0].clone();
+                v["scenarios"][0]["cells"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(first);
+            }),
+            "label",
+        ),
+    ];
+    for (name, edit, field) in cases {
+        let path = edited_results(temp.path(), name, edit);
+        let out = temp.path().join(format!("out-{name}"));
+        mmap_lab()
+            .arg("report")
+            .arg(&path)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(contains(path.display().to_string()))
+            .stderr(contains(field));
+        mmap_lab()
+            .arg("compare")
+            .arg("tests/fixtures/run-a.json")
+            .arg(&path)
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2)
+            .stderr(contains(field));
+        assert!(!out.exists(), "{name}: a refused file made --out");
+    }
+    // The one version so far still loads.
+    let same = edited_results(temp.path(), "v1.json", |v| v["format_version"] = 1.into());
+    mmap_lab()
+        .arg("report")
+        .arg(&same)
+        .arg("--out")
+        .arg(temp.path().join("ok"))
+        .assert()
+        .success();
+}
+
+#[test]
+fn hand_edited_labels_cannot_split_markdown_rows_or_put_escape_codes_in_reports() {
+    let temp = tempfile::tempdir().unwrap();
+    let hostile = "y\nfilename=/etc/passwd\nrw=write\u{1b}[31m|";
+    let path = edited_results(temp.path(), "labels.json", |v| {
+        v["scenarios"][0]["cells"][0]["label"] = hostile.into();
+        v["scenarios"][0]["about"] = "about\nwith\u{1b}[2J a break".into();
+    });
+    let out = temp.path().join("out");
+    mmap_lab()
+        .arg("report")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(!summary.contains('\u{1b}') && !html.contains('\u{1b}'));
+    assert!(
+        !summary
+            .lines()
+            .any(|l| l.starts_with("filename=") || l.starts_with("rw=")),
+        "a label split a line of summary.md"
+    );
+    let row = summary
+        .lines()
+        .find(|l| l.contains("filename=/etc/passwd"))
+        .expect("the label's row");
+    assert!(
+        row.starts_with('|') && row.ends_with('|') && row.contains("\\|"),
+        "{row}"
+    );
+}
+
+#[test]
+fn a_fio_job_file_carries_every_label_on_its_comment_line() {
+    let temp = tempfile::tempdir().unwrap();
+    let path = scenario(
+        temp.path(),
+        "\"4 KiB\"",
+        r#"{"method": "positioned", "chunk": "4 KiB"}"#,
+    );
+    let mut scenario = mmap_lab::scenario::load(&path).unwrap();
+    // As a hand-built scenario (or a future path around check) could hold it.
+    scenario.methods[0].label = "y\nfilename=/etc/passwd\nrw=write".to_string();
+    let text = mmap_lab::fio::job_file(&scenario, &scenario.sizes, Path::new(""));
+    let options: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with(';') && !l.starts_with('[') && !l.is_empty())
+        .collect();
+    assert!(!options.is_empty());
+    assert!(
+        !options.contains(&"rw=write") && !options.contains(&"filename=/etc/passwd"),
+        "{text}"
+    );
+}
+
+#[test]
+fn out_and_work_dir_mistakes_exit_2_with_the_true_reason_and_create_nothing() {
+    let temp = tempfile::tempdir().unwrap();
+    let file = write(temp.path(), "a-file", "x");
+    let tiny = scenario(temp.path(), "\"4 KiB\"", r#"{"method": "mmap"}"#);
+    for command in [
+        vec!["report", "tests/fixtures/run-a.json"],
+        vec![
+            "compare",
+            "tests/fixtures/run-a.json",
+            "tests/fixtures/run-b-nosyscalls.json",
+        ],
+    ] {
+        mmap_lab()
+            .args(&command)
+            .arg("--out")
+            .arg(&file)
+            .assert()
+            .code(2)
+            .stderr(contains("exists and is not a directory"));
+    }
+    let out = temp.path().join("out");
+    mmap_lab()
+        .args(["run", "--quick", "--out"])
+        .arg(&out)
+        .arg("--work-dir")
+        .arg(&file)
+        .arg(&tiny)
+        .assert()
+        .code(2)
+        .stderr(contains("exists and is not a directory"));
+    assert!(!out.exists(), "a refused --work-dir left --out behind");
+    mmap_lab()
+        .args(["run", "--quick", "--out"])
+        .arg(&out)
+        .arg("--work-dir")
+        .arg(temp.path().join("missing"))
+        .arg(&tiny)
+        .assert()
+        .code(2)
+        .stderr(contains("no such directory"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_read_only_work_dir_is_refused_as_read_only() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: mounting a read-only file system needs root");
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    let ro = temp.path().join("ro");
+    std::fs::create_dir(&ro).unwrap();
+    let mounted = std::process::Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "ro,size=1m", "tmpfs"])
+        .arg(&ro)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("skipped: cannot mount a read-only tmpfs here");
+        return;
+    }
+    let tiny = scenario(temp.path(), "\"4 KiB\"", r#"{"method": "mmap"}"#);
+    let out = temp.path().join("out");
+    let assert = mmap_lab()
+        .args(["run", "--quick", "--out"])
+        .arg(&out)
+        .arg("--work-dir")
+        .arg(&ro)
+        .arg(&tiny)
+        .assert();
+    let _ = std::process::Command::new("umount").arg(&ro).status();
+    assert.code(2).stderr(contains("Read-only file system"));
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_one_byte_chunk_costs_a_bounded_number_of_calls_in_the_unit_cost_step() {
+    let work = mmap_lab::workdir::WorkDir::create(None).unwrap();
+    let mut book = mmap_lab::model::CostBook::new(work.path(), true, None).unwrap();
+    book.ensure_copy(1, 0, 16 << 20).unwrap();
+    let copy = book
+        .costs()
+        .iter()
+        .find(|c| c.name == "copy" && c.chunk == Some(1))
+        .unwrap();
+    let calls: u64 = copy
+        .how
+        .split(", less ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no call count in {:?}", copy.how));
+    assert!(
+        calls <= mmap_lab::model::MAX_CALLS_PER_MEASUREMENT,
+        "{calls} calls: {}",
+        copy.how
+    );
+    assert!(copy.value.is_finite() && copy.value >= 0.0);
+}

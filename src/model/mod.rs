@@ -6,7 +6,7 @@
 
 mod costs;
 
-pub use costs::CostBook;
+pub use costs::{CostBook, MAX_CALLS_PER_MEASUREMENT};
 
 use crate::results::{Cell, CellModel, ScenarioResult};
 use crate::scenario::{Operation, Scenario};
