@@ -458,6 +458,9 @@ fn as_nobody_the_reason_for_missing_counters_is_the_true_one() {
     assert!(!results.syscall_counting.source.contains("not mounted"));
 }
 
+/// A change made by hand to a results file.
+type Edit = dyn FnOnce(&mut serde_json::Value);
+
 /// run-a.json with `edit` applied to its JSON, written into `dir`.
 fn edited_results(dir: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
     let text = std::fs::read_to_string("tests/fixtures/run-a.json").unwrap();
@@ -469,7 +472,7 @@ fn edited_results(dir: &Path, name: &str, edit: impl FnOnce(&mut serde_json::Val
 #[test]
 fn results_files_with_unknown_versions_or_impossible_figures_are_refused_by_field() {
     let temp = tempfile::tempdir().unwrap();
-    let cases: Vec<(&str, Box<dyn FnOnce(&mut serde_json::Value)>, &str)> = vec![
+    let cases: Vec<(&str, Box<Edit>, &str)> = vec![
         (
             "v2.json",
             Box::new(|v| v["format_version"] = 2.into()),
