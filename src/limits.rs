@@ -27,6 +27,15 @@ pub const MAX_FILES: u64 = 10_000;
 /// chunk, or one per record): about 3 s at the ~200 ns a call costs, so
 /// that a cell of ten samples stays under a minute.
 pub const MAX_CALLS_PER_OPERATION: u64 = 1 << 24;
+/// Most calls a whole scenario may make over all its cells' operations
+/// (timed, counted and the verification): about 15 minutes at ~200 ns a call.
+pub const MAX_CALLS_PER_SCENARIO: u64 = 1 << 32;
+/// Most payload bytes a whole scenario may move over all its cells'
+/// operations: 4 TiB, several minutes even at memory speed.
+pub const MAX_BYTES_PER_SCENARIO: u64 = 4 << 40;
+/// Operations each cell runs besides its timed samples: the verification
+/// and the counted ones (see [`crate::runner::COUNTED_SAMPLES`]).
+const EXTRA_OPERATIONS: u64 = 1 + crate::runner::COUNTED_SAMPLES as u64;
 /// The budget assumed when /proc/meminfo cannot be read.
 const FALLBACK_BUDGET: u64 = 4 << 30;
 
@@ -114,7 +123,61 @@ pub fn check_with_budget(scenario: &Scenario, budget: u64) -> Result<(), (String
             )
         })?;
     }
+    check_length(scenario)
+}
+
+/// The whole scenario's calls and bytes, over every size and method, at
+/// its sample count: refused at `samples`, the knob that scales them all.
+fn check_length(scenario: &Scenario) -> Result<(), (String, String)> {
+    let operations = u64::from(scenario.samples) + EXTRA_OPERATIONS;
+    let mut calls: u64 = 0;
+    let mut bytes: u64 = 0;
+    for &size in &scenario.sizes {
+        for spec in &scenario.methods {
+            let per = calls_per_operation(scenario, size, &spec.kind.params_json());
+            calls = calls.saturating_add(per.saturating_mul(operations));
+            bytes = bytes.saturating_add(
+                scenario
+                    .operation
+                    .payload_bytes(size)
+                    .saturating_mul(operations),
+            );
+        }
+    }
+    if calls > MAX_CALLS_PER_SCENARIO || bytes > MAX_BYTES_PER_SCENARIO {
+        return Err((
+            "samples".to_string(),
+            format!(
+                "{} samples of every cell would make {calls} calls and move {} in all, more than the {MAX_CALLS_PER_SCENARIO} calls or {} a scenario may (hours of running); use fewer samples, sizes or methods",
+                scenario.samples,
+                ApproxSize(bytes as f64),
+                ExactSize(MAX_BYTES_PER_SCENARIO)
+            ),
+        ));
+    }
     Ok(())
+}
+
+/// The calls one operation makes with a method of these options: payload
+/// ÷ chunk (or piece), per record for random reads; 0 for methods that
+/// make no per-chunk calls (a map, a whole-file read).
+fn calls_per_operation(scenario: &Scenario, size: u64, options: &serde_json::Value) -> u64 {
+    let op = &scenario.operation;
+    let payload = op.payload_bytes(size);
+    let records = match op.kind() {
+        OperationKind::RandomRead => op.params_json().get("count").and_then(|v| v.as_u64()),
+        _ => None,
+    };
+    ["chunk", "piece"]
+        .iter()
+        .filter_map(|name| options.get(*name).and_then(|v| v.as_u64()))
+        .filter(|&chunk| chunk > 0)
+        .map(|chunk| match records {
+            Some(count) => count.saturating_mul((payload / count.max(1)).div_ceil(chunk)),
+            None => payload.div_ceil(chunk),
+        })
+        .max()
+        .unwrap_or(0)
 }
 
 /// One size against the memory budget and the call bound.
@@ -139,11 +202,6 @@ fn check_size(scenario: &Scenario, size: u64, budget: u64) -> Result<(), (Option
             ),
         ));
     }
-    let payload = op.payload_bytes(size);
-    let records = match op.kind() {
-        OperationKind::RandomRead => op.params_json().get("count").and_then(|v| v.as_u64()),
-        _ => None,
-    };
     for (index, spec) in scenario.methods.iter().enumerate() {
         let options = spec.kind.params_json();
         for name in ["chunk", "piece"] {
@@ -154,10 +212,7 @@ fn check_size(scenario: &Scenario, size: u64, budget: u64) -> Result<(), (Option
             else {
                 continue;
             };
-            let calls = match records {
-                Some(count) => count.saturating_mul((payload / count.max(1)).div_ceil(chunk)),
-                None => payload.div_ceil(chunk),
-            };
+            let calls = calls_per_operation(scenario, size, &serde_json::json!({ name: chunk }));
             if calls > MAX_CALLS_PER_OPERATION {
                 return Err((
                     Some(format!("methods[{index}].{name}")),

@@ -111,6 +111,23 @@ fn a_one_byte_chunk_on_a_large_file_is_refused_for_the_time_it_would_take() {
 }
 
 #[test]
+fn a_scenario_that_would_run_for_hours_is_refused_at_samples() {
+    let temp = tempfile::tempdir().unwrap();
+    let path = write(
+        temp.path(),
+        "long.json",
+        r#"{"name": "l", "operation": "sequential_read", "sizes": ["64 MiB", "16 MiB"], "samples": 10000, "methods": [{"method": "positioned", "chunk": "64 B"}, {"method": "mmap"}]}"#,
+    );
+    refused(&path, &["field `samples`", "calls"]);
+    let fewer = write(
+        temp.path(),
+        "short.json",
+        r#"{"name": "l", "operation": "sequential_read", "sizes": ["64 MiB", "16 MiB"], "samples": 10, "methods": [{"method": "positioned", "chunk": "64 B"}, {"method": "mmap"}]}"#,
+    );
+    mmap_lab().arg("check").arg(&fewer).assert().success();
+}
+
+#[test]
 fn labels_and_descriptions_with_control_characters_are_refused() {
     let temp = tempfile::tempdir().unwrap();
     let path = scenario(
