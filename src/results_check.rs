@@ -50,6 +50,11 @@ fn check_version(value: &serde_json::Value) -> Result<(), String> {
 /// bus, so anything above it was typed, not measured.
 pub const MAX_PLAUSIBLE_RATE: f64 = 1e15;
 
+/// Largest count or byte figure a results file may hold for one
+/// operation (2^53, exact as a float): sums of a cell's counters then stay
+/// far inside u64.
+pub const MAX_PLAUSIBLE_COUNT: u64 = 1 << 53;
+
 /// A rate in bytes per second: finite, above zero, at most [`MAX_PLAUSIBLE_RATE`].
 fn rate(field: impl Fn() -> String, value: f64) -> Result<(), (String, String)> {
     positive(&field, value)?;
@@ -122,6 +127,12 @@ pub fn check(results: &Results) -> Result<(), (String, String)> {
                 || at("throughput_bytes_per_sec"),
                 cell.throughput_bytes_per_sec,
             )?;
+            counts(cell).map_err(|(name, value)| {
+                (
+                    at(&name),
+                    format!("{value} is beyond any one operation ({MAX_PLAUSIBLE_COUNT} at most)"),
+                )
+            })?;
             if cell.median_ns == 0 {
                 return Err((at("median_ns"), "must be above 0".to_string()));
             }
@@ -143,6 +154,24 @@ pub fn check(results: &Results) -> Result<(), (String, String)> {
                 peer.throughput_bytes_per_sec,
             )?;
             positive(|| at("ratio"), peer.ratio)?;
+        }
+    }
+    Ok(())
+}
+
+/// The first of a cell's size, bytes and counters above
+/// [`MAX_PLAUSIBLE_COUNT`], as its field (`counters.read_calls`) and value.
+fn counts(cell: &crate::results::Cell) -> Result<(), (String, u64)> {
+    let figures = [
+        ("size".to_string(), Some(cell.size)),
+        ("bytes".to_string(), Some(cell.bytes)),
+    ];
+    let counters = crate::results::Counters::COLUMNS
+        .iter()
+        .map(|c| (format!("counters.{}", c.name), (c.get)(&cell.counters)));
+    for (name, value) in figures.into_iter().chain(counters) {
+        if let Some(value) = value.filter(|&v| v > MAX_PLAUSIBLE_COUNT) {
+            return Err((name, value));
         }
     }
     Ok(())

@@ -511,6 +511,11 @@ fn results_files_with_unknown_versions_or_impossible_figures_are_refused_by_fiel
             "scenarios[0].cells[1].throughput_bytes_per_sec",
         ),
         (
+            "counter.json",
+            Box::new(|v| v["scenarios"][0]["cells"][0]["counters"]["read_calls"] = u64::MAX.into()),
+            "scenarios[0].cells[0].counters.read_calls",
+        ),
+        (
             "twice.json",
             Box::new(|v| {
                 let first = v["scenarios"][0]["cells"][0].clone();
