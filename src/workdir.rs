@@ -33,7 +33,7 @@ impl WorkDir {
         };
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::Builder::new()
-            .prefix("mmap-lab-")
+            .prefix(owner::PREFIX)
             .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(&parent)
             .map_err(|e| {
@@ -45,13 +45,18 @@ impl WorkDir {
                     ),
                 )
             })?;
-        let filesystem = filesystem_name(dir.path())?;
-        owner::record(dir.path())?;
+        // Registered first, so a signal from here on removes it; the owner
+        // record next, so a SIGKILL from then on leaves it findable.
         LIVE_DIRS
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(dir.path().to_path_buf());
-        Ok(WorkDir { dir, filesystem })
+        let work = WorkDir {
+            filesystem: filesystem_name(dir.path())?,
+            dir,
+        };
+        owner::record(work.path())?;
+        Ok(work)
     }
 
     /// The directory's path.
