@@ -27,7 +27,7 @@ pub fn read_text(path: &Path, limit: u64, what: &str) -> io::Result<String> {
         )));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
+    open_without_waiting(path, kind.is_fifo())?
         .take(limit + 1)
         .read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit {
@@ -42,6 +42,31 @@ pub fn read_text(path: &Path, limit: u64, what: &str) -> io::Result<String> {
             format!("is not UTF-8 text (byte {})", e.utf8_error().valid_up_to()),
         )
     })
+}
+
+/// Opens `path` for reading; a FIFO is opened without waiting for a
+/// writer (one with none reads as empty instead of hanging), then read
+/// normally.
+fn open_without_waiting(path: &Path, fifo: bool) -> io::Result<std::fs::File> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    if !fifo {
+        return std::fs::File::open(path);
+    }
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)?;
+    let fd = file.as_raw_fd();
+    // SAFETY: fcntl on a descriptor we own; F_GETFL/F_SETFL take an int.
+    let cleared = unsafe {
+        let flags = libc::fcntl(fd, libc::F_GETFL);
+        flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) == 0
+    };
+    if !cleared {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(file)
 }
 
 /// Reads at most `limit` bytes from `source` (a child's output) and drains
@@ -72,6 +97,16 @@ mod tests {
         assert_eq!(read_text(&path, 100, "scenario").unwrap().len(), 100);
         let error = read_text(&path, 99, "scenario").unwrap_err();
         assert!(error.to_string().contains("larger than 99 B"), "{error}");
+    }
+
+    #[test]
+    fn a_fifo_with_no_writer_reads_as_empty_instead_of_hanging() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("fifo.json");
+        let c_path = std::ffi::CString::new(path.to_str().unwrap()).unwrap();
+        // SAFETY: a valid path string.
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0);
+        assert_eq!(read_text(&path, 100, "scenario").unwrap(), "");
     }
 
     #[test]
