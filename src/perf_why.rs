@@ -83,14 +83,16 @@ fn unescape(field: &str) -> String {
     field.replace("\\040", " ").replace("\\011", "\t")
 }
 
-/// How to let this user read tracefs at `dir`: root, or tracefs's `gid=`
-/// mount option, which gives that group every file (tracefs keeps no
-/// permission bits for others).
+/// How to let this user read tracefs at `dir`: root, or remounting it
+/// with `mode=0750` (its root is 0700) and `gid=` this user's group (its
+/// files are 0440 and keep no bits for others; `gid=` gives them that
+/// group). Tried on Linux 6.18: nobody then reads the ids, and the reason
+/// becomes the paranoid level.
 pub fn share_remedy(dir: &Path) -> String {
     // SAFETY: getegid has no preconditions.
     let gid = unsafe { libc::getegid() };
     format!(
-        "run as root, or as root: mount -o remount,gid={gid} {} (tracefs then gives this user's group, gid {gid}, every file)",
+        "run as root, or as root: mount -o remount,mode=0750,gid={gid} {} (tracefs then lets this user's group, gid {gid}, into its root and read every file)",
         dir.display()
     )
 }
