@@ -7,7 +7,7 @@
 //! running when the process must exit at once.
 
 use std::io::{self, Read};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
@@ -128,17 +128,17 @@ pub fn run_child(
     register_child(pid, true);
     let stdout = reader(child.stdout.take(), cap);
     let stderr = reader(child.stderr.take(), cap);
-    let ended = wait_until(&mut child, timeout);
-    // The group may hold grandchildren that keep the pipes open.
+    let ended = wait_until(pid, timeout);
+    // The child has ended but is not reaped yet, so its group id is still
+    // its own: end any grandchildren that keep the pipes open, then reap.
     kill(pid, true);
-    if ended.is_err() {
-        let _ = child.wait();
-    }
+    let status = child.wait();
     unregister_child(pid);
     let (stdout, stdout_cut) = stdout.join().unwrap_or_else(|_| Ok((Vec::new(), false)))?;
     let (stderr, _) = stderr.join().unwrap_or_else(|_| Ok((Vec::new(), false)))?;
+    ended?;
     Ok(ChildOutput {
-        status: ended?,
+        status: status?,
         stdout,
         stdout_cut,
         stderr,
@@ -154,15 +154,31 @@ fn reader(pipe: Option<impl Read + Send + 'static>, cap: u64) -> Reader {
     })
 }
 
-/// Waits for `child` to exit; on timeout or stop, kills its group and
-/// says why (the caller reaps it).
-fn wait_until(child: &mut Child, timeout: Duration) -> Result<ExitStatus, ChildError> {
+/// Waits, without reaping it, for child `pid` to exit (waitid with
+/// WNOWAIT); on timeout or stop, kills its group and says why.
+fn wait_until(pid: libc::pid_t, timeout: Duration) -> Result<(), ChildError> {
     let deadline = Instant::now() + timeout;
     loop {
-        if let Some(status) = child.try_wait()? {
-            return Ok(status);
+        // SAFETY: siginfo_t is plain data that waitid fills.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        // SAFETY: waits for our own child; info is valid for writes.
+        let rc = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        if rc != 0 {
+            let error = io::Error::last_os_error();
+            if error.kind() != io::ErrorKind::Interrupted {
+                return Err(ChildError::Io(error));
+            }
+        // SAFETY: waitid filled info; si_pid is 0 while the child runs.
+        } else if unsafe { info.si_pid() } == pid {
+            return Ok(());
         }
-        let pid = child.id() as libc::pid_t;
         if requested() {
             kill(pid, true);
             return Err(ChildError::Stopped);
@@ -222,8 +238,9 @@ mod tests {
     #[test]
     fn a_child_that_hangs_is_killed_at_its_timeout_and_reaped() {
         let start = Instant::now();
+        let marker = format!("hung-child-{}", std::process::id());
         let error = run_child(
-            Command::new("sh").args(["-c", "sleep 30"]),
+            Command::new("sh").args(["-c", &format!("sleep 30; : {marker}")]),
             Duration::from_millis(300),
             1024,
         )
@@ -234,7 +251,16 @@ mod tests {
             "{:?}",
             start.elapsed()
         );
-        assert!(CHILDREN.lock().unwrap().is_empty());
+        let alive = std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok());
+        let marker = marker.as_bytes();
+        assert!(
+            !alive
+                .into_iter()
+                .any(|c| c.windows(marker.len()).any(|w| w == marker)),
+            "the child is still there"
+        );
     }
 
     #[test]
