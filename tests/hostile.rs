@@ -720,3 +720,54 @@ fn a_one_byte_chunk_costs_a_bounded_number_of_calls_in_the_unit_cost_step() {
     );
     assert!(copy.value.is_finite() && copy.value >= 0.0);
 }
+
+/// A fake `fio` in `temp/bin` that runs `version_body` for `--version` and
+/// `job_body` for a job; returns the PATH that finds it first.
+fn fake_fio(temp: &Path, version_body: &str, job_body: &str) -> std::ffi::OsString {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = temp.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let fake = bin.join("fio");
+    std::fs::write(
+        &fake,
+        format!("#!/bin/sh\nif [ \"$1\" = --version ]; then {version_body}; fi\n{job_body}\n"),
+    )
+    .unwrap();
+    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut path = std::ffi::OsString::from(bin.as_os_str());
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap_or_default());
+    path
+}
+
+#[test]
+fn a_fio_that_hangs_on_version_or_floods_its_output_cannot_hold_the_run() {
+    let temp = tempfile::tempdir().unwrap();
+    let tiny = write(
+        temp.path(),
+        "peer.json",
+        r#"{"name": "p", "operation": "sequential_read", "sizes": ["4 KiB"], "samples": 2, "peers": ["fio"], "methods": [{"method": "positioned", "chunk": "4 KiB"}]}"#,
+    );
+    let cases = [
+        ("exec sleep 300", "exit 1", "fio --version: killed after"),
+        (
+            "echo fio-3.33; exit 0",
+            "head -c 100000000 /dev/zero; exit 0",
+            "printed more than 16 MiB",
+        ),
+    ];
+    for (version, job, said) in cases {
+        let case = tempfile::tempdir_in(temp.path()).unwrap();
+        let path = fake_fio(case.path(), version, job);
+        mmap_lab()
+            .env("PATH", path)
+            .args(["run", "--quick", "--out"])
+            .arg(case.path().join("out"))
+            .arg("--work-dir")
+            .arg(case.path())
+            .arg(&tiny)
+            .assert()
+            .success()
+            .stderr(contains(said));
+    }
+}
