@@ -95,6 +95,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Run { .. } | Command::Demo { .. }) {
+        // Ctrl-C in report, compare, check, fio-job or clean: exit 130 at
+        // once (outputs are written atomically; run and demo install their own).
+        mmap_lab::workdir::clean_up_on_interrupt(false);
+    }
     let outcome = match cli.command {
         Command::Run {
             files,
