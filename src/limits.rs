@@ -47,8 +47,9 @@ pub fn memory_budget() -> u64 {
     }
 }
 
-/// Checks `scenario` against every bound; on refusal returns the field's
-/// path and why.
+/// Checks `scenario` against every bound (and that no size is listed
+/// twice, which would make two cells of one label and size); on refusal
+/// returns the field's path and why.
 pub fn check(scenario: &Scenario) -> Result<(), (String, String)> {
     check_with_budget(scenario, memory_budget())
 }
@@ -66,6 +67,22 @@ pub fn check_with_budget(scenario: &Scenario, budget: u64) -> Result<(), (String
                 field.to_string(),
                 format!("lists {len} entries; at most {MAX_LIST} are allowed"),
             ));
+        }
+    }
+    for (field, list) in [
+        ("sizes", &scenario.sizes),
+        ("bench_sizes", &scenario.bench_sizes),
+    ] {
+        for (index, size) in list.iter().enumerate() {
+            if let Some(first) = list[..index].iter().position(|s| s == size) {
+                return Err((
+                    format!("{field}[{index}]"),
+                    format!(
+                        "{} is already {field}[{first}]; each size once (twice would measure the same cells twice)",
+                        ExactSize(*size)
+                    ),
+                ));
+            }
         }
     }
     let op = &scenario.operation;

@@ -91,6 +91,8 @@ fn counts_file_counts_and_sizes_beyond_memory_are_refused_by_field() {
     refused(&path, &["field `sizes[0]`", "in memory"]);
     let path = scenario(temp.path(), "\"2 TiB\"", r#"{"method": "mmap"}"#);
     refused(&path, &["field `sizes[0]`"]);
+    let path = scenario(temp.path(), "\"4 KiB\", 4096", r#"{"method": "mmap"}"#);
+    refused(&path, &["field `sizes[1]`", "already sizes[0]"]);
 }
 
 #[test]
