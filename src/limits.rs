@@ -243,3 +243,29 @@ fn check_size(scenario: &Scenario, size: u64, budget: u64) -> Result<(), (Option
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scenario(text: &str) -> Scenario {
+        crate::scenario::from_json(text, std::path::Path::new("t.json")).unwrap()
+    }
+
+    #[test]
+    fn a_size_is_refused_when_its_files_and_one_more_exceed_the_budget() {
+        let one = scenario(
+            r#"{"name": "t", "operation": "sequential_read", "sizes": ["1 MiB"], "methods": [{"method": "mmap"}]}"#,
+        );
+        assert!(check_with_budget(&one, 2 << 20).is_ok());
+        let (field, why) = check_with_budget(&one, (2 << 20) - 1).unwrap_err();
+        assert_eq!(field, "sizes[0]");
+        assert!(why.contains("in memory"), "{why}");
+        // many_files holds every file: 4 files + 1 of 1 MiB.
+        let many = scenario(
+            r#"{"name": "t", "operation": "many_files", "files": 4, "sizes": ["1 MiB"], "methods": [{"method": "whole"}]}"#,
+        );
+        assert!(check_with_budget(&many, 5 << 20).is_ok());
+        assert!(check_with_budget(&many, (5 << 20) - 1).is_err());
+    }
+}
