@@ -37,10 +37,15 @@ fn check_version(value: &serde_json::Value) -> Result<(), String> {
         None => Err("missing: this is not a results file written by mmap-lab run".to_string()),
         Some(v) => match v.as_u64() {
             Some(version) if readable.contains(&version) => Ok(()),
-            _ => Err(format!(
-                "version {v} is not one this mmap-lab reads ({}..={}); a newer mmap-lab may read it",
+            found => Err(format!(
+                "version {v} is not one this mmap-lab reads ({}..={}){}",
                 readable.start(),
-                readable.end()
+                readable.end(),
+                if found.is_some_and(|n| n > *readable.end()) {
+                    "; it was written by a newer mmap-lab"
+                } else {
+                    "; no mmap-lab writes it"
+                }
             )),
         },
     }
