@@ -1,7 +1,7 @@
 //! One stop flag for the whole process, and the child processes it must
 //! end. Ctrl-C (or SIGTERM) sets the flag ([`request`]); every phase of a
 //! run (generation, verification, unit costs, sampling, fio) asks
-//! [`requested`] between steps and stops with [`interrupted`]. Children run
+//! [`requested`] between steps and stops with [`check`]'s error. Children run
 //! through [`run_child`], with a timeout, in their own process group, killed
 //! and reaped when the flag is set; [`kill_children`] ends those still
 //! running when the process must exit at once.
@@ -36,7 +36,7 @@ pub fn requested() -> bool {
 }
 
 /// The error a phase returns when it stops for the flag.
-pub fn interrupted() -> io::Error {
+fn interrupted() -> io::Error {
     io::Error::new(io::ErrorKind::Interrupted, "stopped by the user")
 }
 
@@ -51,7 +51,7 @@ pub fn check() -> io::Result<()> {
 
 /// Remembers a running child (`group`: it leads its own process group) so
 /// that [`kill_children`] can end it.
-pub fn register_child(pid: libc::pid_t, group: bool) {
+fn register_child(pid: libc::pid_t, group: bool) {
     CHILDREN
         .lock()
         .unwrap_or_else(|p| p.into_inner())
@@ -59,7 +59,7 @@ pub fn register_child(pid: libc::pid_t, group: bool) {
 }
 
 /// Forgets a child that has been reaped.
-pub fn unregister_child(pid: libc::pid_t) {
+fn unregister_child(pid: libc::pid_t) {
     CHILDREN
         .lock()
         .unwrap_or_else(|p| p.into_inner())
