@@ -101,6 +101,8 @@ pub fn report(results_path: &Path, out: Option<&Path>) -> Result<(), AppError> {
     let out = out
         .map(Path::to_path_buf)
         .unwrap_or_else(|| parent_dir(results_path));
+    crate::path_args::check_out_dir("--out", &out)?;
+    crate::path_args::create_out_dir("--out", &out)?;
     crate::report::write_report(&results, &out).map_err(|e| AppError::Failed(format!("{e:#}")))?;
     println!("report: {}", out.join("index.html").display());
     Ok(())
@@ -110,6 +112,8 @@ pub fn report(results_path: &Path, out: Option<&Path>) -> Result<(), AppError> {
 pub fn compare(first: &Path, second: &Path, out: &Path) -> Result<(), AppError> {
     let a = load_results(first)?;
     let b = load_results(second)?;
+    crate::path_args::check_out_dir("--out", out)?;
+    crate::path_args::create_out_dir("--out", out)?;
     crate::report::write_comparison(
         &a,
         &first.display().to_string(),
@@ -219,20 +223,23 @@ fn peer_lines(scenario: &crate::results::ScenarioResult) -> String {
     text
 }
 
-/// Checks `--work-dir` and `--out`, then makes the private work directory
-/// with room for the largest scenario.
+/// Checks `--work-dir` and `--out`, makes the private work directory with
+/// room for the largest scenario, then creates `--out` (nothing is created
+/// before both are found usable; a refusal is exit 2).
 fn prepare_work_dir(options: &RunOptions, scenarios: &[Scenario]) -> Result<WorkDir, AppError> {
     if let Some(dir) = &options.work_dir {
-        if !dir.is_dir() {
-            return Err(AppError::Usage(format!(
-                "--work-dir {}: no such directory",
-                dir.display()
-            )));
-        }
+        crate::path_args::check_work_dir(dir)?;
     }
+    crate::path_args::check_out_dir("--out", &options.out)?;
+    report_removed(&crate::workdir::owner::remove_stale(&parents(
+        options.work_dir.as_deref(),
+    )));
+    let work =
+        WorkDir::create(options.work_dir.as_deref()).map_err(|e| match &options.work_dir {
+            Some(dir) => AppError::Usage(format!("--work-dir {}: {e}", dir.display())),
+            None => AppError::Failed(e.to_string()),
+        })?;
     check_writable(&options.out)?;
-    let work = WorkDir::create(options.work_dir.as_deref())
-        .map_err(|e| AppError::Failed(e.to_string()))?;
     warn_about_memory_filesystem(&work, scenarios);
     let largest = scenarios
         .iter()
@@ -242,6 +249,50 @@ fn prepare_work_dir(options: &RunOptions, scenarios: &[Scenario]) -> Result<Work
     work.ensure_space(largest, "the largest scenario")
         .map_err(|e| AppError::Failed(e.to_string()))?;
     Ok(work)
+}
+
+/// Where work directories are looked for: `--work-dir`, or every place
+/// one is made by default.
+fn parents(work_dir: Option<&Path>) -> Vec<PathBuf> {
+    match work_dir {
+        Some(dir) => vec![dir.to_path_buf()],
+        None => crate::workdir::candidate_parents(),
+    }
+}
+
+/// One line per work directory removed (or not) on behalf of a killed run.
+fn report_removed(removed: &[(PathBuf, std::io::Result<u64>)]) {
+    for (dir, outcome) in removed {
+        match outcome {
+            Ok(bytes) => eprintln!(
+                "removed {} ({}), left by a run that is gone",
+                dir.display(),
+                crate::units::ApproxSize(*bytes as f64)
+            ),
+            Err(e) => eprintln!("cannot remove {}: {e}", dir.display()),
+        }
+    }
+}
+
+/// `mmap-lab clean`: removes the work directories (`mmap-lab-*` in
+/// `--work-dir`, or in $TMPDIR, /var/tmp and the current directory) whose
+/// owning run is gone; directories of live runs and of others stay.
+pub fn clean(work_dir: Option<&Path>) -> Result<(), AppError> {
+    if let Some(dir) = work_dir {
+        crate::path_args::check_work_dir(dir)?;
+    }
+    let removed = crate::workdir::owner::remove_stale(&parents(work_dir));
+    report_removed(&removed);
+    if removed.is_empty() {
+        eprintln!("no work directories left by killed runs");
+    }
+    match removed.iter().find(|(_, outcome)| outcome.is_err()) {
+        Some((dir, _)) => Err(AppError::Failed(format!(
+            "could not remove {}",
+            dir.display()
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// The run's record before any scenario: the machine, its limits (measured
@@ -282,10 +333,7 @@ fn start_results(options: &RunOptions, work: &WorkDir, probe: &Probe) -> Result<
 /// spent measuring (it is created if missing: nothing else is written yet).
 fn check_writable(out: &Path) -> Result<(), AppError> {
     let refuse = |why: String| AppError::Usage(format!("--out {}: {why}", out.display()));
-    if out.exists() && !out.is_dir() {
-        return Err(refuse("exists and is not a directory".to_string()));
-    }
-    std::fs::create_dir_all(out).map_err(|e| refuse(format!("cannot create it ({e})")))?;
+    crate::path_args::create_out_dir("--out", out)?;
     tempfile::NamedTempFile::new_in(out)
         .map(drop)
         .map_err(|e| refuse(format!("cannot write there ({e})")))

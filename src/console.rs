@@ -40,7 +40,7 @@ pub fn render(scenario: &ScenarioResult, width: Option<usize>) -> String {
         .map(|cell| {
             let mut row = vec![
                 ExactSize(cell.size).to_string(),
-                cell.label.clone(),
+                crate::user_text::for_terminal(&cell.label),
                 Nanos(cell.median_ns as f64).to_string(),
                 Rate(cell.throughput_bytes_per_sec).to_string(),
             ];
@@ -63,7 +63,7 @@ pub fn render(scenario: &ScenarioResult, width: Option<usize>) -> String {
     for skip in &scenario.skipped {
         let line = format!(
             "skipped {} at {}: {}",
-            skip.label,
+            crate::user_text::for_terminal(&skip.label),
             ExactSize(skip.size),
             skip.reason
         );

@@ -10,6 +10,7 @@
 //! (operation, method, cache state, advice) are the enums of [`vocab`].
 
 pub mod app;
+pub mod bounded_read;
 pub mod buffer;
 pub mod cache;
 pub mod checksum;
@@ -22,20 +23,27 @@ pub mod fio;
 pub mod fixture;
 pub mod folio;
 pub mod layout;
+pub mod limits;
 pub mod machine;
 pub mod method;
 pub mod model;
 pub mod observer;
 pub mod operation;
+pub mod path_args;
 pub mod perf;
+pub mod perf_why;
 pub mod probe;
 pub mod report;
 pub mod results;
+pub mod results_check;
 pub mod runner;
 pub mod scenario;
 pub mod stats;
+pub mod stop;
+pub mod strict_json;
 pub mod time;
 pub mod units;
+pub mod user_text;
 pub mod vocab;
 pub mod workdir;
 pub mod workload;

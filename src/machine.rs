@@ -188,7 +188,8 @@ fn bracketed_choice(path: &str) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-fn memory_bytes() -> u64 {
+/// The machine's memory (MemTotal in /proc/meminfo), 0 when unknown.
+pub fn memory_bytes() -> u64 {
     fs::read_to_string("/proc/meminfo")
         .ok()
         .and_then(|text| {
@@ -206,12 +207,14 @@ fn memory_bytes() -> u64 {
 /// go, free of TLB misses, so a file mapped in large folios cannot beat it).
 pub fn measure_limits(bytes: usize) -> std::io::Result<Limits> {
     let source = crate::workload::file_contents(1, 0, bytes as u64);
+    crate::stop::check()?;
     let mut target = vec![1u8; bytes];
     let memcpy_ns = median_ns(|| {
         target.copy_from_slice(black_box(&source));
         black_box(&target);
     });
     drop(target);
+    crate::stop::check()?;
     let mut scanned = memmap2::MmapMut::map_anon(bytes)?;
     // Only a hint: without THP the buffer still works, in small pages.
     let _ = scanned.advise(memmap2::Advice::HugePage);

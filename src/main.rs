@@ -3,11 +3,10 @@
 use clap::{Parser, Subcommand};
 use mmap_lab::app::{self, RunOptions};
 use mmap_lab::demo::{self, DemoOptions};
+use mmap_lab::error::AppError;
 use mmap_lab::vocab::Peer;
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 /// When is a memory map faster than read/write, and why? Measure it here.
 #[derive(Parser)]
@@ -69,6 +68,12 @@ enum Command {
         /// Scenario files (default: every scenarios/*.json).
         files: Vec<PathBuf>,
     },
+    /// Remove work directories (mmap-lab-*) left by runs that were killed.
+    Clean {
+        /// Where to look (default: $TMPDIR, /var/tmp and the current directory).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+    },
     /// Live lessons on memory maps, one small experiment at a time.
     Demo {
         /// The lesson to run (see --list).
@@ -90,6 +95,11 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if !matches!(cli.command, Command::Run { .. } | Command::Demo { .. }) {
+        // Ctrl-C in report, compare, check, fio-job or clean: exit 130 at
+        // once (outputs are written atomically; run and demo install their own).
+        mmap_lab::workdir::clean_up_on_interrupt(false);
+    }
     let outcome = match cli.command {
         Command::Run {
             files,
@@ -98,7 +108,9 @@ fn main() -> ExitCode {
             work_dir,
             peers,
         } => {
-            let interrupted = install_interrupt_handler();
+            // First Ctrl-C (or SIGTERM): the run stops at its next step and
+            // removes its files; a second one, or 1.5 s later: at once.
+            mmap_lab::workdir::clean_up_on_interrupt(true);
             let options = RunOptions {
                 files,
                 out,
@@ -106,7 +118,7 @@ fn main() -> ExitCode {
                 work_dir,
                 peers,
             };
-            app::run(&options, &interrupted, &|results, out| {
+            app::run(&options, mmap_lab::stop::flag(), &|results, out| {
                 mmap_lab::report::write_report(results, out)
             })
             .map(|_| eprintln!("report: {}", options.out.join("index.html").display()))
@@ -128,6 +140,7 @@ fn main() -> ExitCode {
                 );
             }
         }),
+        Command::Clean { work_dir } => app::clean(work_dir.as_deref()),
         Command::Demo {
             lesson,
             list,
@@ -141,6 +154,11 @@ fn main() -> ExitCode {
             pause,
             no_color,
         }),
+    };
+    // A run the user stopped never reports success, whatever step it was in.
+    let outcome = match outcome {
+        _ if mmap_lab::stop::requested() => Err(AppError::Interrupted),
+        other => other,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -161,12 +179,4 @@ fn parse_peer(text: &str) -> Result<Peer, String> {
             let known: Vec<&str> = Peer::ALL.iter().map(|p| p.name()).collect();
             format!("unknown peer {text:?}: use {}", known.join(", "))
         })
-}
-
-/// First Ctrl-C (or SIGTERM): ask the run to stop between samples, which
-/// removes generated files on the way out. A second one: remove them now and exit.
-fn install_interrupt_handler() -> Arc<AtomicBool> {
-    let interrupted = Arc::new(AtomicBool::new(false));
-    mmap_lab::workdir::clean_up_on_interrupt(Some(Arc::clone(&interrupted)));
-    interrupted
 }

@@ -91,9 +91,8 @@ pub struct SyscallReading {
 impl SyscallCounter {
     /// Opens the counters on the calling thread, or explains why it cannot.
     pub fn open(tracepoints: &Tracepoints) -> Result<SyscallCounter, String> {
-        let leader = open_tracepoint(tracepoints.all_calls, None).map_err(|e| {
-            format!("perf_event_open refused the syscall tracepoint ({e}); run as root or lower /proc/sys/kernel/perf_event_paranoid")
-        })?;
+        let leader = open_tracepoint(tracepoints.all_calls, None)
+            .map_err(|e| crate::perf_why::open_refused(&e))?;
         let mut members = Vec::new();
         for &(name, id) in &tracepoints.map_family {
             let fd = open_tracepoint(id, Some(&leader))
@@ -182,7 +181,7 @@ fn find_tracefs() -> Result<PathBuf, String> {
             return Ok(target.to_path_buf());
         }
     }
-    Err("tracefs is not mounted (mount -t tracefs nodev /sys/kernel/tracing as root)".to_string())
+    Err(crate::perf_why::tracefs_unreachable())
 }
 
 /// Reads a tracepoint's numeric id from tracefs.
@@ -190,8 +189,9 @@ fn tracepoint_id(tracefs: &Path, group: &str, event: &str) -> Result<u64, String
     let path = tracefs.join("events").join(group).join(event).join("id");
     let text = fs::read_to_string(&path).map_err(|e| {
         format!(
-            "cannot read {} ({e}); syscall tracepoints need root",
-            path.display()
+            "cannot read {} ({e}); {}",
+            path.display(),
+            crate::perf_why::share_remedy(tracefs)
         )
     })?;
     text.trim()

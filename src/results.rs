@@ -356,15 +356,10 @@ fn one() -> u32 {
 }
 
 impl Results {
-    /// Reads a results.json file; errors carry the path and, for bad JSON, line and column.
+    /// Reads and checks a results.json file ([`crate::results_check::load`]);
+    /// errors carry the path and the field, or line and column for bad JSON.
     pub fn load(path: &Path) -> anyhow::Result<Results> {
-        use anyhow::Context;
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read {}", path.display()))?;
-        let invalid = || format!("{} is not a valid mmap-lab results file", path.display());
-        let mut json: serde_json::Value = serde_json::from_str(&text).with_context(invalid)?;
-        record_missing_facts(&mut json).with_context(invalid)?;
-        serde_json::from_value(json).with_context(invalid)
+        crate::results_check::load(path)
     }
 
     /// Writes the results to `path` atomically: a temporary file in the same
@@ -377,7 +372,7 @@ impl Results {
 
 /// Fills the `facts` of cells in files written before cells recorded
 /// them, from the method's own reading of the `params` it still knows.
-fn record_missing_facts(json: &mut serde_json::Value) -> anyhow::Result<()> {
+pub(crate) fn record_missing_facts(json: &mut serde_json::Value) -> anyhow::Result<()> {
     use anyhow::Context;
     let scenarios = json.get_mut("scenarios").and_then(|s| s.as_array_mut());
     for (s, scenario) in scenarios.into_iter().flatten().enumerate() {

@@ -8,6 +8,8 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
+pub mod owner;
+
 /// Directories to remove if the process is interrupted.
 static LIVE_DIRS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
@@ -31,7 +33,7 @@ impl WorkDir {
         };
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::Builder::new()
-            .prefix("mmap-lab-")
+            .prefix(owner::PREFIX)
             .permissions(std::fs::Permissions::from_mode(0o700))
             .tempdir_in(&parent)
             .map_err(|e| {
@@ -43,12 +45,18 @@ impl WorkDir {
                     ),
                 )
             })?;
-        let filesystem = filesystem_name(dir.path())?;
+        // Registered first, so a signal from here on removes it; the owner
+        // record next, so a SIGKILL from then on leaves it findable.
         LIVE_DIRS
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .push(dir.path().to_path_buf());
-        Ok(WorkDir { dir, filesystem })
+        let work = WorkDir {
+            filesystem: filesystem_name(dir.path())?,
+            dir,
+        };
+        owner::record(work.path())?;
+        Ok(work)
     }
 
     /// The directory's path.
@@ -101,27 +109,43 @@ impl Drop for WorkDir {
 /// Exit code after Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
 pub const INTERRUPTED_EXIT_CODE: i32 = 130;
 
+/// How long a run has, after the first Ctrl-C, to stop at its next step
+/// and clean up by itself before the handler kills its children, removes
+/// its work directories and exits: well inside the promised 2 seconds.
+pub const STOP_GRACE: std::time::Duration = std::time::Duration::from_millis(1500);
+
 /// Installs the one Ctrl-C (and SIGTERM) handler every door of the suite
-/// uses. With `stop_flag`, the first signal only sets the flag (the caller
-/// stops between samples and cleans up on its way out) and a second one
-/// acts at once; without it, the first acts at once: every live work
-/// directory is removed and the process exits with
-/// [`INTERRUPTED_EXIT_CODE`]. A failure to install is reported, not fatal.
-pub fn clean_up_on_interrupt(stop_flag: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>) {
-    use std::sync::atomic::Ordering;
+/// uses. With `cooperative`, the first signal sets [`crate::stop`]'s flag
+/// (every phase stops at its next step and cleans up on its way out) and
+/// gives the run [`STOP_GRACE`] to do so; a second signal, or the end of
+/// the grace, acts at once. Without it, the first acts at once: every
+/// child is killed, every live work directory removed and the process
+/// exits with [`INTERRUPTED_EXIT_CODE`]. A failure to install is
+/// reported, not fatal.
+pub fn clean_up_on_interrupt(cooperative: bool) {
     let installed = ctrlc::set_handler(move || {
-        if let Some(flag) = &stop_flag {
-            if !flag.swap(true, Ordering::SeqCst) {
-                eprintln!("\nstopping after the current sample (Ctrl-C again to stop now)...");
-                return;
-            }
+        if cooperative && !crate::stop::request() {
+            eprintln!("\nstopping (Ctrl-C again to stop now)...");
+            std::thread::spawn(|| {
+                std::thread::sleep(STOP_GRACE);
+                exit_now();
+            });
+            return;
         }
-        remove_all_live();
-        std::process::exit(INTERRUPTED_EXIT_CODE);
+        crate::stop::request();
+        exit_now();
     });
     if let Err(e) = installed {
         eprintln!("warning: cannot catch Ctrl-C ({e}); an interrupted run may leave files behind");
     }
+}
+
+/// Kills the children, removes the live work directories and exits with
+/// [`INTERRUPTED_EXIT_CODE`].
+fn exit_now() -> ! {
+    crate::stop::kill_children();
+    remove_all_live();
+    std::process::exit(INTERRUPTED_EXIT_CODE);
 }
 
 /// Removes every live work directory; for a signal handler about to exit.
@@ -132,14 +156,19 @@ pub fn remove_all_live() {
     }
 }
 
-/// The first disk-backed candidate parent, else the system temp dir.
-fn default_parent() -> PathBuf {
-    let candidates = [
+/// Where work directories are made when no `--work-dir` is given, in
+/// order of preference: $TMPDIR, /var/tmp, the current directory.
+pub fn candidate_parents() -> Vec<PathBuf> {
+    vec![
         std::env::temp_dir(),
         PathBuf::from("/var/tmp"),
         std::env::current_dir().unwrap_or_else(|_| PathBuf::from(".")),
-    ];
-    candidates
+    ]
+}
+
+/// The first disk-backed candidate parent, else the system temp dir.
+fn default_parent() -> PathBuf {
+    candidate_parents()
         .iter()
         .find(|dir| dir.is_dir() && filesystem_name(dir).is_ok_and(|fs| !is_memory_filesystem(&fs)))
         .cloned()

@@ -64,6 +64,7 @@ impl InputFiles {
         let mut paths = Vec::new();
         let mut contents = Vec::new();
         for index in 0..count {
+            crate::stop::check()?;
             let path = dir.join(format!("input-{index:05}.bin"));
             let bytes = file_contents(seed, index, size);
             fill.lay_out(&path, &bytes).map_err(|e| {

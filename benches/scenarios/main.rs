@@ -22,7 +22,7 @@ fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env();
     let scenarios = source::load()?;
     let work = WorkDir::create(None)?;
-    workdir::clean_up_on_interrupt(None);
+    workdir::clean_up_on_interrupt(false);
     // Created here, on the thread criterion runs every benchmark on.
     let mut probe = Probe::new()?;
     let mut criterion = settings

@@ -180,7 +180,7 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
     };
     // Ctrl-C during a lesson, say while it waits for Enter: remove the
     // lesson's files and exit.
-    crate::workdir::clean_up_on_interrupt(None);
+    crate::workdir::clean_up_on_interrupt(false);
     let stdout = io::stdout().lock();
     let mut steps = Steps::new(stdout)
         .with_color(color_wanted(options.no_color))

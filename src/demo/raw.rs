@@ -64,22 +64,17 @@ pub fn errno_name(error: &io::Error) -> String {
     format!("{name} ({reason})")
 }
 
-/// Waits for the child process `child` (ours, from fork) to end; retries
-/// when a signal interrupts the wait.
+/// Most a lesson's forked child may take before it is killed.
+pub const CHILD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Waits for the child process `child` (ours, from fork) to end, at most
+/// [`CHILD_TIMEOUT`]; a child still running then, or when the user stops,
+/// is killed and reaped ([`crate::stop::wait_forked`]).
 pub fn wait_for(child: libc::pid_t) -> io::Result<std::process::ExitStatus> {
-    use std::os::unix::process::ExitStatusExt;
-    let mut status = 0;
-    loop {
-        // SAFETY: waits for our own child; status is valid for writes.
-        let rc = unsafe { libc::waitpid(child, &mut status, 0) };
-        if rc == child {
-            return Ok(std::process::ExitStatus::from_raw(status));
-        }
-        let error = io::Error::last_os_error();
-        if error.kind() != io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
+    crate::stop::wait_forked(child, CHILD_TIMEOUT).map_err(|e| match e {
+        crate::stop::ChildError::Io(e) => e,
+        other => io::Error::other(format!("the lesson's child process: {other}")),
+    })
 }
 
 #[cfg(test)]

@@ -169,9 +169,16 @@ impl Job {
 
     /// The job as a job-file section, with a comment naming the cell.
     pub fn section(&self) -> String {
-        let mut text = format!("; cell: {} at {}\n", self.label, ExactSize(self.size));
+        let mut text = format!(
+            "; cell: {} at {}\n",
+            crate::user_text::for_fio_comment(&self.label),
+            ExactSize(self.size)
+        );
         for note in &self.notes {
-            text.push_str(&format!("; note: {note}\n"));
+            text.push_str(&format!(
+                "; note: {}\n",
+                crate::user_text::for_fio_comment(note)
+            ));
         }
         text.push_str(&format!("[{}]\n", self.name));
         for (key, value) in &self.options {
@@ -369,7 +376,7 @@ pub fn job_file(scenario: &Scenario, sizes: &[u64], dir: &Path) -> String {
     let mut text = format!(
         "; fio jobs equivalent to mmap-lab scenario {:?} ({})\n; run: fio THIS_FILE --output-format=json\n; fio lays out missing files itself (its own contents, not mmap-lab's).\n; Each job is one cell, repeated to move about 1 GiB; stonewall runs them one after another.\n",
         scenario.name,
-        scenario.file.display()
+        crate::user_text::for_fio_comment(&scenario.file.display().to_string())
     );
     let mut none = Vec::new();
     for &size in sizes {

@@ -52,6 +52,13 @@ pub fn parse_output(text: &str, direction: Direction) -> Result<FioFigures, Stri
             "fio moved {io_bytes} bytes in {runtime_ms} ms: too little to give a figure"
         ));
     }
+    let throughput = io_bytes as f64 / (runtime_ms as f64 / 1000.0);
+    if throughput > crate::results_check::MAX_PLAUSIBLE_RATE {
+        // results.json must stay loadable: report refuses such a figure.
+        return Err(format!(
+            "fio claims {io_bytes} bytes in {runtime_ms} ms, beyond any machine"
+        ));
+    }
     let mut latency_ns = BTreeMap::new();
     if let Some(Value::Object(percentiles)) = half.pointer("/clat_ns/percentile") {
         for (key, value) in percentiles {
@@ -68,7 +75,7 @@ pub fn parse_output(text: &str, direction: Direction) -> Result<FioFigures, Stri
             .to_string(),
         io_bytes,
         runtime_ms,
-        throughput_bytes_per_sec: io_bytes as f64 / (runtime_ms as f64 / 1000.0),
+        throughput_bytes_per_sec: throughput,
         iops: number("iops")?,
         latency_ns,
     })

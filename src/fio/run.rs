@@ -3,8 +3,19 @@
 //! stand in for fio.
 
 use super::{FioFigures, Job, MIN_VERSION, parse_output};
+use crate::stop::{ChildOutput, run_child};
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::time::Duration;
+
+/// Most `fio --version` may take.
+pub const VERSION_TIMEOUT: Duration = Duration::from_secs(10);
+/// Most one fio job may take: jobs are sized to last about a second at
+/// mmap-lab's speed, so this leaves room for a fio a hundred times slower.
+pub const JOB_TIMEOUT: Duration = Duration::from_secs(120);
+/// Most of fio's standard output (and error) kept: its JSON for one job is
+/// a few tens of KiB; more means it is not the JSON asked for.
+pub const OUTPUT_CAP: u64 = 16 << 20;
 
 /// Something that runs a fio job and returns its figures.
 pub trait PeerTool {
@@ -61,13 +72,15 @@ impl Fio {
 
     /// Uses the fio at `program`, checking its version.
     pub fn at(program: PathBuf) -> Result<Fio, FioError> {
-        let output = Command::new(&program)
-            .arg("--version")
-            .output()
-            .map_err(|e| FioError::Failed {
-                program: program.clone(),
-                detail: format!("cannot run it: {e}"),
-            })?;
+        let output = run_child(
+            Command::new(&program).arg("--version"),
+            VERSION_TIMEOUT,
+            OUTPUT_CAP,
+        )
+        .map_err(|e| FioError::Failed {
+            program: program.clone(),
+            detail: format!("fio --version: {e}"),
+        })?;
         let version = String::from_utf8_lossy(&output.stdout).trim().to_string();
         match parse_version(&version) {
             Some(v) if output.status.success() && v >= MIN_VERSION => Ok(Fio { program, version }),
@@ -90,10 +103,11 @@ impl PeerTool for Fio {
             program: self.program.clone(),
             detail,
         };
-        let output = Command::new(&self.program)
-            .args(job.args())
-            .output()
-            .map_err(|e| failed(format!("cannot run it: {e}")))?;
+        let output: Result<ChildOutput, _> = run_child(
+            Command::new(&self.program).args(job.args()),
+            JOB_TIMEOUT,
+            OUTPUT_CAP,
+        );
         for path in &job.created {
             match std::fs::remove_file(path) {
                 Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -101,6 +115,13 @@ impl PeerTool for Fio {
                 }
                 _ => {}
             }
+        }
+        let output = output.map_err(|e| failed(e.to_string()))?;
+        if output.stdout_cut {
+            return Err(failed(format!(
+                "printed more than {} on its standard output; that is not the JSON of one job",
+                crate::units::ExactSize(OUTPUT_CAP)
+            )));
         }
         let stdout = String::from_utf8_lossy(&output.stdout);
         if !output.status.success() {

@@ -37,6 +37,12 @@ const DEFAULT_LAST_LEVEL_CACHE: u64 = 8 << 20;
 /// Repetitions of each measurement; the median is kept, as the cells keep
 /// the median of their samples.
 const REPEATS: usize = 7;
+/// Most calls (reads, folds, maps) one pass set of a measurement makes:
+/// what bounds the unit-cost step whatever the run's chunks and sizes. A
+/// 1-byte chunk would otherwise mean 67 million one-byte reads per pass
+/// over the scratch file; capped, a measurement takes well under a second
+/// and its per-call and per-byte figures come from the same calls.
+pub const MAX_CALLS_PER_MEASUREMENT: u64 = 1 << 16;
 /// Seed of the scratch files' contents.
 const SEED: u64 = 77;
 
@@ -120,6 +126,7 @@ impl CostBook {
         pass()?;
         let mut totals = Vec::with_capacity(REPEATS);
         for _ in 0..REPEATS {
+            crate::stop::check()?;
             let mut total = Duration::ZERO;
             for _ in 0..passes {
                 if evict {
@@ -205,20 +212,20 @@ impl CostBook {
         let file = File::open(&scratch).map_err(|e| with_path(e, &scratch))?;
         let chunk_len = chunk.min(source) as usize;
         let mut buffer = PlacedBuffer::new(chunk_len, offset as usize);
-        let passes = (self.scratch_bytes / source).max(1);
-        let calls = passes * source.div_ceil(chunk_len as u64);
+        let (read, passes) = bounded_passes(self.scratch_bytes, source, chunk_len as u64);
+        let calls = passes * read.div_ceil(chunk_len as u64);
         let evict = self.evicts(source);
         let time = self
             .time_passes(passes, evict, || {
                 let mut at = 0;
-                while at < source {
+                while at < read {
                     let got = file.read_at(buffer.as_mut_slice(), at)?;
                     at += got.max(1) as u64;
                 }
                 Ok(())
             })
             .map_err(|e| with_path(e, &self.scratch))?;
-        let bytes = (passes * source) as f64;
+        let bytes = (passes * read) as f64;
         let value = ((time.as_nanos() as f64 - calls as f64 * call) / bytes).max(0.0);
         self.costs.push(UnitCost {
             name: "copy".to_string(),
@@ -229,8 +236,13 @@ impl CostBook {
             value,
             unit: "ns per byte".to_string(),
             how: format!(
-                "pread of {chunk} bytes per call into a buffer {offset} bytes past a page boundary over the first {} of a warm file {fill}, {passes} times{}; the median of {REPEATS}, less {calls} x read_call, per byte",
-                human(source),
+                "pread of {chunk} bytes per call into a buffer {offset} bytes past a page boundary over the first {} of a warm file {fill}{}, {passes} times{}; the median of {REPEATS}, less {calls} x read_call, per byte",
+                human(read),
+                if read < source {
+                    format!(" (of a {} source: at most {MAX_CALLS_PER_MEASUREMENT} calls per measurement)", human(source))
+                } else {
+                    String::new()
+                },
                 evicted_note(evict)
             ),
         });
@@ -267,7 +279,7 @@ impl CostBook {
         });
         let _ = std::fs::remove_file(&path);
         let map = measured.map_err(|e| with_path(e, &path))?;
-        let heap_fold = self.fold_cost(size);
+        let heap_fold = self.fold_cost(size)?;
         let rounds = map.rounds;
         self.push_file("file_fault", size, fill, map.fault_ns, "ns per fault", format!("map a warm {} file {fill}, read one byte per page, unmap, {rounds} times: the time beyond an untouched map and unmap, per minor fault ({} per map; one fault may map many pages)", human(size), map.faults));
         self.push_file("consume_map", size, fill, map.fold_ns_per_byte, "ns per byte", format!("the fold over a map of that warm {} file, already faulted in, {rounds} times, the median of {REPEATS}", human(size)));
@@ -289,18 +301,16 @@ impl CostBook {
 
     /// The fold's cost per byte over the first `source` bytes of the heap
     /// buffer, read again and again.
-    fn fold_cost(&self, source: u64) -> f64 {
+    fn fold_cost(&self, source: u64) -> io::Result<f64> {
         let bytes = &self.heap[..source as usize];
-        let rounds = (self.scratch_bytes / source).max(1);
-        let time = self
-            .time_passes(rounds, self.evicts(source), || {
-                let mut fold = Fold::new();
-                fold.update(black_box(bytes));
-                black_box(fold.finish());
-                Ok(())
-            })
-            .expect("folding memory cannot fail");
-        time.as_nanos() as f64 / (rounds * source) as f64
+        let rounds = (self.scratch_bytes / source).clamp(1, MAX_CALLS_PER_MEASUREMENT);
+        let time = self.time_passes(rounds, self.evicts(source), || {
+            let mut fold = Fold::new();
+            fold.update(black_box(bytes));
+            black_box(fold.finish());
+            Ok(())
+        })?;
+        Ok(time.as_nanos() as f64 / (rounds * source) as f64)
     }
 
     fn measure_fixed(&mut self) -> io::Result<()> {
@@ -349,7 +359,7 @@ impl CostBook {
             format!("File::open and close of a warm file, {OPENS} times, the median of {REPEATS}"),
         );
 
-        let chunk_fold = self.fold_cost(CHUNK_SOURCE);
+        let chunk_fold = self.fold_cost(CHUNK_SOURCE)?;
         self.push("consume", Some(CHUNK_SOURCE), chunk_fold, "ns per byte", format!("the fold over a {} buffer, again and again, the median of {REPEATS}: what folding a chunk just copied in costs", human(CHUNK_SOURCE)));
         let source = &self.heap[..CHUNK_SOURCE as usize];
         let mut target = vec![0u8; 512];
@@ -505,6 +515,22 @@ fn measure_file(
     })
 }
 
+/// The bytes one pass of a copy measurement reads and the passes it
+/// makes, for calls of `chunk` bytes over a `source` of a `scratch`-byte
+/// file: the whole source, as many times as the scratch file holds it,
+/// unless that makes more than [`MAX_CALLS_PER_MEASUREMENT`] calls; then
+/// fewer passes, and at worst one pass over the first
+/// `MAX_CALLS_PER_MEASUREMENT × chunk` bytes.
+fn bounded_passes(scratch: u64, source: u64, chunk: u64) -> (u64, u64) {
+    let chunk = chunk.max(1);
+    let read = source.min(MAX_CALLS_PER_MEASUREMENT * chunk);
+    let calls_per_pass = read.div_ceil(chunk);
+    let passes = (scratch / read)
+        .min(MAX_CALLS_PER_MEASUREMENT / calls_per_pass)
+        .max(1);
+    (read, passes)
+}
+
 /// How a measurement's `how` says the caches were emptied before each pass.
 fn evicted_note(evict: bool) -> &'static str {
     if evict {
@@ -525,6 +551,7 @@ fn median_time(mut work: impl FnMut() -> io::Result<()>) -> io::Result<Duration>
     work()?;
     let mut times = Vec::with_capacity(REPEATS);
     for _ in 0..REPEATS {
+        crate::stop::check()?;
         let start = Instant::now();
         work()?;
         times.push(start.elapsed());
@@ -543,4 +570,36 @@ fn human(bytes: u64) -> String {
 
 fn with_path(e: io::Error, path: &Path) -> io::Error {
     io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_copy_measurement_makes_a_bounded_number_of_calls_whatever_the_chunk() {
+        for (source, chunk) in [
+            (1, 1),
+            (64 << 10, 1),
+            (SCRATCH_BYTES, 1),
+            (SCRATCH_BYTES, 4096),
+            (4096, 4096),
+        ] {
+            let (read, passes) = bounded_passes(SCRATCH_BYTES, source, chunk);
+            let calls = passes * read.div_ceil(chunk);
+            assert!(
+                calls <= MAX_CALLS_PER_MEASUREMENT,
+                "{source} {chunk}: {calls}"
+            );
+            assert!(
+                read <= source && read >= chunk.min(source),
+                "{source} {chunk}: {read}"
+            );
+        }
+        // Large chunks still read the whole scratch file's worth of bytes.
+        assert_eq!(
+            bounded_passes(SCRATCH_BYTES, 1 << 20, 1 << 20),
+            (1 << 20, 64)
+        );
+    }
 }

@@ -6,7 +6,7 @@
 
 mod costs;
 
-pub use costs::CostBook;
+pub use costs::{CostBook, MAX_CALLS_PER_MEASUREMENT};
 
 use crate::fill::CacheFill;
 use crate::method::{CallSize, ConsumeFrom};

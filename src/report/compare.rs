@@ -251,7 +251,7 @@ pub(crate) fn markdown(a: &Results, a_name: &str, b: &Results, b_name: &str) -> 
         run_line(b, b_name)
     );
     for m in match_runs(a, b) {
-        let _ = writeln!(out, "\n## {}\n", m.name);
+        let _ = writeln!(out, "\n## {}\n", crate::user_text::for_terminal(m.name));
         if !m.pairs.is_empty() {
             out.push_str(&md_table(&pair_table(&m, a_name, b_name)));
         }
@@ -259,7 +259,7 @@ pub(crate) fn markdown(a: &Results, a_name: &str, b: &Results, b_name: &str) -> 
             if !cells.is_empty() {
                 let _ = writeln!(out, "\nOnly in {name}:\n");
                 for line in lonely(cells) {
-                    let _ = writeln!(out, "- {line}");
+                    let _ = writeln!(out, "- {}", crate::user_text::for_terminal(&line));
                 }
             }
         }

@@ -4,7 +4,8 @@
 use crate::results::Machine;
 use crate::units::{ApproxSize, ExactSize, Rate};
 
-/// Escapes the five characters that matter in HTML text and attribute values.
+/// Escapes the five characters that matter in HTML text and attribute
+/// values, and shows control characters other than line breaks as text.
 pub(crate) fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -17,7 +18,8 @@ pub(crate) fn escape(text: &str) -> String {
             c => out.push(c),
         }
     }
-    out
+    // Escape codes and other controls show as text, never act.
+    crate::user_text::visible_controls(&out)
 }
 
 /// A whole number with thousands grouped by commas: `65536` prints as `65,536`.

@@ -115,7 +115,7 @@ pub(crate) fn figure(chart: &Chart, palette: &Palette) -> String {
     format!(
         "<section class=\"block\">\n<h3>{}</h3>\n<figure class=\"chart\">\n<div class=\"plot\">{}</div>\n<ul class=\"legend\">{legend}</ul>\n<figcaption>{}</figcaption>\n</figure>\n</section>\n",
         escape(&chart.title),
-        chart.svg,
+        crate::user_text::visible_controls(&chart.svg),
         escape(&chart.caption)
     )
 }

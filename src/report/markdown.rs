@@ -8,11 +8,12 @@ use super::narrative::{counter_notes, paragraph};
 use super::table::{Table, cell_table};
 use crate::results::Results;
 use crate::units::{ApproxSize, ExactSize, Rate};
+use crate::user_text::for_terminal;
 use std::fmt::Write;
 
 /// Renders a table as a GitHub-flavoured Markdown table.
 pub(crate) fn table(table: &Table) -> String {
-    let clean = |s: &str| s.replace('|', "\\|");
+    let clean = crate::user_text::for_markdown_cell;
     let mut out = String::new();
     let headers: Vec<String> = table.headers.iter().map(|h| clean(h)).collect();
     let _ = writeln!(out, "| {} |", headers.join(" | "));
@@ -93,7 +94,12 @@ pub(crate) fn summary(results: &Results) -> String {
     out.push_str("\n## At a glance\n\n");
     out.push_str(&table(&glance::table(results)));
     for s in &results.scenarios {
-        let _ = writeln!(out, "\n## {}\n\n{}\n", s.name, s.about);
+        let _ = writeln!(
+            out,
+            "\n## {}\n\n{}\n",
+            for_terminal(&s.name),
+            for_terminal(&s.about)
+        );
         let _ = writeln!(
             out,
             "Operation `{}`, {} cache, parameters `{}`.\n",
@@ -104,14 +110,14 @@ pub(crate) fn summary(results: &Results) -> String {
             story.push(' ');
             story.push_str(&changes);
         }
-        let _ = writeln!(out, "{story}\n");
+        let _ = writeln!(out, "{}\n", for_terminal(&story));
         if let Some(layouts) = layout::table(s) {
             out.push_str(&table(&layouts));
             out.push('\n');
         }
         out.push_str(&table(&cell_table(s, l)));
         for note in counter_notes(s) {
-            let _ = writeln!(out, "\n{note}");
+            let _ = writeln!(out, "\n{}", for_terminal(&note));
         }
     }
     out

@@ -87,12 +87,14 @@ impl std::error::Error for ScenarioError {}
 
 /// Reads and validates one scenario file.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
-        file: path.to_path_buf(),
-        field: None,
-        position: None,
-        message: format!("cannot read the file: {e}"),
-    })?;
+    let limit = crate::bounded_read::MAX_SCENARIO_FILE;
+    let text =
+        crate::bounded_read::read_text(path, limit, "scenario").map_err(|e| ScenarioError {
+            file: path.to_path_buf(),
+            field: None,
+            position: None,
+            message: format!("cannot read the file: {e}"),
+        })?;
     from_json(&text, path)
 }
 

@@ -25,6 +25,12 @@ pub fn from_json(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
             },
         });
     }
+    crate::strict_json::check(text).map_err(|e| ScenarioError {
+        file: path.to_path_buf(),
+        field: (!e.field.is_empty()).then_some(e.field),
+        position: e.position,
+        message: e.message,
+    })?;
     let deserializer = &mut serde_json::Deserializer::from_str(text);
     let wire: ScenarioWire = serde_path_to_error::deserialize(deserializer).map_err(|error| {
         let field = error.path().to_string();
@@ -95,7 +101,7 @@ impl Checker<'_> {
         }
         let cache_fill = self.cache_fill(&wire, &operation)?;
         let methods = self.methods(&wire, &operation)?;
-        Ok(Scenario {
+        let scenario = Scenario {
             name: wire.name,
             about: wire.about,
             file: self.file.to_path_buf(),
@@ -108,7 +114,11 @@ impl Checker<'_> {
             seed: wire.seed.unwrap_or(DEFAULT_SEED),
             methods,
             peers: dedup(wire.peers),
-        })
+        };
+        crate::limits::check(&scenario)
+            .and_then(|()| crate::user_text::check_scenario(&scenario))
+            .map_err(|(field, message)| self.error(field, message))?;
+        Ok(scenario)
     }
 
     /// `sizes` and `bench_sizes` (which defaults to `sizes`).
