@@ -10,8 +10,14 @@ use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
 /// stays on one line.
 pub fn render(scenario: &ScenarioResult, width: Option<usize>) -> String {
     let mut out = String::from("\n");
+    // How the files came into the cache, where the cells recorded it.
+    let fill = if scenario.cells.iter().any(|c| c.layout_before.is_some()) {
+        format!(", files {}", scenario.cache_fill)
+    } else {
+        String::new()
+    };
     let title = format!(
-        "{} ({}, {} cache){}",
+        "{} ({}, {} cache{fill}){}",
         scenario.name,
         scenario.operation,
         scenario.cache,
