@@ -1,5 +1,6 @@
 //! The compact per-scenario table `mmap-lab run` prints on stdout.
 
+use crate::fill::CacheFill;
 use crate::layout::{self, Column};
 use crate::results::{CounterColumn, CounterUnit, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
@@ -10,8 +11,15 @@ use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
 /// stays on one line.
 pub fn render(scenario: &ScenarioResult, width: Option<usize>) -> String {
     let mut out = String::from("\n");
+    // How the files came into the cache, when not in one write (what every
+    // scenario without `cache_fill` does).
+    let fill = if scenario.cache_fill != CacheFill::OneWrite {
+        format!(", files {}", scenario.cache_fill)
+    } else {
+        String::new()
+    };
     let title = format!(
-        "{} ({}, {} cache){}",
+        "{} ({}, {} cache{fill}){}",
         scenario.name,
         scenario.operation,
         scenario.cache,

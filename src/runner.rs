@@ -350,8 +350,9 @@ impl<'a> Runner<'a> {
             })
             .collect();
         // Every method of this size reads the same layout: record it once,
-        // before the clock starts. A cold operation evicts it first.
-        if place.scenario.cache == Cache::Warm {
+        // before the clock starts. A cold operation evicts it first, and an
+        // operation that creates its file has none to read.
+        if place.scenario.cache == Cache::Warm && place.scenario.operation.input_files() > 0 {
             let layout = fixture
                 .layout()
                 .map_err(|e| place.io("reading the page-cache layout", e))?;
