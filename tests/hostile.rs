@@ -205,7 +205,7 @@ fn devices_directories_and_huge_files_are_refused_without_reading_them_all() {
 }
 
 /// Starts `mmap-lab run --quick` on `scenario` with stderr to a file;
-/// once `ready` holds for what stderr says so far, sends SIGINT and
+/// once `ready` holds for what stderr says so far, sends `signal` and
 /// returns the exit code, how long the run took to end after it, and
 /// stderr.
 fn interrupt_when(
@@ -214,6 +214,7 @@ fn interrupt_when(
     out: &Path,
     path_env: Option<&std::ffi::OsStr>,
     ready: &dyn Fn(&str) -> bool,
+    signal: i32,
 ) -> (Option<i32>, std::time::Duration, String) {
     use std::time::{Duration, Instant};
     let log = work.with_extension("log");
@@ -241,7 +242,7 @@ fn interrupt_when(
         std::thread::sleep(Duration::from_millis(20));
     }
     // SAFETY: signals our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(child.id() as i32, signal) };
     let sent = Instant::now();
     let status = child.wait().unwrap();
     let took = sent.elapsed();
@@ -257,14 +258,16 @@ fn ctrl_c_in_every_phase_exits_130_within_two_seconds_leaving_nothing() {
         r#"{"method": "positioned", "chunk": "1 B"}, {"method": "mmap"}, {"method": "buffered", "capacity": "1 B", "piece": "1 B"}"#,
     );
     // The limits, then the unit costs, then (a while after they start)
-    // generation, verification and sampling of 1-byte calls.
+    // generation, verification and sampling of 1-byte calls; Ctrl-C, and
+    // the SIGTERM and SIGHUP a service manager or a closed terminal sends.
     let phases = [
-        ("measuring this machine's memcpy", 0),
-        ("measuring unit costs", 0),
-        ("measuring unit costs", 1500),
-        ("measuring unit costs", 4000),
+        ("measuring this machine's memcpy", 0, libc::SIGINT),
+        ("measuring unit costs", 0, libc::SIGINT),
+        ("measuring unit costs", 1500, libc::SIGTERM),
+        ("measuring unit costs", 4000, libc::SIGINT),
+        ("measuring unit costs", 2500, libc::SIGHUP),
     ];
-    for (needle, after_ms) in phases {
+    for (needle, after_ms, signal) in phases {
         let seen = std::cell::Cell::new(None);
         let ready = |said: &str| {
             if said.contains(needle) && seen.get().is_none() {
@@ -276,7 +279,7 @@ fn ctrl_c_in_every_phase_exits_130_within_two_seconds_leaving_nothing() {
         let work = temp.path().join("work");
         std::fs::create_dir_all(&work).unwrap();
         let out = temp.path().join("out");
-        let (code, took, log) = interrupt_when(&scenario, &work, &out, None, &ready);
+        let (code, took, log) = interrupt_when(&scenario, &work, &out, None, &ready, signal);
         assert_eq!(code, Some(130), "after {needle:?}: {log}");
         assert!(took.as_secs_f64() < 2.0, "after {needle:?}: {took:?}");
         let left: Vec<_> = std::fs::read_dir(&work).unwrap().collect();
@@ -313,8 +316,14 @@ fn a_fio_that_hangs_is_killed_and_reaped_when_the_user_stops() {
     std::fs::create_dir(&work).unwrap();
     // The fake fio's own stderr is captured by mmap-lab, so wait for its pid file.
     let out = temp.path().join("out");
-    let (code, took, log) =
-        interrupt_when(&scenario, &work, &out, Some(&path), &|_| pid_file.exists());
+    let (code, took, log) = interrupt_when(
+        &scenario,
+        &work,
+        &out,
+        Some(&path),
+        &|_| pid_file.exists(),
+        libc::SIGINT,
+    );
     assert_eq!(code, Some(130), "{log}");
     assert!(took.as_secs_f64() < 2.0, "{took:?}");
     let pid: i32 = std::fs::read_to_string(&pid_file)
