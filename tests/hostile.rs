@@ -782,3 +782,56 @@ fn a_fio_that_hangs_on_version_or_floods_its_output_cannot_hold_the_run() {
             .stderr(contains(said));
     }
 }
+
+#[test]
+fn as_nobody_an_unwritable_work_dir_or_out_is_refused_as_such() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 || !Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("skipped: needs root and setpriv to run as nobody");
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let tiny = scenario(temp.path(), "\"4 KiB\"", r#"{"method": "mmap"}"#);
+    std::fs::set_permissions(&tiny, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let as_nobody = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new("/usr/bin/setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin!("mmap-lab"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = temp.path().join("out");
+    let refused = as_nobody(&[
+        "run".as_ref(),
+        "--quick".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--work-dir".as_ref(),
+        temp.path().as_os_str(),
+        tiny.as_os_str(),
+    ]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("--work-dir") && said.contains("Permission denied"),
+        "{said}"
+    );
+    let refused = as_nobody(&[
+        "report".as_ref(),
+        std::fs::canonicalize("tests/fixtures/run-a.json")
+            .unwrap()
+            .as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("--out") && said.contains("Permission denied"),
+        "{said}"
+    );
+    assert!(!out.exists());
+}
