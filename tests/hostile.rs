@@ -289,29 +289,18 @@ fn ctrl_c_in_every_phase_exits_130_within_two_seconds_leaving_nothing() {
 
 #[test]
 fn a_fio_that_hangs_is_killed_and_reaped_when_the_user_stops() {
-    use std::os::unix::fs::PermissionsExt;
     let temp = tempfile::tempdir().unwrap();
-    let bin = temp.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
     let pid_file = temp.path().join("fio.pid");
-    let fake = bin.join("fio");
-    std::fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo fio-3.33; exit 0; fi\necho $$ > {}\necho 'fio job started' >&2\nexec sleep 300\n",
-            pid_file.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = fake_fio(
+        temp.path(),
+        "echo fio-3.33; exit 0",
+        &format!("echo $$ > {}\nexec sleep 300", pid_file.display()),
+    );
     let scenario = write(
         temp.path(),
         "peer.json",
         r#"{"name": "p", "operation": "sequential_read", "sizes": ["4 KiB"], "samples": 2, "peers": ["fio"], "methods": [{"method": "positioned", "chunk": "4 KiB"}]}"#,
     );
-    let mut path = std::ffi::OsString::from(bin.as_os_str());
-    path.push(":");
-    path.push(std::env::var_os("PATH").unwrap_or_default());
     let work = temp.path().join("work");
     std::fs::create_dir(&work).unwrap();
     // The fake fio's own stderr is captured by mmap-lab, so wait for its pid file.
