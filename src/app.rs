@@ -251,13 +251,15 @@ fn prepare_work_dir(options: &RunOptions, scenarios: &[Scenario]) -> Result<Work
     Ok(work)
 }
 
-/// Where work directories are looked for: `--work-dir`, or every place
-/// one is made by default.
+/// Where work directories of killed runs are looked for: `--work-dir`, if
+/// given, and every place one is made by default (a killed run may have
+/// used either).
 fn parents(work_dir: Option<&Path>) -> Vec<PathBuf> {
-    match work_dir {
-        Some(dir) => vec![dir.to_path_buf()],
-        None => crate::workdir::candidate_parents(),
-    }
+    work_dir
+        .map(Path::to_path_buf)
+        .into_iter()
+        .chain(crate::workdir::candidate_parents())
+        .collect()
 }
 
 /// One line per work directory removed (or not) on behalf of a killed run.
@@ -275,8 +277,9 @@ fn report_removed(removed: &[(PathBuf, std::io::Result<u64>)]) {
 }
 
 /// `mmap-lab clean`: removes the work directories (`mmap-lab-*` in
-/// `--work-dir`, or in $TMPDIR, /var/tmp and the current directory) whose
-/// owning run is gone; directories of live runs and of others stay.
+/// `--work-dir`, if given, and in $TMPDIR, /var/tmp and the current
+/// directory) whose owning run is gone; directories of live runs and of
+/// others stay.
 pub fn clean(work_dir: Option<&Path>) -> Result<(), AppError> {
     if let Some(dir) = work_dir {
         crate::path_args::check_work_dir(dir)?;

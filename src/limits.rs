@@ -47,6 +47,42 @@ pub fn memory_budget() -> u64 {
     }
 }
 
+/// Bytes one size of `scenario` holds in memory while it runs: its input
+/// files as the reference, and one more file-sized buffer.
+pub fn memory_held(scenario: &Scenario, size: u64) -> u64 {
+    size.saturating_mul(scenario.operation.input_files() + 1)
+}
+
+/// Refuses, before one size is generated, when the memory it holds is more
+/// than the machine has available now (MemAvailable): `check` bounds it by
+/// MemTotal, but other programs may hold the rest, and an allocation
+/// failure aborts the process instead of failing the run with a reason.
+pub fn ensure_memory_available(scenario: &Scenario, size: u64) -> std::io::Result<()> {
+    let needed = memory_held(scenario, size);
+    let Some(available) = mem_available() else {
+        return Ok(());
+    };
+    if needed > available {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::OutOfMemory,
+            format!(
+                "this size holds {} in memory and only {} is available now (MemAvailable); close other programs or use smaller sizes",
+                ApproxSize(needed as f64),
+                ApproxSize(available as f64)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// MemAvailable from /proc/meminfo, in bytes.
+fn mem_available() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
 /// Checks `scenario` against every bound (and that no size is listed
 /// twice, which would make two cells of one label and size); on refusal
 /// returns the field's path and why.
@@ -207,7 +243,7 @@ fn check_size(scenario: &Scenario, size: u64, budget: u64) -> Result<(), (Option
     }
     let op = &scenario.operation;
     let files = op.input_files();
-    let held = size.saturating_mul(files + 1);
+    let held = memory_held(scenario, size);
     if held > budget {
         return Err((
             None,
@@ -250,6 +286,18 @@ mod tests {
 
     fn scenario(text: &str) -> Scenario {
         crate::scenario::from_json(text, std::path::Path::new("t.json")).unwrap()
+    }
+
+    #[test]
+    fn a_size_larger_than_the_memory_available_now_is_refused_before_it_is_made() {
+        let small = scenario(
+            r#"{"name": "t", "operation": "sequential_read", "sizes": ["4 KiB"], "methods": [{"method": "mmap"}]}"#,
+        );
+        ensure_memory_available(&small, 4096).unwrap();
+        let available = mem_available().expect("Linux has MemAvailable");
+        let error = ensure_memory_available(&small, available).unwrap_err();
+        assert_eq!(error.kind(), std::io::ErrorKind::OutOfMemory);
+        assert!(error.to_string().contains("MemAvailable"), "{error}");
     }
 
     #[test]

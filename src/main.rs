@@ -70,7 +70,7 @@ enum Command {
     },
     /// Remove work directories (mmap-lab-*) left by runs that were killed.
     Clean {
-        /// Where to look (default: $TMPDIR, /var/tmp and the current directory).
+        /// Also look here (always: $TMPDIR, /var/tmp and the current directory).
         #[arg(long)]
         work_dir: Option<PathBuf>,
     },

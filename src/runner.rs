@@ -270,6 +270,8 @@ impl<'a> Runner<'a> {
                 &format!("scenario {}", scenario.name),
             )
             .map_err(|e| place.io("checking free space", e))?;
+        crate::limits::ensure_memory_available(scenario, place.size)
+            .map_err(|e| place.io("checking free memory", e))?;
         Fixture::generate(scenario, place.size, self.work.path())
             .map_err(|e| place.io("generating files", e))
     }

@@ -205,7 +205,7 @@ fn devices_directories_and_huge_files_are_refused_without_reading_them_all() {
 }
 
 /// Starts `mmap-lab run --quick` on `scenario` with stderr to a file;
-/// once `ready` holds for what stderr says so far, sends SIGINT and
+/// once `ready` holds for what stderr says so far, sends `signal` and
 /// returns the exit code, how long the run took to end after it, and
 /// stderr.
 fn interrupt_when(
@@ -214,6 +214,7 @@ fn interrupt_when(
     out: &Path,
     path_env: Option<&std::ffi::OsStr>,
     ready: &dyn Fn(&str) -> bool,
+    signal: i32,
 ) -> (Option<i32>, std::time::Duration, String) {
     use std::time::{Duration, Instant};
     let log = work.with_extension("log");
@@ -241,7 +242,7 @@ fn interrupt_when(
         std::thread::sleep(Duration::from_millis(20));
     }
     // SAFETY: signals our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    unsafe { libc::kill(child.id() as i32, signal) };
     let sent = Instant::now();
     let status = child.wait().unwrap();
     let took = sent.elapsed();
@@ -257,14 +258,16 @@ fn ctrl_c_in_every_phase_exits_130_within_two_seconds_leaving_nothing() {
         r#"{"method": "positioned", "chunk": "1 B"}, {"method": "mmap"}, {"method": "buffered", "capacity": "1 B", "piece": "1 B"}"#,
     );
     // The limits, then the unit costs, then (a while after they start)
-    // generation, verification and sampling of 1-byte calls.
+    // generation, verification and sampling of 1-byte calls; Ctrl-C, and
+    // the SIGTERM and SIGHUP a service manager or a closed terminal sends.
     let phases = [
-        ("measuring this machine's memcpy", 0),
-        ("measuring unit costs", 0),
-        ("measuring unit costs", 1500),
-        ("measuring unit costs", 4000),
+        ("measuring this machine's memcpy", 0, libc::SIGINT),
+        ("measuring unit costs", 0, libc::SIGINT),
+        ("measuring unit costs", 1500, libc::SIGTERM),
+        ("measuring unit costs", 4000, libc::SIGINT),
+        ("measuring unit costs", 2500, libc::SIGHUP),
     ];
-    for (needle, after_ms) in phases {
+    for (needle, after_ms, signal) in phases {
         let seen = std::cell::Cell::new(None);
         let ready = |said: &str| {
             if said.contains(needle) && seen.get().is_none() {
@@ -276,7 +279,7 @@ fn ctrl_c_in_every_phase_exits_130_within_two_seconds_leaving_nothing() {
         let work = temp.path().join("work");
         std::fs::create_dir_all(&work).unwrap();
         let out = temp.path().join("out");
-        let (code, took, log) = interrupt_when(&scenario, &work, &out, None, &ready);
+        let (code, took, log) = interrupt_when(&scenario, &work, &out, None, &ready, signal);
         assert_eq!(code, Some(130), "after {needle:?}: {log}");
         assert!(took.as_secs_f64() < 2.0, "after {needle:?}: {took:?}");
         let left: Vec<_> = std::fs::read_dir(&work).unwrap().collect();
@@ -286,35 +289,30 @@ fn ctrl_c_in_every_phase_exits_130_within_two_seconds_leaving_nothing() {
 
 #[test]
 fn a_fio_that_hangs_is_killed_and_reaped_when_the_user_stops() {
-    use std::os::unix::fs::PermissionsExt;
     let temp = tempfile::tempdir().unwrap();
-    let bin = temp.path().join("bin");
-    std::fs::create_dir(&bin).unwrap();
     let pid_file = temp.path().join("fio.pid");
-    let fake = bin.join("fio");
-    std::fs::write(
-        &fake,
-        format!(
-            "#!/bin/sh\nif [ \"$1\" = --version ]; then echo fio-3.33; exit 0; fi\necho $$ > {}\necho 'fio job started' >&2\nexec sleep 300\n",
-            pid_file.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&fake, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = fake_fio(
+        temp.path(),
+        "echo fio-3.33; exit 0",
+        &format!("echo $$ > {}\nexec sleep 300", pid_file.display()),
+    );
     let scenario = write(
         temp.path(),
         "peer.json",
         r#"{"name": "p", "operation": "sequential_read", "sizes": ["4 KiB"], "samples": 2, "peers": ["fio"], "methods": [{"method": "positioned", "chunk": "4 KiB"}]}"#,
     );
-    let mut path = std::ffi::OsString::from(bin.as_os_str());
-    path.push(":");
-    path.push(std::env::var_os("PATH").unwrap_or_default());
     let work = temp.path().join("work");
     std::fs::create_dir(&work).unwrap();
     // The fake fio's own stderr is captured by mmap-lab, so wait for its pid file.
     let out = temp.path().join("out");
-    let (code, took, log) =
-        interrupt_when(&scenario, &work, &out, Some(&path), &|_| pid_file.exists());
+    let (code, took, log) = interrupt_when(
+        &scenario,
+        &work,
+        &out,
+        Some(&path),
+        &|_| pid_file.exists(),
+        libc::SIGINT,
+    );
     assert_eq!(code, Some(130), "{log}");
     assert!(took.as_secs_f64() < 2.0, "{took:?}");
     let pid: i32 = std::fs::read_to_string(&pid_file)
@@ -772,4 +770,57 @@ fn a_fio_that_hangs_on_version_or_floods_its_output_cannot_hold_the_run() {
             .success()
             .stderr(contains(said));
     }
+}
+
+#[test]
+fn as_nobody_an_unwritable_work_dir_or_out_is_refused_as_such() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 || !Path::new("/usr/bin/setpriv").exists() {
+        eprintln!("skipped: needs root and setpriv to run as nobody");
+        return;
+    }
+    let temp = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(temp.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let tiny = scenario(temp.path(), "\"4 KiB\"", r#"{"method": "mmap"}"#);
+    std::fs::set_permissions(&tiny, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let as_nobody = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new("/usr/bin/setpriv")
+            .args(["--reuid=nobody", "--regid=nogroup", "--clear-groups"])
+            .arg(assert_cmd::cargo::cargo_bin!("mmap-lab"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = temp.path().join("out");
+    let refused = as_nobody(&[
+        "run".as_ref(),
+        "--quick".as_ref(),
+        "--out".as_ref(),
+        out.as_os_str(),
+        "--work-dir".as_ref(),
+        temp.path().as_os_str(),
+        tiny.as_os_str(),
+    ]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("--work-dir") && said.contains("Permission denied"),
+        "{said}"
+    );
+    let refused = as_nobody(&[
+        "report".as_ref(),
+        std::fs::canonicalize("tests/fixtures/run-a.json")
+            .unwrap()
+            .as_os_str(),
+        "--out".as_ref(),
+        out.as_os_str(),
+    ]);
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{said}");
+    assert!(
+        said.contains("--out") && said.contains("Permission denied"),
+        "{said}"
+    );
+    assert!(!out.exists());
 }
