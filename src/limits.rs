@@ -11,7 +11,6 @@
 
 use crate::scenario::Scenario;
 use crate::units::{ApproxSize, ExactSize};
-use crate::vocab::OperationKind;
 
 /// Most entries in `sizes`, `bench_sizes` and `methods`.
 pub const MAX_LIST: usize = 64;
@@ -19,10 +18,6 @@ pub const MAX_LIST: usize = 64;
 pub const MAX_BUFFER: u64 = 1 << 30;
 /// Largest file size (1 TiB), whatever the memory.
 pub const MAX_SIZE: u64 = 1 << 40;
-/// Most records one random_read operation reads (`count`).
-pub const MAX_COUNT: u64 = 1 << 24;
-/// Most files one many_files operation reads (`files`).
-pub const MAX_FILES: u64 = 10_000;
 /// Most read, write or buffer calls one operation may make (payload ÷
 /// chunk, or one per record): about 3 s at the ~200 ns a call costs, so
 /// that a cell of ten samples stays under a minute.
@@ -121,34 +116,15 @@ pub fn check_with_budget(scenario: &Scenario, budget: u64) -> Result<(), (String
             }
         }
     }
-    let op = &scenario.operation;
-    let params = op.params_json();
-    let param = |name: &str| params.get(name).and_then(|v| v.as_u64());
-    if let Some(count) = param("count").filter(|&c| c > MAX_COUNT) {
-        return Err((
-            "count".to_string(),
-            format!("{count} records per operation is more than the {MAX_COUNT} allowed"),
-        ));
-    }
-    if let Some(files) = param("files").filter(|&f| f > MAX_FILES) {
-        return Err((
-            "files".to_string(),
-            format!("{files} files is more than the {MAX_FILES} allowed"),
-        ));
-    }
     for (index, spec) in scenario.methods.iter().enumerate() {
-        let options = spec.kind.params_json();
-        for name in ["chunk", "capacity", "piece"] {
-            let Some(value) = options.get(name).and_then(|v| v.as_u64()) else {
-                continue;
-            };
+        for option in spec.kind.io().sized_options() {
             let most = MAX_BUFFER.min(budget);
-            if value > most {
+            if option.bytes > most {
                 return Err((
-                    format!("methods[{index}].{name}"),
+                    format!("methods[{index}].{}", option.field),
                     format!(
                         "{} is larger than the {} allowed (at most 1 GiB, and half of this machine's memory)",
-                        ExactSize(value),
+                        ExactSize(option.bytes),
                         ApproxSize(most as f64)
                     ),
                 ));
@@ -187,7 +163,15 @@ fn check_length(scenario: &Scenario) -> Result<(), (String, String)> {
     let mut bytes: u64 = 0;
     for &size in &scenario.sizes {
         for spec in &scenario.methods {
-            let per = calls_per_operation(scenario, size, &spec.kind.params_json());
+            let per = spec
+                .kind
+                .io()
+                .sized_options()
+                .iter()
+                .filter(|option| option.per_call)
+                .map(|option| calls_per_operation(scenario, size, option.bytes))
+                .max()
+                .unwrap_or(0);
             calls = calls.saturating_add(per.saturating_mul(operations));
             bytes = bytes.saturating_add(
                 scenario
@@ -211,26 +195,17 @@ fn check_length(scenario: &Scenario) -> Result<(), (String, String)> {
     Ok(())
 }
 
-/// The calls one operation makes with a method of these options: payload
-/// ÷ chunk (or piece), per record for random reads; 0 for methods that
-/// make no per-chunk calls (a map, a whole-file read).
-fn calls_per_operation(scenario: &Scenario, size: u64, options: &serde_json::Value) -> u64 {
+/// The calls one operation makes when each moves at most `chunk` bytes:
+/// payload ÷ chunk, per request for operations that bound their requests
+/// (a record, a range).
+fn calls_per_operation(scenario: &Scenario, size: u64, chunk: u64) -> u64 {
     let op = &scenario.operation;
     let payload = op.payload_bytes(size);
-    let records = match op.kind() {
-        OperationKind::RandomRead => op.params_json().get("count").and_then(|v| v.as_u64()),
-        _ => None,
-    };
-    ["chunk", "piece"]
-        .iter()
-        .filter_map(|name| options.get(*name).and_then(|v| v.as_u64()))
-        .filter(|&chunk| chunk > 0)
-        .map(|chunk| match records {
-            Some(count) => count.saturating_mul((payload / count.max(1)).div_ceil(chunk)),
-            None => payload.div_ceil(chunk),
-        })
-        .max()
-        .unwrap_or(0)
+    let chunk = chunk.max(1);
+    match op.request_limit() {
+        Some(request) if request > 0 => (payload / request).saturating_mul(request.div_ceil(chunk)),
+        _ => payload.div_ceil(chunk),
+    }
 }
 
 /// One size against the memory budget and the call bound.
@@ -256,22 +231,18 @@ fn check_size(scenario: &Scenario, size: u64, budget: u64) -> Result<(), (Option
         ));
     }
     for (index, spec) in scenario.methods.iter().enumerate() {
-        let options = spec.kind.params_json();
-        for name in ["chunk", "piece"] {
-            let Some(chunk) = options
-                .get(name)
-                .and_then(|v| v.as_u64())
-                .filter(|&c| c > 0)
-            else {
+        for option in spec.kind.io().sized_options() {
+            if !option.per_call {
                 continue;
-            };
-            let calls = calls_per_operation(scenario, size, &serde_json::json!({ name: chunk }));
+            }
+            let calls = calls_per_operation(scenario, size, option.bytes);
             if calls > MAX_CALLS_PER_OPERATION {
                 return Err((
-                    Some(format!("methods[{index}].{name}")),
+                    Some(format!("methods[{index}].{}", option.field)),
                     format!(
-                        "{} per call makes {calls} calls per operation, more than the {MAX_CALLS_PER_OPERATION} allowed (hours per cell); use a larger {name} or a smaller size",
-                        ExactSize(chunk)
+                        "{} per call makes {calls} calls per operation, more than the {MAX_CALLS_PER_OPERATION} allowed (hours per cell); use a larger {} or a smaller size",
+                        ExactSize(option.bytes),
+                        option.field
                     ),
                 ));
             }

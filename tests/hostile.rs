@@ -700,7 +700,8 @@ fn a_read_only_work_dir_is_refused_as_read_only() {
 fn a_one_byte_chunk_costs_a_bounded_number_of_calls_in_the_unit_cost_step() {
     let work = mmap_lab::workdir::WorkDir::create(None).unwrap();
     let mut book = mmap_lab::model::CostBook::new(work.path(), true, None).unwrap();
-    book.ensure_copy(1, 0, 16 << 20).unwrap();
+    book.ensure_copy(1, 0, 16 << 20, mmap_lab::fill::CacheFill::OneWrite)
+        .unwrap();
     let copy = book
         .costs()
         .iter()

@@ -3,7 +3,8 @@
 //! twice: kernel to buffer, then buffer to the program's piece.
 
 use super::{
-    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, consume_exactly, consume_to_end, with_buffer,
+    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, SizedOption, consume_exactly, consume_to_end,
+    with_buffer,
 };
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
@@ -70,6 +71,17 @@ impl Buffered {
 }
 
 impl IoMethod for Buffered {
+    fn sized_options(&self) -> Vec<SizedOption> {
+        vec![
+            SizedOption {
+                field: "capacity",
+                bytes: self.capacity as u64,
+                per_call: false,
+            },
+            SizedOption::per_call("piece", self.piece),
+        ]
+    }
+
     fn facts(&self) -> MethodFacts {
         MethodFacts {
             bypasses_page_cache: false,

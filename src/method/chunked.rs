@@ -51,6 +51,11 @@ impl ChunkedCalls {
         Ok(())
     }
 
+    /// The chunk, the buffer each call fills.
+    pub fn sized_options(&self) -> Vec<super::SizedOption> {
+        vec![super::SizedOption::per_call("chunk", self.chunk)]
+    }
+
     /// The facts of method `name` making these calls.
     pub fn facts(&self, name: MethodName) -> MethodFacts {
         MethodFacts {

@@ -12,8 +12,8 @@
 
 use super::chunked::chunked_label;
 use super::{
-    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, Misfit, Unavailable, consume_records_at,
-    with_buffer,
+    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, Misfit, SizedOption, Unavailable,
+    consume_records_at, with_buffer,
 };
 use crate::checksum::Fold;
 use crate::counters::Counters;
@@ -57,6 +57,10 @@ impl IoMethod for Direct {
 
     fn fits(&self, operation: &Operation) -> Result<(), Misfit> {
         fits_direct(operation, MethodName::Direct)
+    }
+
+    fn sized_options(&self) -> Vec<SizedOption> {
+        vec![SizedOption::per_call("chunk", self.chunk)]
     }
 
     fn facts(&self) -> MethodFacts {

@@ -130,6 +130,13 @@ pub trait IoMethod: Io {
     /// What the method is and does, recorded in every cell it makes.
     fn facts(&self) -> MethodFacts;
 
+    /// Its options that are buffer sizes, by name, each with whether it is
+    /// also the bytes one call moves (a read call, or a piece handed to
+    /// BufReader): the run allocates them, and small ones mean many calls.
+    fn sized_options(&self) -> Vec<SizedOption> {
+        Vec::new()
+    }
+
     /// What this method's counters cannot show, or show differently, for
     /// results.json and the report (`None` when they are the usual ones).
     fn counters_note(&self) -> Option<&'static str> {
@@ -143,6 +150,29 @@ pub trait IoMethod: Io {
     /// calls (io_uring) says so here.
     fn bytes_copied(&self, counters: &Counters) -> u64 {
         counters.bytes_to_user + counters.bytes_from_user
+    }
+}
+
+/// An option of a method that is a size in bytes (see
+/// [`IoMethod::sized_options`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SizedOption {
+    /// The option's name in scenario files (`chunk`, `capacity`, `piece`).
+    pub field: &'static str,
+    /// Its value in bytes.
+    pub bytes: u64,
+    /// True when one call moves at most this many bytes.
+    pub per_call: bool,
+}
+
+impl SizedOption {
+    /// A buffer of `bytes` that is also what one call moves.
+    pub fn per_call(field: &'static str, bytes: usize) -> SizedOption {
+        SizedOption {
+            field,
+            bytes: bytes as u64,
+            per_call: true,
+        }
     }
 }
 

@@ -2,8 +2,8 @@
 //! names its offset, so no seek is needed and the file position never moves.
 
 use super::{
-    ChunkedCalls, Io, IoMethod, MethodFacts, consume_exactly, consume_records_at, consume_to_end,
-    with_copy_buffer,
+    ChunkedCalls, Io, IoMethod, MethodFacts, SizedOption, consume_exactly, consume_records_at,
+    consume_to_end, with_copy_buffer,
 };
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
@@ -33,6 +33,10 @@ impl IoMethod for Positioned {
 
     fn write_source_offset(&self) -> usize {
         self.calls.buffer_offset
+    }
+
+    fn sized_options(&self) -> Vec<SizedOption> {
+        self.calls.sized_options()
     }
 
     fn facts(&self) -> MethodFacts {

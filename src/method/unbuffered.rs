@@ -2,7 +2,8 @@
 //! chunk, each copying between the kernel's page cache and our buffer.
 
 use super::{
-    ChunkedCalls, Io, IoMethod, MethodFacts, consume_exactly, consume_to_end, with_copy_buffer,
+    ChunkedCalls, Io, IoMethod, MethodFacts, SizedOption, consume_exactly, consume_to_end,
+    with_copy_buffer,
 };
 use crate::buffer::note_copy_buffer;
 use crate::checksum::Fold;
@@ -31,6 +32,10 @@ impl IoMethod for Unbuffered {
 
     fn write_source_offset(&self) -> usize {
         self.calls.buffer_offset
+    }
+
+    fn sized_options(&self) -> Vec<SizedOption> {
+        self.calls.sized_options()
     }
 
     fn facts(&self) -> MethodFacts {

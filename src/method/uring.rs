@@ -27,7 +27,7 @@ use super::direct::{
     aligned_down, aligned_up, check_aligned_data, check_direct_chunk, fits_direct, open_direct,
 };
 use super::{
-    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, Misfit, Unavailable,
+    CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, Misfit, SizedOption, Unavailable,
     fits_without_private_copy,
 };
 use crate::buffer::PlacedBuffer;
@@ -166,6 +166,10 @@ impl IoMethod for Uring {
         } else {
             fits_without_private_copy(operation)
         }
+    }
+
+    fn sized_options(&self) -> Vec<SizedOption> {
+        vec![SizedOption::per_call("chunk", self.chunk)]
     }
 
     fn facts(&self) -> MethodFacts {

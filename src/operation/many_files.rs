@@ -5,6 +5,9 @@ use crate::checksum::Fold;
 use crate::vocab::OperationKind;
 use std::io;
 
+/// Most files one operation may read (`files`).
+pub const MAX_FILES: u64 = 10_000;
+
 /// Read `files` files of the scenario's size each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ManyFiles {
@@ -18,9 +21,14 @@ impl Operate for ManyFiles {
     const WRITES: bool = false;
 
     fn parse(fields: &Fields) -> Result<Self, FieldError> {
-        Ok(ManyFiles {
-            files: fields.required("files", fields.count("files")?)?,
-        })
+        let files = fields.required("files", fields.count("files")?)?;
+        if files > MAX_FILES {
+            return Err(FieldError::new(
+                "files",
+                format!("{files} files is more than the {MAX_FILES} allowed"),
+            ));
+        }
+        Ok(ManyFiles { files })
     }
 
     fn params_json(&self) -> serde_json::Value {

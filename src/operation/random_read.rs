@@ -8,6 +8,9 @@ use crate::vocab::OperationKind;
 use crate::workload::record_offsets;
 use std::io;
 
+/// Most records one operation may read (`count`).
+pub const MAX_COUNT: u64 = 1 << 24;
+
 /// `count` records of `record` bytes at record-aligned offsets drawn from the seed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RandomRead {
@@ -23,8 +26,15 @@ impl Operate for RandomRead {
     const WRITES: bool = false;
 
     fn parse(fields: &Fields) -> Result<Self, FieldError> {
+        let count = fields.required("count", fields.count("count")?)?;
+        if count > MAX_COUNT {
+            return Err(FieldError::new(
+                "count",
+                format!("{count} records per operation is more than the {MAX_COUNT} allowed"),
+            ));
+        }
         Ok(RandomRead {
-            count: fields.required("count", fields.count("count")?)?,
+            count,
             record: fields.required("record", fields.size("record")?)?,
         })
     }
