@@ -17,6 +17,7 @@ pub mod demo;
 pub mod error;
 pub mod fio;
 pub mod fixture;
+pub mod judge;
 pub mod layout;
 pub mod machine;
 pub mod method;
