@@ -106,20 +106,84 @@ pub fn report(results_path: &Path, out: Option<&Path>) -> Result<(), AppError> {
     Ok(())
 }
 
-/// `mmap-lab compare`: two results files side by side, written into `out`.
-pub fn compare(first: &Path, second: &Path, out: &Path) -> Result<(), AppError> {
-    let a = load_results(first)?;
-    let b = load_results(second)?;
-    crate::report::write_comparison(
-        &a,
-        &first.display().to_string(),
-        &b,
-        &second.display().to_string(),
-        out,
-    )
-    .map_err(|e| AppError::Failed(format!("{e:#}")))?;
-    println!("comparison: {}", out.join("compare.html").display());
-    Ok(())
+/// What `mmap-lab compare` prints on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareFormat {
+    /// The verdict counts, warnings and significant changes.
+    Text,
+    /// compare.md in full (for a pull request or a CI summary).
+    Markdown,
+}
+
+/// Options of `mmap-lab compare`.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// The baseline results.json.
+    pub first: PathBuf,
+    /// The results.json judged against it.
+    pub second: PathBuf,
+    /// Where compare.html and compare.md go.
+    pub out: PathBuf,
+    /// What to print.
+    pub format: CompareFormat,
+    /// Fail ([`crate::error::REGRESSED_EXIT_CODE`]) when a cell regressed
+    /// significantly by more than this many percent of its median time.
+    pub fail_above: Option<f64>,
+}
+
+/// `mmap-lab compare`: judges the second run's cells against the first's,
+/// writes compare.html and compare.md into `out`, prints a summary (or the
+/// Markdown) and, with `fail_above`, fails when a cell regressed beyond it.
+pub fn compare(options: &CompareOptions) -> Result<(), AppError> {
+    if let Some(pct) = options.fail_above {
+        if !pct.is_finite() || pct < 0.0 {
+            return Err(AppError::Usage(format!(
+                "--fail-above {pct}: give a percentage of 0 or more"
+            )));
+        }
+    }
+    let a = load_results(&options.first)?;
+    let b = load_results(&options.second)?;
+    let (a_name, b_name) = (
+        options.first.display().to_string(),
+        options.second.display().to_string(),
+    );
+    let comparison = crate::report::compare::Comparison::new(&a, &a_name, &b, &b_name);
+    crate::report::write_comparison(&comparison, &options.out)
+        .map_err(|e| AppError::Failed(format!("{e:#}")))?;
+    match options.format {
+        CompareFormat::Text => {
+            print!("{}", comparison.text());
+            println!("comparison: {}", options.out.join("compare.html").display());
+        }
+        CompareFormat::Markdown => print!("{}", comparison.markdown()),
+    }
+    for warning in comparison.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let Some(pct) = options.fail_above else {
+        return Ok(());
+    };
+    let over = comparison.regressions_above(pct);
+    if over.is_empty() {
+        return Ok(());
+    }
+    let cells: Vec<String> = over
+        .iter()
+        .map(|(scenario, c)| {
+            format!(
+                "{scenario} {} {} ({:+.1}%)",
+                ExactSize(c.a.size),
+                c.a.label,
+                c.time_change() * 100.0
+            )
+        })
+        .collect();
+    Err(AppError::Regressed(format!(
+        "{} cell(s) regressed by more than {pct}%: {}",
+        cells.len(),
+        cells.join(", ")
+    )))
 }
 
 /// Loads a results file; a missing or malformed file is the user's to fix.

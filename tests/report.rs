@@ -2,6 +2,7 @@
 //! the page is well-formed and self-contained, every scenario has its charts,
 //! every number is in the tables, and the generated text names the right winner.
 
+use mmap_lab::report::compare::Comparison;
 use mmap_lab::report::{write_comparison, write_report};
 use mmap_lab::results::{Results, ScenarioResult};
 use mmap_lab::units::{Nanos, Rate};
@@ -277,7 +278,8 @@ fn comparison_lists_cells_only_one_run_has() {
     let a = load("run-a.json");
     let b = load("run-b-nosyscalls.json");
     let dir = tempfile::tempdir().unwrap();
-    write_comparison(&a, "before", &b, "after", dir.path()).unwrap();
+    let comparison = Comparison::new(&a, "before", &b, "after");
+    write_comparison(&comparison, dir.path()).unwrap();
     let html = std::fs::read_to_string(dir.path().join("compare.html")).unwrap();
     let md = std::fs::read_to_string(dir.path().join("compare.md")).unwrap();
     assert_well_formed(&html);
@@ -293,7 +295,10 @@ fn comparison_lists_cells_only_one_run_has() {
     assert!(md.contains("Only in before:\n\n- 256 MiB whole"));
     assert!(md.contains("Only in after:\n\n- 1 MiB buffered 64 KiB"));
     // In the second fixture mmap cells take 1/0.92 as long.
-    assert!(md.contains("| 256 MiB | mmap | 10.50 GB/s | 9.66 GB/s | 0.92× |"));
+    assert!(
+        md.contains("| 256 MiB | mmap | 10.50 GB/s | 9.66 GB/s | 0.92× |"),
+        "{md}"
+    );
     assert!(html.matches("<svg ").count() > html.matches("class=\"swatch\"").count());
 }
 
