@@ -12,6 +12,7 @@
 
 mod charts;
 pub mod compare;
+mod findings;
 pub(crate) mod format;
 pub mod glance;
 mod html;
