@@ -1,6 +1,7 @@
 //! What the `run` and `check` commands do, apart from argument parsing.
 
 use crate::console;
+use crate::environment::Environment;
 use crate::error::AppError;
 use crate::fio::{Fio, PeerTool};
 use crate::machine;
@@ -207,6 +208,7 @@ pub fn run(
     after_save: &dyn Fn(&Results, &Path) -> anyhow::Result<()>,
 ) -> Result<Results, AppError> {
     let scenarios = scenario::load_all(&scenario_files(&options.files)?)?;
+    let conditions = crate::environment::Snapshot::take();
     let work = prepare_work_dir(options, &scenarios)?;
     let probe = Probe::new().map_err(|e| AppError::Failed(e.to_string()))?;
     let mut results = start_results(options, &work, &probe)?;
@@ -253,6 +255,7 @@ pub fn run(
         );
         print!("{}", peer_lines(&scenario_result));
         results.scenarios.push(scenario_result);
+        results.environment = Some(Environment::since(&conditions));
         results
             .save(&results_path)
             .map_err(|e| AppError::Failed(format!("{e:#}")))?;
@@ -262,6 +265,21 @@ pub fn run(
         "{}",
         crate::report::glance::render_text(&results, crate::layout::terminal_width())
     );
+    for warning in results.environment.iter().flat_map(|e| &e.warnings) {
+        eprintln!("warning: {warning}");
+    }
+    let unstable = results
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.cells)
+        .filter(|c| c.spread.as_ref().is_some_and(|s| !s.unstable.is_empty()))
+        .count();
+    if unstable > 0 {
+        eprintln!(
+            "warning: {unstable} cell(s) unstable (standard deviation above {:.0}% of the mean, or a sample far from the median); the report marks them",
+            crate::sampling::UNSTABLE_STDDEV * 100.0
+        );
+    }
     eprintln!("\nresults: {}", results_path.display());
     Ok(results)
 }
@@ -331,6 +349,7 @@ fn start_results(options: &RunOptions, work: &WorkDir, probe: &Probe) -> Result<
         syscall_counting: probe.syscall_counting(),
         observer: Some(crate::observer::measure()),
         unit_costs: Vec::new(),
+        environment: None,
         scenarios: Vec::new(),
     };
     if !results.syscall_counting.available {
@@ -409,5 +428,9 @@ impl Progress for TerminalProgress {
     fn step(&self, what: &str) {
         self.bar.set_message(what.to_string());
         self.bar.inc(1);
+    }
+
+    fn more_steps(&self, steps: u64) {
+        self.bar.inc_length(steps);
     }
 }

@@ -34,6 +34,11 @@ pub struct Results {
     /// this run on the measuring thread (absent in older files).
     #[serde(default)]
     pub unit_costs: Vec<UnitCost>,
+    /// What may have made the numbers noisy (load, other processes,
+    /// governor, THP, hypervisor, swap), with warnings; absent in older
+    /// files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<crate::environment::Environment>,
     /// One entry per scenario, in run order; grows as the run goes.
     pub scenarios: Vec<ScenarioResult>,
 }
@@ -310,6 +315,11 @@ pub struct Cell {
     /// Where the time went, by the cost model (absent in older files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<CellModel>,
+    /// How many timed samples the cell took and why it stopped, the 95%
+    /// interval of its median, its spread, and whether it was unstable
+    /// (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<crate::sampling::Spread>,
 }
 
 /// Declares [`Counters`] from one table: each row is a field with its doc,

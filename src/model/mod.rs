@@ -281,6 +281,7 @@ mod tests {
             resident_after: None,
             counters_note: None,
             model: None,
+            spread: None,
         }
     }
 

@@ -226,6 +226,7 @@ pub(crate) mod testing {
             resident_after: None,
             counters_note: None,
             model: None,
+            spread: None,
         }
     }
 

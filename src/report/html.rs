@@ -2,7 +2,7 @@
 //! scripts, fonts or network requests, so it opens from disk and prints.
 
 use super::charts::{Chart, bars, scenario as figures, time};
-use super::format::{cpu_details, escape, observer};
+use super::format::{conditions, cpu_details, environment_warnings, escape, observer};
 use super::glance;
 use super::narrative::{counter_notes, paragraph};
 use super::palette::{Palette, swatch};
@@ -157,6 +157,10 @@ fn machine(results: &Results) -> String {
                 results.syscall_counting.source
             ),
         ),
+        (
+            "conditions",
+            conditions(results).unwrap_or_else(|| "not recorded".to_string()),
+        ),
         ("tool", format!("mmap-lab {}", results.tool_version)),
         ("run started", results.started_at.clone()),
         (
@@ -182,6 +186,9 @@ fn machine(results: &Results) -> String {
     }
     if let Some(text) = observer(results) {
         row("cost of counting", &text);
+    }
+    for warning in environment_warnings(results) {
+        row("warning", warning);
     }
     out.push_str("</dl>\n");
     out

@@ -1,7 +1,7 @@
 //! summary.md: the report's paragraphs and tables in Markdown, for slides and
 //! issue threads.
 
-use super::format::{cpu_details, observer};
+use super::format::{conditions, cpu_details, environment_warnings, observer};
 use super::glance;
 use super::narrative::{counter_notes, paragraph};
 use super::table::{Table, cell_table};
@@ -69,6 +69,12 @@ pub(crate) fn summary(results: &Results) -> String {
         Rate(l.scan_bytes_per_sec),
         ExactSize(l.buffer_bytes)
     );
+    if let Some(text) = conditions(results) {
+        let _ = writeln!(out, "Conditions: {text}.  ");
+    }
+    for warning in environment_warnings(results) {
+        let _ = writeln!(out, "**Warning:** {warning}.  ");
+    }
     let _ = writeln!(
         out,
         "System call counting: {} ({}).",

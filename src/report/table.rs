@@ -1,7 +1,7 @@
 //! The table of every cell of a scenario, as text, shared by the HTML page and
 //! the Markdown summary so both show the same numbers.
 
-use super::format::{bytes, count, maybe_count, percent, ratio};
+use super::format::{bytes, count, maybe_count, percent, ratio, sureness};
 use super::metrics::{fastest_at, ranked_at, sizes};
 use crate::results::{Cell, CounterColumn, CounterUnit, Counters, Limits, ScenarioResult};
 use crate::units::{ExactSize, Nanos, Rate};
@@ -151,10 +151,14 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                     format!("{} {UNVERIFIED}", cell.label)
                 },
                 format!(
-                    "{} ({} - {})",
+                    "{} ({} - {}){}",
                     Nanos(cell.median_ns as f64),
                     Nanos(cell.min_ns as f64),
-                    Nanos(cell.max_ns as f64)
+                    Nanos(cell.max_ns as f64),
+                    match sureness(cell) {
+                        s if s.is_empty() => s,
+                        s => format!(" {s}"),
+                    }
                 ),
                 format!(
                     "{} ({}, {})",
