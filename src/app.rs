@@ -335,17 +335,20 @@ fn start_results(options: &RunOptions, work: &WorkDir, probe: &Probe) -> Result<
         LIMIT_BUFFER
     };
     eprintln!(
-        "measuring this machine's memcpy and scan speed over {} MiB...",
+        "measuring this machine's memcpy and scan speed over {} MiB and within each cache level...",
         limit_bytes >> 20
     );
+    let machine = machine::describe(work.filesystem());
+    let mut limits = machine::measure_limits(limit_bytes)
+        .map_err(|e| AppError::Failed(format!("cannot allocate the limit buffers: {e}")))?;
+    limits.levels = crate::ceiling::measure(&machine.caches, &limits);
     let results = Results {
         format_version: crate::results::FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         started_at: crate::time::now_rfc3339(),
         quick: options.quick,
-        machine: machine::describe(work.filesystem()),
-        limits: machine::measure_limits(limit_bytes)
-            .map_err(|e| AppError::Failed(format!("cannot allocate the limit buffers: {e}")))?,
+        machine,
+        limits,
         syscall_counting: probe.syscall_counting(),
         observer: Some(crate::observer::measure()),
         unit_costs: Vec::new(),

@@ -11,6 +11,7 @@
 pub mod app;
 pub mod buffer;
 pub mod cache;
+pub mod ceiling;
 pub mod checksum;
 pub mod console;
 pub mod demo;
@@ -32,6 +33,8 @@ pub mod runner;
 pub mod sampling;
 pub mod scenario;
 pub mod stats;
+#[cfg(test)]
+pub(crate) mod testing;
 pub mod time;
 pub mod units;
 pub mod vocab;

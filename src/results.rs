@@ -101,6 +101,28 @@ pub struct Limits {
     pub scan_bytes_per_sec: f64,
     /// Size of the buffers the limits were measured on.
     pub buffer_bytes: u64,
+    /// The same two limits for each cache level a file's size may fall in
+    /// (`L1d`, `L2`, `L3`, then `memory`, the figures above), so a file is
+    /// held against the limit for its size (see [`crate::ceiling`]); empty
+    /// in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<LevelLimits>,
+}
+
+/// memcpy and scan speed over buffers that fit one cache level.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LevelLimits {
+    /// `L1d`, `L2`, `L3` or `memory`.
+    pub level: String,
+    /// The level's size: files up to this many bytes fall in it (null for
+    /// memory, which takes the rest).
+    pub up_to_bytes: Option<u64>,
+    /// The buffer passed over (half the level; memcpy copies half of it).
+    pub buffer_bytes: u64,
+    /// Bytes per second of memcpy within the level.
+    pub memcpy_bytes_per_sec: f64,
+    /// Bytes per second of the consume step within the level.
+    pub scan_bytes_per_sec: f64,
 }
 
 /// Whether the total system call count and map-family calls could be read.

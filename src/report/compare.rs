@@ -261,6 +261,7 @@ fn ratio_chart(
         references: vec![Reference {
             value: 1.0,
             text: String::new(),
+            steps: Vec::new(),
         }],
         empty_note: "no cell is in both runs".to_string(),
     };

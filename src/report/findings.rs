@@ -193,78 +193,9 @@ fn crossover(a: &Standing, b: &Standing) -> Crossover {
 }
 
 #[cfg(test)]
-pub(crate) mod testing {
-    //! Made-up cells and scenarios for the findings' and sentences' tests.
-
-    use crate::results::{Cell, Counters, ScenarioResult};
-    use crate::vocab::{Cache, MethodName, OperationKind};
-
-    /// A verified cell of `size` whose ten samples spread ±2% around
-    /// `median_ns`.
-    pub fn cell(label: &str, method: MethodName, size: u64, median_ns: u64) -> Cell {
-        let samples_ns: Vec<u64> = (0..10)
-            .map(|i| median_ns * (98 + (i * 7) % 5) / 100)
-            .collect();
-        let median = crate::stats::median(&samples_ns).unwrap();
-        Cell {
-            method,
-            params: serde_json::json!({}),
-            label: label.to_string(),
-            size,
-            bytes: size,
-            median_ns: median,
-            min_ns: *samples_ns.iter().min().unwrap(),
-            max_ns: *samples_ns.iter().max().unwrap(),
-            throughput_bytes_per_sec: size as f64 / median as f64 * 1e9,
-            samples_ns,
-            counted_samples_ns: Vec::new(),
-            operations_per_sample: 1,
-            verified: true,
-            counters: Counters::default(),
-            buffer_page_offset: None,
-            resident_before: None,
-            resident_after: None,
-            counters_note: None,
-            model: None,
-            spread: None,
-        }
-    }
-
-    /// A warm sequential-read scenario of `cells`.
-    pub fn scenario(cells: Vec<Cell>) -> ScenarioResult {
-        ScenarioResult {
-            name: "made-up".to_string(),
-            about: String::new(),
-            operation: OperationKind::SequentialRead,
-            cache: Cache::Warm,
-            operation_params: serde_json::json!({}),
-            file: "made-up.json".to_string(),
-            cells,
-            peers: Vec::new(),
-            skipped: Vec::new(),
-        }
-    }
-
-    /// A map and a read at each `(size, map ns, read ns)`.
-    pub fn race(points: &[(u64, u64, u64)]) -> ScenarioResult {
-        scenario(
-            points
-                .iter()
-                .flat_map(|&(size, map, read)| {
-                    [
-                        cell("mmap", MethodName::Mmap, size, map),
-                        cell("positioned", MethodName::Positioned, size, read),
-                    ]
-                })
-                .collect(),
-        )
-    }
-}
-
-#[cfg(test)]
 mod tests {
-    use super::testing::{cell, race as made_up_race, scenario};
     use super::*;
+    use crate::testing::{cell, race as made_up_race, scenario};
     use crate::vocab::MethodName::{Mmap, Positioned, Unbuffered, Whole};
 
     #[test]

@@ -167,6 +167,30 @@ pub(crate) fn observer(results: &crate::results::Results) -> Option<String> {
     })
 }
 
+/// The limits per cache level in one line: `L1d (up to 48 KiB): memcpy …,
+/// scan …; …`, for runs that measured them.
+pub(crate) fn level_limits(limits: &crate::results::Limits) -> Option<String> {
+    if limits.levels.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = limits
+        .levels
+        .iter()
+        .map(|l| {
+            format!(
+                "{}{}: memcpy {}, scan {}",
+                l.level,
+                l.up_to_bytes
+                    .map(|up| format!(" (files up to {})", crate::units::ExactSize(up)))
+                    .unwrap_or_default(),
+                crate::units::Rate(l.memcpy_bytes_per_sec),
+                crate::units::Rate(l.scan_bytes_per_sec)
+            )
+        })
+        .collect();
+    Some(each.join("; "))
+}
+
 /// The conditions the run measured under in one line (load, other
 /// processes, steal, governor, THP, swap), for runs that recorded them.
 pub(crate) fn conditions(results: &crate::results::Results) -> Option<String> {

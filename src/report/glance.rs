@@ -144,7 +144,7 @@ pub fn render_text(results: &Results, width: Option<usize>) -> String {
 mod tests {
     use super::*;
     use crate::report::findings::Crossover;
-    use crate::report::findings::testing::cell;
+    use crate::testing::cell;
     use crate::vocab::MethodName::{Positioned, Unbuffered};
 
     #[test]

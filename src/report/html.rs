@@ -2,7 +2,9 @@
 //! scripts, fonts or network requests, so it opens from disk and prints.
 
 use super::charts::{Chart, bars, scenario as figures, time};
-use super::format::{conditions, cpu_details, environment_warnings, escape, observer};
+use super::format::{
+    conditions, cpu_details, environment_warnings, escape, level_limits, observer,
+};
 use super::glance;
 use super::narrative::{counter_notes, paragraph};
 use super::palette::{Palette, swatch};
@@ -158,6 +160,10 @@ fn machine(results: &Results) -> String {
             ),
         ),
         (
+            "limits per cache level",
+            level_limits(l).unwrap_or_else(|| "not measured in this run".to_string()),
+        ),
+        (
             "conditions",
             conditions(results).unwrap_or_else(|| "not recorded".to_string()),
         ),
@@ -207,7 +213,11 @@ fn scenario(results: &Results, s: &ScenarioResult, palette: &Palette) -> anyhow:
         escape(&s.operation_params.to_string()),
         escape(&s.file)
     );
-    let _ = writeln!(out, "<p class=\"story\">{}</p>", escape(&paragraph(s)));
+    let _ = writeln!(
+        out,
+        "<p class=\"story\">{}</p>",
+        escape(&paragraph(s, &results.limits))
+    );
     let mut charts = vec![
         figures::throughput(s, &results.limits, palette)?,
         bars::syscall_chart(s, &results.syscall_counting, palette)?,

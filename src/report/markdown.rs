@@ -1,7 +1,7 @@
 //! summary.md: the report's paragraphs and tables in Markdown, for slides and
 //! issue threads.
 
-use super::format::{conditions, cpu_details, environment_warnings, observer};
+use super::format::{conditions, cpu_details, environment_warnings, level_limits, observer};
 use super::glance;
 use super::narrative::{counter_notes, paragraph};
 use super::table::{Table, cell_table};
@@ -69,6 +69,9 @@ pub(crate) fn summary(results: &Results) -> String {
         Rate(l.scan_bytes_per_sec),
         ExactSize(l.buffer_bytes)
     );
+    if let Some(text) = level_limits(l) {
+        let _ = writeln!(out, "Limits per cache level: {text}.  ");
+    }
     if let Some(text) = conditions(results) {
         let _ = writeln!(out, "Conditions: {text}.  ");
     }
@@ -97,7 +100,7 @@ pub(crate) fn summary(results: &Results) -> String {
             "Operation `{}`, {} cache, parameters `{}`.\n",
             s.operation, s.cache, s.operation_params
         );
-        let _ = writeln!(out, "{}\n", paragraph(s));
+        let _ = writeln!(out, "{}\n", paragraph(s, l));
         out.push_str(&table(&cell_table(s, l)));
         for note in counter_notes(s) {
             let _ = writeln!(out, "\n{note}");

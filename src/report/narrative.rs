@@ -5,11 +5,11 @@
 use super::findings::{Lead, Race, lead_at, race, standings};
 use super::format::{bytes, count, percent, ratio};
 use super::metrics::{bytes_per_fault, copied, is_map, ranked_at, sizes};
-use crate::results::{Cell, PeerLine, ScenarioResult};
+use crate::results::{Cell, Limits, PeerLine, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
 
 /// Writes the paragraph for one scenario as plain sentences.
-pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
+pub(crate) fn paragraph(scenario: &ScenarioResult, limits: &Limits) -> String {
     let sizes = sizes(scenario);
     let (Some(&smallest), Some(&largest)) = (sizes.first(), sizes.last()) else {
         return "No cells were measured in this scenario.".to_string();
@@ -26,6 +26,7 @@ pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
     sentences.extend(ring_batches(scenario, largest));
     sentences.extend(direct_io(scenario, largest));
     sentences.extend(fio_peers(scenario));
+    sentences.extend(above_limits(scenario, limits));
     sentences.extend(skipped(scenario));
     let failed: Vec<String> = scenario
         .cells
@@ -409,6 +410,45 @@ fn direct_io(scenario: &ScenarioResult, size: u64) -> Option<String> {
     )
 }
 
+/// Cells named at most in [`above_limits`]; the rest are counted.
+const ABOVE_LIMITS_NAMED: usize = 4;
+
+/// The cells faster than the ceiling for their size and kind of work, and
+/// why that can happen.
+fn above_limits(scenario: &ScenarioResult, limits: &Limits) -> Option<String> {
+    let over: Vec<String> = scenario
+        .cells
+        .iter()
+        .filter_map(|c| {
+            let ceiling = crate::ceiling::of(limits, c, scenario.operation.writes());
+            (c.throughput_bytes_per_sec > ceiling.bytes_per_sec).then(|| {
+                format!(
+                    "{} at {} ({} of the {} limit within {}, {})",
+                    c.label,
+                    ExactSize(c.size),
+                    percent(c.throughput_bytes_per_sec / ceiling.bytes_per_sec),
+                    ceiling.work.name(),
+                    ceiling.level,
+                    Rate(ceiling.bytes_per_sec)
+                )
+            })
+        })
+        .collect();
+    if over.is_empty() {
+        return None;
+    }
+    let mut named = over[..over.len().min(ABOVE_LIMITS_NAMED)].join("; ");
+    if over.len() > ABOVE_LIMITS_NAMED {
+        named.push_str(&format!(
+            "; and {} more (see the table)",
+            over.len() - ABOVE_LIMITS_NAMED
+        ));
+    }
+    Some(format!(
+        "Above the limit for their size: {named}. A limit is measured in the same run over a buffer half the size of the cache level the file falls in; a cell passes it when its bytes stay in a nearer cache than its size suggests, or when other work slowed the limit's measurement (see the run's conditions)."
+    ))
+}
+
 /// The cells this machine could not measure, and why.
 fn skipped(scenario: &ScenarioResult) -> Option<String> {
     let mut reasons: Vec<(String, String, Vec<u64>)> = Vec::new();
@@ -700,11 +740,42 @@ fn peer_reason(scenario: &ScenarioResult, cell: &Cell, peer: &PeerLine) -> &'sta
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::findings::testing::{cell, race as made_up_race, scenario};
     use crate::report::findings::{Crossover, Lead};
+    use crate::testing::{cell, race as made_up_race, scenario};
     use crate::vocab::MethodName::{Mmap, Positioned, Unbuffered, Whole};
 
     const KIB4: u64 = 4096;
+
+    fn no_levels() -> Limits {
+        Limits {
+            memcpy_bytes_per_sec: 1e12,
+            scan_bytes_per_sec: 1e12,
+            buffer_bytes: 1 << 20,
+            levels: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn cells_above_their_limit_are_named_with_why() {
+        // 4 KiB in 1000 ns: 4.1 GB/s, a map (copies nothing: the scan bounds it).
+        let s = scenario(vec![
+            cell("mmap", Mmap, KIB4, 1000),
+            cell("positioned", Positioned, KIB4, 4000),
+        ]);
+        assert!(above_limits(&s, &no_levels()).is_none());
+        let tight = Limits {
+            scan_bytes_per_sec: 2e9,
+            ..no_levels()
+        };
+        let text = above_limits(&s, &tight).unwrap();
+        assert!(
+            text.starts_with("Above the limit for their size: mmap at 4 KiB ("),
+            "{text}"
+        );
+        assert!(text.contains("of the scan limit within memory"), "{text}");
+        assert!(!text.contains("positioned"), "{text}");
+        assert!(text.contains("a cell passes it when"), "{text}");
+    }
 
     #[test]
     fn a_lead_is_worded_for_each_shape() {
@@ -825,7 +896,7 @@ mod tests {
     #[test]
     fn the_paragraph_names_no_crossover_inside_the_noise() {
         let s = made_up_race(&[(4096, 1005, 1000), (65536, 1000, 1005)]);
-        let text = paragraph(&s);
+        let text = paragraph(&s, &no_levels());
         assert!(
             !text.contains("overtook") && !text.contains("fell behind"),
             "{text}"

@@ -117,7 +117,7 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
         "size",
         "method",
         "median (min - max)",
-        "throughput (of memcpy, vs fastest)",
+        "throughput (of its size's limit, vs fastest)",
     ]
     .into_iter()
     .map(String::from)
@@ -163,7 +163,14 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                 format!(
                     "{} ({}, {})",
                     Rate(tput),
-                    percent(tput / limits.memcpy_bytes_per_sec),
+                    {
+                        let ceiling = crate::ceiling::of(limits, cell, scenario.operation.writes());
+                        format!(
+                            "{} of {}",
+                            percent(tput / ceiling.bytes_per_sec),
+                            ceiling.work.name()
+                        )
+                    },
                     if fastest > 0.0 {
                         ratio(tput / fastest)
                     } else {
