@@ -259,6 +259,11 @@ pub fn run(
         results
             .save(&results_path)
             .map_err(|e| AppError::Failed(format!("{e:#}")))?;
+        crate::results::write_atomically(
+            &options.out.join(crate::export::SAMPLES_CSV),
+            crate::export::samples_csv(&results).as_bytes(),
+        )
+        .map_err(|e| AppError::Failed(format!("{e:#}")))?;
         after_save(&results, &options.out).map_err(|e| AppError::Failed(format!("{e:#}")))?;
     }
     print!(

@@ -17,6 +17,7 @@ pub mod console;
 pub mod demo;
 pub mod environment;
 pub mod error;
+pub mod export;
 pub mod fio;
 pub mod fixture;
 pub mod judge;
