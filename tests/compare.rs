@@ -182,3 +182,29 @@ fn fail_above_exits_3_for_a_planted_regression_and_0_without() {
         .success()
         .stdout(contains("## Significant changes"));
 }
+
+#[test]
+fn a_run_on_a_busy_machine_is_warned_about() {
+    let a = fixture();
+    let mut b = a.clone();
+    b.environment = Some(mmap_lab::environment::Environment {
+        load_average_start: [4.0, 4.0, 4.0],
+        load_average_end: [4.0, 4.0, 4.0],
+        others_cpu_share: Some(0.7),
+        steal_share: Some(0.0),
+        governor: None,
+        thp: "enabled madvise, defrag madvise".to_string(),
+        hypervisor: false,
+        swap_total_bytes: 0,
+        swap_used_bytes: 0,
+        warnings: vec![
+            "other processes took 70% of the CPU time while the run measured".to_string(),
+        ],
+    });
+    let warnings = Comparison::new(&a, "a", &b, "b").warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0]
+            .starts_with("b measured on a busy or unsteady machine (other processes took 70%")
+    );
+}

@@ -377,7 +377,9 @@ impl<'a> Comparison<'a> {
     }
 
     /// Why the two runs may differ for reasons other than the code: a
-    /// different CPU, core count, kernel or file system, or one run quick.
+    /// different CPU, core count, kernel or file system, one run quick, or
+    /// a run that warned about its conditions (load, other processes,
+    /// steal, governor, THP, swap).
     pub fn warnings(&self) -> Vec<String> {
         let (a, b) = (&self.a.machine, &self.b.machine);
         let mut warnings = Vec::new();
@@ -398,6 +400,15 @@ impl<'a> Comparison<'a> {
             self.a.quick.to_string(),
             self.b.quick.to_string(),
         );
+        for (name, run) in [(self.a_name, self.a), (self.b_name, self.b)] {
+            for noise in run.environment.iter().flat_map(|e| &e.warnings) {
+                if !noise.starts_with("a virtual machine") {
+                    warnings.push(format!(
+                        "{name} measured on a busy or unsteady machine ({noise}): its drift between runs is noise no sample of either run shows"
+                    ));
+                }
+            }
+        }
         warnings
     }
 
