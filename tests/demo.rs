@@ -166,12 +166,12 @@ fn why_measures_every_way_verified_and_says_what_its_times_show() {
         "a page cache that did not use large folios"
     }));
     assert!(prose.contains(&one_line(&why::big_sentence(&facts.big))));
-    let verdict = why::verdict_sentence(why::fastest(&facts.big), why::fastest(&facts.small));
+    let verdict = why::verdict_sentence(&why::leaders(&facts.big), &why::leaders(&facts.small));
     assert!(
         prose.contains(&one_line(&verdict)),
         "{verdict:?} in:\n{output}"
     );
-    assert!(prose.contains(&format!("Fastest here: {}.", why::fastest(&facts.small))));
+    assert!(prose.contains(&why::fastest_sentence(&why::leaders(&facts.small))));
 }
 
 #[test]
