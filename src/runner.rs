@@ -36,7 +36,7 @@ pub const COUNTED_SAMPLES: u32 = 3;
 /// [`SLOW_OPERATION`]: one (its counters barely vary, its time is dear).
 pub const COUNTED_SAMPLES_SLOW: u32 = 1;
 /// An operation this long is counted [`COUNTED_SAMPLES_SLOW`] times.
-pub const SLOW_OPERATION: Duration = Duration::from_millis(500);
+pub const SLOW_OPERATION: Duration = Duration::from_millis(20);
 /// A timed sample lasts at least this long: shorter operations are timed
 /// in bursts of back-to-back operations (as criterion does), at most
 /// [`MAX_BURST`] of them.

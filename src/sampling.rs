@@ -27,7 +27,7 @@ pub const MAX_SAMPLES: u32 = 50;
 
 /// What one cell may spend on timed samples (wall time, preparation
 /// included) beyond its floor.
-pub const CELL_BUDGET: Duration = Duration::from_millis(200);
+pub const CELL_BUDGET: Duration = Duration::from_millis(150);
 
 /// The budget under `--quick`.
 pub const QUICK_CELL_BUDGET: Duration = Duration::from_millis(60);
