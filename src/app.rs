@@ -346,7 +346,11 @@ fn start_results(options: &RunOptions, work: &WorkDir, probe: &Probe) -> Result<
     let machine = machine::describe(work.filesystem());
     let mut limits = machine::measure_limits(limit_bytes)
         .map_err(|e| AppError::Failed(format!("cannot allocate the limit buffers: {e}")))?;
-    limits.levels = crate::ceiling::measure(&machine.caches, &limits);
+    limits.levels = crate::ceiling::measure(&machine.caches, &limits).map_err(|e| {
+        AppError::Failed(format!(
+            "cannot allocate the cache-level limit buffers: {e}"
+        ))
+    })?;
     let results = Results {
         format_version: crate::results::FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),

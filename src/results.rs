@@ -117,7 +117,8 @@ pub struct LevelLimits {
     /// The level's size: files up to this many bytes fall in it (null for
     /// memory, which takes the rest).
     pub up_to_bytes: Option<u64>,
-    /// The buffer passed over (half the level; memcpy copies half of it).
+    /// The source passed over: half the level, or the memory buffer (memcpy
+    /// copies it in 64 KiB pieces into one reused buffer).
     pub buffer_bytes: u64,
     /// Bytes per second of memcpy within the level.
     pub memcpy_bytes_per_sec: f64,
