@@ -244,7 +244,8 @@ fn cold_reads_come_from_disk_and_warm_reads_do_not() {
 
 #[test]
 fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
-    use demo::align::{CHUNKS, OFFSETS, PENALTY, Verdict};
+    use demo::align::{CHUNKS, OFFSETS, Verdict};
+    use mmap_lab::judge::Outcome;
     let rounds = 2;
     let (facts, output) = capture(|s| demo::align::run_sized(s, 2 << 20, rounds));
     assert_eq!(facts.rows.len(), CHUNKS.len() * OFFSETS.len());
@@ -269,7 +270,8 @@ fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
         facts.expected_checksum
     )));
 
-    // The verdict, worked out again here from the measured times.
+    // The verdict, worked out again here from the measured passes, by the
+    // one judgement.
     let time = |chunk: usize, offset: usize| {
         let row = facts
             .rows
@@ -277,12 +279,27 @@ fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
             .find(|r| r.chunk == chunk && r.offset == offset);
         row.unwrap().per_pass.as_secs_f64()
     };
+    let passes = |chunk: usize, offset: usize| -> Vec<f64> {
+        let row = facts
+            .rows
+            .iter()
+            .find(|r| r.chunk == chunk && r.offset == offset);
+        row.unwrap()
+            .passes
+            .iter()
+            .map(|d| d.as_secs_f64())
+            .collect()
+    };
     let ratios: Vec<f64> = CHUNKS.iter().map(|&c| time(c, 16) / time(c, 0)).collect();
-    let expected = if ratios.iter().all(|&r| r >= PENALTY) {
+    let outcomes: Vec<Outcome> = CHUNKS
+        .iter()
+        .map(|&c| mmap_lab::judge::judge(&passes(c, 0), &passes(c, 16)).outcome)
+        .collect();
+    let expected = if outcomes.iter().all(|&o| o == Outcome::Slower) {
         Verdict::Slower
-    } else if ratios.iter().all(|&r| r <= 1.0 / PENALTY) {
+    } else if outcomes.iter().all(|&o| o == Outcome::Faster) {
         Verdict::Faster
-    } else if ratios.iter().all(|&r| r > 1.0 / PENALTY && r < PENALTY) {
+    } else if outcomes.iter().all(|&o| o == Outcome::Same) {
         Verdict::NoPenalty
     } else {
         Verdict::Mixed
