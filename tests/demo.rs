@@ -217,7 +217,8 @@ fn cold_reads_come_from_disk_and_warm_reads_do_not() {
     // What the lesson says about the cold map against cold read() follows
     // from the two times it measured.
     let (map, read) = (facts.rows[0].time, facts.rows[2].time);
-    let verdict = demo::cold::ColdVerdict::of(map, read);
+    let verdict = demo::cold::ColdVerdict::of(&facts.rows[0].times, &facts.rows[2].times);
+    assert_eq!(facts.rows[0].times.len(), demo::cold::ROUNDS as usize);
     assert_eq!(facts.verdict, verdict);
     let ratio = map.as_secs_f64() / read.as_secs_f64();
     let said = demo::cold::cold_sentence(verdict, ratio);
