@@ -1,11 +1,12 @@
 //! How many timed samples a cell gets, and how steady they were.
 //!
 //! A cell is sampled in rounds (round-robin with the other methods of its
-//! size) until it has the scenario's `samples` (the floor) and the 95%
-//! interval of its median is within [`TARGET_PRECISION`] of the median; or
-//! until it has spent its time budget (then at least [`MIN_SAMPLES`]), or
-//! reached [`MAX_SAMPLES`]. So a 5 µs cell gets many samples cheaply, and
-//! a 3 s cold read takes three and no more. Every cell records its
+//! size): always the scenario's `samples` (the floor), then on until the
+//! 95% interval of its median is within [`TARGET_PRECISION`] of the
+//! median, or it has spent its time budget, or it reached [`MAX_SAMPLES`].
+//! So a 5 µs cell gets dozens of samples cheaply and a 3 s cold read takes
+//! its floor and no more; the default scenarios set small floors (5 warm,
+//! 3 cold or synced) and let the budget decide. Every cell records its
 //! [`Spread`]: the interval, the standard deviation, why sampling stopped,
 //! and whether the samples were too unsteady to trust (pyperf's warnings).
 
@@ -18,15 +19,12 @@ use std::time::Duration;
 /// fraction of the median, either side (2%).
 pub const TARGET_PRECISION: f64 = 0.02;
 
-/// The fewest timed samples any cell takes, whatever its budget: the
-/// judgement needs a few a side.
-pub const MIN_SAMPLES: u32 = 3;
-
 /// The most timed samples one cell takes.
 pub const MAX_SAMPLES: u32 = 50;
 
 /// What one cell may spend on timed samples (wall time, preparation
-/// included) beyond its floor.
+/// included) before it stops short of the precision it wants; its floor
+/// is taken whatever it costs.
 pub const CELL_BUDGET: Duration = Duration::from_millis(150);
 
 /// The budget under `--quick`.
@@ -43,8 +41,7 @@ pub const UNSTABLE_EXTREME: f64 = 0.5;
 /// When to stop sampling one cell.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Plan {
-    /// Samples a cell takes while its budget lasts (the scenario's
-    /// `samples`); past the budget, [`MIN_SAMPLES`].
+    /// Samples a cell always takes (the scenario's `samples`).
     pub floor: u32,
     /// Most samples.
     pub cap: u32,
@@ -70,14 +67,14 @@ impl Plan {
     /// `None` to take another round.
     pub fn stop(&self, samples_ns: &[u64], spent: Duration) -> Option<Stop> {
         let n = samples_ns.len() as u32;
-        if n < MIN_SAMPLES.min(self.floor) {
+        if n < self.floor {
             None
+        } else if precision(samples_ns).is_some_and(|p| p <= TARGET_PRECISION) {
+            Some(Stop::Precise)
         } else if n >= self.cap {
             Some(Stop::Cap)
         } else if spent >= self.budget {
             Some(Stop::Budget)
-        } else if n >= self.floor && precision(samples_ns).is_some_and(|p| p <= TARGET_PRECISION) {
-            Some(Stop::Precise)
         } else {
             None
         }
@@ -204,16 +201,15 @@ mod tests {
     }
 
     #[test]
-    fn past_its_budget_a_cell_stops_at_the_minimum_not_its_floor() {
+    fn the_floor_holds_even_past_the_budget() {
         let plan = Plan::new(10, false);
         let over = Duration::from_secs(10);
-        assert_eq!(plan.stop(&steady(2), over), None);
-        assert_eq!(plan.stop(&steady(3), over), Some(Stop::Budget));
-        // A floor below the minimum is the floor.
-        assert_eq!(
-            Plan::new(1, false).stop(&steady(1), over),
-            Some(Stop::Budget)
-        );
+        assert_eq!(plan.stop(&steady(9), over), None);
+        assert_eq!(plan.stop(&steady(10), over), Some(Stop::Precise));
+        let noisy: Vec<u64> = (0..10).map(|i| 1000 + (i * 373) % 600).collect();
+        assert_eq!(plan.stop(&noisy, over), Some(Stop::Budget));
+        // A floor above the cap raises the cap.
+        assert_eq!(Plan::new(500, false).cap, 500);
     }
 
     #[test]
