@@ -28,6 +28,7 @@ pub(crate) fn paragraph(scenario: &ScenarioResult, limits: &Limits) -> String {
     sentences.extend(fio_peers(scenario));
     sentences.extend(above_limits(scenario, limits));
     sentences.extend(skipped(scenario));
+    sentences.extend(unstable(scenario));
     let failed: Vec<String> = scenario
         .cells
         .iter()
@@ -449,6 +450,22 @@ fn above_limits(scenario: &ScenarioResult, limits: &Limits) -> Option<String> {
     ))
 }
 
+/// How many cells had unsteady samples, if any.
+fn unstable(scenario: &ScenarioResult) -> Option<String> {
+    let n = scenario
+        .cells
+        .iter()
+        .filter(|c| c.spread.as_ref().is_some_and(|s| !s.unstable.is_empty()))
+        .count();
+    (n > 0).then(|| {
+        format!(
+            "The samples of {} were unstable (a standard deviation above {:.0}% of the mean, or a sample far from the median; UNSTABLE in the table): something else disturbed them, so their medians, and the verdicts resting on them, are less sure.",
+            if n == 1 { "1 cell".to_string() } else { format!("{n} cells") },
+            crate::sampling::UNSTABLE_STDDEV * 100.0
+        )
+    })
+}
+
 /// The cells this machine could not measure, and why.
 fn skipped(scenario: &ScenarioResult) -> Option<String> {
     let mut reasons: Vec<(String, String, Vec<u64>)> = Vec::new();
@@ -775,6 +792,25 @@ mod tests {
         assert!(text.contains("of the scan limit within memory"), "{text}");
         assert!(!text.contains("positioned"), "{text}");
         assert!(text.contains("a cell passes it when"), "{text}");
+    }
+
+    #[test]
+    fn unstable_cells_are_counted() {
+        let mut s = scenario(vec![
+            cell("a", Positioned, KIB4, 1000),
+            cell("b", Whole, KIB4, 1000),
+        ]);
+        assert!(unstable(&s).is_none());
+        let samples = [1000, 1000, 1000, 3000];
+        s.cells[0].spread = Some(crate::sampling::Spread::of(
+            &samples,
+            crate::sampling::Stop::Budget,
+        ));
+        let text = unstable(&s).unwrap();
+        assert!(
+            text.starts_with("The samples of 1 cell were unstable"),
+            "{text}"
+        );
     }
 
     #[test]
