@@ -1,6 +1,7 @@
 //! What the `run` and `check` commands do, apart from argument parsing.
 
 use crate::console;
+use crate::environment::Environment;
 use crate::error::AppError;
 use crate::fio::{Fio, PeerTool};
 use crate::machine;
@@ -108,22 +109,86 @@ pub fn report(results_path: &Path, out: Option<&Path>) -> Result<(), AppError> {
     Ok(())
 }
 
-/// `mmap-lab compare`: two results files side by side, written into `out`.
-pub fn compare(first: &Path, second: &Path, out: &Path) -> Result<(), AppError> {
-    let a = load_results(first)?;
-    let b = load_results(second)?;
-    crate::path_args::check_out_dir("--out", out)?;
-    crate::path_args::create_out_dir("--out", out)?;
-    crate::report::write_comparison(
-        &a,
-        &first.display().to_string(),
-        &b,
-        &second.display().to_string(),
-        out,
-    )
-    .map_err(|e| AppError::Failed(format!("{e:#}")))?;
-    println!("comparison: {}", out.join("compare.html").display());
-    Ok(())
+/// What `mmap-lab compare` prints on standard output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareFormat {
+    /// The verdict counts, warnings and significant changes.
+    Text,
+    /// compare.md in full (for a pull request or a CI summary).
+    Markdown,
+}
+
+/// Options of `mmap-lab compare`.
+#[derive(Debug, Clone)]
+pub struct CompareOptions {
+    /// The baseline results.json.
+    pub first: PathBuf,
+    /// The results.json judged against it.
+    pub second: PathBuf,
+    /// Where compare.html and compare.md go.
+    pub out: PathBuf,
+    /// What to print.
+    pub format: CompareFormat,
+    /// Fail ([`crate::error::REGRESSED_EXIT_CODE`]) when a cell regressed
+    /// significantly by more than this many percent of its median time.
+    pub fail_above: Option<f64>,
+}
+
+/// `mmap-lab compare`: judges the second run's cells against the first's,
+/// writes compare.html and compare.md into `out`, prints a summary (or the
+/// Markdown) and, with `fail_above`, fails when a cell regressed beyond it.
+pub fn compare(options: &CompareOptions) -> Result<(), AppError> {
+    if let Some(pct) = options.fail_above {
+        if !pct.is_finite() || pct < 0.0 {
+            return Err(AppError::Usage(format!(
+                "--fail-above {pct}: give a percentage of 0 or more"
+            )));
+        }
+    }
+    let a = load_results(&options.first)?;
+    let b = load_results(&options.second)?;
+    crate::path_args::check_out_dir("--out", &options.out)?;
+    crate::path_args::create_out_dir("--out", &options.out)?;
+    let (a_name, b_name) = (
+        options.first.display().to_string(),
+        options.second.display().to_string(),
+    );
+    let comparison = crate::report::compare::Comparison::new(&a, &a_name, &b, &b_name);
+    crate::report::write_comparison(&comparison, &options.out)
+        .map_err(|e| AppError::Failed(format!("{e:#}")))?;
+    match options.format {
+        CompareFormat::Text => {
+            print!("{}", comparison.text());
+            println!("comparison: {}", options.out.join("compare.html").display());
+        }
+        CompareFormat::Markdown => print!("{}", comparison.markdown()),
+    }
+    for warning in comparison.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let Some(pct) = options.fail_above else {
+        return Ok(());
+    };
+    let over = comparison.regressions_above(pct);
+    if over.is_empty() {
+        return Ok(());
+    }
+    let cells: Vec<String> = over
+        .iter()
+        .map(|(scenario, c)| {
+            format!(
+                "{scenario} {} {} ({:+.1}%)",
+                ExactSize(c.a.size),
+                c.a.label,
+                c.time_change() * 100.0
+            )
+        })
+        .collect();
+    Err(AppError::Regressed(format!(
+        "{} cell(s) regressed by more than {pct}%: {}",
+        cells.len(),
+        cells.join(", ")
+    )))
 }
 
 /// Loads a results file; a missing or malformed file is the user's to fix.
@@ -147,6 +212,7 @@ pub fn run(
     after_save: &dyn Fn(&Results, &Path) -> anyhow::Result<()>,
 ) -> Result<Results, AppError> {
     let scenarios = scenario::load_all(&scenario_files(&options.files)?)?;
+    let conditions = crate::environment::Snapshot::take();
     let work = prepare_work_dir(options, &scenarios)?;
     let probe = Probe::new().map_err(|e| AppError::Failed(e.to_string()))?;
     let mut results = start_results(options, &work, &probe)?;
@@ -193,15 +259,36 @@ pub fn run(
         );
         print!("{}", peer_lines(&scenario_result));
         results.scenarios.push(scenario_result);
+        results.environment = Some(Environment::since(&conditions));
         results
             .save(&results_path)
             .map_err(|e| AppError::Failed(format!("{e:#}")))?;
+        crate::results::write_atomically(
+            &options.out.join(crate::export::SAMPLES_CSV),
+            crate::export::samples_csv(&results).as_bytes(),
+        )
+        .map_err(|e| AppError::Failed(format!("{e:#}")))?;
         after_save(&results, &options.out).map_err(|e| AppError::Failed(format!("{e:#}")))?;
     }
     print!(
         "{}",
         crate::report::glance::render_text(&results, crate::layout::terminal_width())
     );
+    for warning in results.environment.iter().flat_map(|e| &e.warnings) {
+        eprintln!("warning: {warning}");
+    }
+    let unstable = results
+        .scenarios
+        .iter()
+        .flat_map(|s| &s.cells)
+        .filter(|c| c.spread.as_ref().is_some_and(|s| !s.unstable.is_empty()))
+        .count();
+    if unstable > 0 {
+        eprintln!(
+            "warning: {unstable} cell(s) unstable (standard deviation above {:.0}% of the mean, or a sample far from the median); the report marks them",
+            crate::sampling::UNSTABLE_STDDEV * 100.0
+        );
+    }
     eprintln!("\nresults: {}", results_path.display());
     Ok(results)
 }
@@ -307,20 +394,28 @@ fn start_results(options: &RunOptions, work: &WorkDir, probe: &Probe) -> Result<
         LIMIT_BUFFER
     };
     eprintln!(
-        "measuring this machine's memcpy and scan speed over {} MiB...",
+        "measuring this machine's memcpy and scan speed over {} MiB and within each cache level...",
         limit_bytes >> 20
     );
+    let machine = machine::describe(work.filesystem(), work.path());
+    let mut limits = machine::measure_limits(limit_bytes)
+        .map_err(|e| AppError::Failed(format!("cannot allocate the limit buffers: {e}")))?;
+    limits.levels = crate::ceiling::measure(&machine.caches, &limits).map_err(|e| {
+        AppError::Failed(format!(
+            "cannot allocate the cache-level limit buffers: {e}"
+        ))
+    })?;
     let results = Results {
         format_version: crate::results::FORMAT_VERSION,
         tool_version: env!("CARGO_PKG_VERSION").to_string(),
         started_at: crate::time::now_rfc3339(),
         quick: options.quick,
-        machine: machine::describe(work.filesystem(), work.path()),
-        limits: machine::measure_limits(limit_bytes)
-            .map_err(|e| AppError::Failed(format!("cannot allocate the limit buffers: {e}")))?,
+        machine,
+        limits,
         syscall_counting: probe.syscall_counting(),
         observer: Some(crate::observer::measure()),
         unit_costs: Vec::new(),
+        environment: None,
         scenarios: Vec::new(),
     };
     if !results.syscall_counting.available {
@@ -396,5 +491,9 @@ impl Progress for TerminalProgress {
     fn step(&self, what: &str) {
         self.bar.set_message(what.to_string());
         self.bar.inc(1);
+    }
+
+    fn more_steps(&self, steps: u64) {
+        self.bar.inc_length(steps);
     }
 }

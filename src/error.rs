@@ -2,6 +2,10 @@
 
 use crate::scenario::ScenarioError;
 
+/// Exit code of `compare --fail-above` when a cell regressed by more than
+/// the given percentage (kept apart from 1, a failure to compare at all).
+pub const REGRESSED_EXIT_CODE: i32 = 3;
+
 /// A command's failure, sorted by who can fix it.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -11,6 +15,10 @@ pub enum AppError {
     /// The run itself failed (I/O, verification): exit code 1.
     #[error("{0}")]
     Failed(String),
+    /// `compare --fail-above`: a cell regressed beyond the gate: exit code
+    /// [`REGRESSED_EXIT_CODE`].
+    #[error("{0}")]
+    Regressed(String),
     /// Interrupted by a signal: exit code 130.
     #[error("interrupted; results of the scenarios that finished are kept")]
     Interrupted,
@@ -22,6 +30,7 @@ impl AppError {
         match self {
             AppError::Usage(_) => 2,
             AppError::Failed(_) => 1,
+            AppError::Regressed(_) => REGRESSED_EXIT_CODE,
             AppError::Interrupted => crate::workdir::INTERRUPTED_EXIT_CODE,
         }
     }

@@ -227,6 +227,7 @@ pub fn measure_limits(bytes: usize) -> std::io::Result<Limits> {
         memcpy_bytes_per_sec: per_sec(memcpy_ns),
         scan_bytes_per_sec: per_sec(scan_ns),
         buffer_bytes: bytes as u64,
+        levels: Vec::new(),
     })
 }
 

@@ -1,7 +1,7 @@
 //! The `mmap-lab` command line: a thin layer over the library.
 
 use clap::{Parser, Subcommand};
-use mmap_lab::app::{self, RunOptions};
+use mmap_lab::app::{self, CompareFormat, CompareOptions, RunOptions};
 use mmap_lab::demo::{self, DemoOptions};
 use mmap_lab::error::AppError;
 use mmap_lab::vocab::Peer;
@@ -45,7 +45,8 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
-    /// Put two runs side by side: compare.html and compare.md.
+    /// Judge a second run against a first: compare.html and compare.md,
+    /// and a verdict per cell (improved, regressed, no change).
     Compare {
         /// The first (baseline) results.json.
         first: PathBuf,
@@ -54,6 +55,13 @@ enum Command {
         /// Output directory.
         #[arg(long, default_value = "reports/compare")]
         out: PathBuf,
+        /// What to print: `text` (a summary) or `md` (compare.md, for a pull request).
+        #[arg(long, default_value = "text", value_parser = parse_format)]
+        format: CompareFormat,
+        /// Exit with code 3 when any cell regressed significantly by more
+        /// than PCT percent of its median time (a CI gate).
+        #[arg(long, value_name = "PCT")]
+        fail_above: Option<f64>,
     },
     /// Print the fio job file equivalent to a scenario's cells.
     FioJob {
@@ -124,7 +132,19 @@ fn main() -> ExitCode {
             .map(|_| eprintln!("report: {}", options.out.join("index.html").display()))
         }
         Command::Report { results, out } => app::report(&results, out.as_deref()),
-        Command::Compare { first, second, out } => app::compare(&first, &second, &out),
+        Command::Compare {
+            first,
+            second,
+            out,
+            format,
+            fail_above,
+        } => app::compare(&CompareOptions {
+            first,
+            second,
+            out,
+            format,
+            fail_above,
+        }),
         Command::FioJob { scenario, size } => {
             app::fio_job(&scenario, size.as_deref()).map(|text| print!("{text}"))
         }
@@ -166,6 +186,15 @@ fn main() -> ExitCode {
             eprintln!("mmap-lab: {error}");
             ExitCode::from(error.exit_code() as u8)
         }
+    }
+}
+
+/// A `--format` name of `compare`.
+fn parse_format(text: &str) -> Result<CompareFormat, String> {
+    match text {
+        "text" => Ok(CompareFormat::Text),
+        "md" | "markdown" => Ok(CompareFormat::Markdown),
+        _ => Err(format!("unknown format {text:?}: use text or md")),
     }
 }
 

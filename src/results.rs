@@ -38,6 +38,11 @@ pub struct Results {
     /// this run on the measuring thread (absent in older files).
     #[serde(default)]
     pub unit_costs: Vec<UnitCost>,
+    /// What may have made the numbers noisy (load, other processes,
+    /// governor, THP, hypervisor, swap), with warnings; absent in older
+    /// files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<crate::environment::Environment>,
     /// One entry per scenario, in run order; grows as the run goes.
     pub scenarios: Vec<ScenarioResult>,
 }
@@ -114,6 +119,29 @@ pub struct Limits {
     pub scan_bytes_per_sec: f64,
     /// Size of the buffers the limits were measured on.
     pub buffer_bytes: u64,
+    /// The same two limits for each cache level a file's size may fall in
+    /// (`L1d`, `L2`, `L3`, then `memory`, the figures above), so a file is
+    /// held against the limit for its size (see [`crate::ceiling`]); empty
+    /// in older files.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub levels: Vec<LevelLimits>,
+}
+
+/// memcpy and scan speed over buffers that fit one cache level.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LevelLimits {
+    /// `L1d`, `L2`, `L3` or `memory`.
+    pub level: String,
+    /// The level's size: files up to this many bytes fall in it (null for
+    /// memory, which takes the rest).
+    pub up_to_bytes: Option<u64>,
+    /// The source passed over: half the level, or the memory buffer (memcpy
+    /// copies it in 64 KiB pieces into one reused buffer).
+    pub buffer_bytes: u64,
+    /// Bytes per second of memcpy within the level.
+    pub memcpy_bytes_per_sec: f64,
+    /// Bytes per second of the consume step within the level.
+    pub scan_bytes_per_sec: f64,
 }
 
 /// Whether the total system call count and map-family calls could be read.
@@ -349,6 +377,11 @@ pub struct Cell {
     /// Where the time went, by the cost model (absent in older files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<CellModel>,
+    /// How many timed samples the cell took and why it stopped, the 95%
+    /// interval of its median, its spread, and whether it was unstable
+    /// (absent in older files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<crate::sampling::Spread>,
 }
 
 fn one() -> u32 {

@@ -17,6 +17,7 @@ use crate::method::Unavailable;
 use crate::perf::open_perf_events;
 use crate::probe::Probe;
 use crate::results::{Cell, Counters, PeerLine, ScenarioResult, SkippedCell};
+use crate::sampling::{Plan, Spread, Stop};
 use crate::scenario::{MethodSpec, Scenario};
 use crate::stats::median;
 use crate::units::ExactSize;
@@ -24,7 +25,7 @@ use crate::vocab::Cache;
 use crate::workdir::WorkDir;
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Largest size `--quick` keeps, and the most samples it takes.
 pub const QUICK_MAX_SIZE: u64 = 16 << 20;
@@ -33,6 +34,11 @@ pub const QUICK_SAMPLES: u32 = 3;
 /// Counted operations per cell, after the timed ones; the counters are
 /// their medians.
 pub const COUNTED_SAMPLES: u32 = 3;
+/// Counted operations of a cell whose operation takes longer than
+/// [`SLOW_OPERATION`]: one (its counters barely vary, its time is dear).
+pub const COUNTED_SAMPLES_SLOW: u32 = 1;
+/// An operation this long is counted [`COUNTED_SAMPLES_SLOW`] times.
+pub const SLOW_OPERATION: Duration = Duration::from_millis(20);
 /// A timed sample lasts at least this long: shorter operations are timed
 /// in bursts of back-to-back operations (as criterion does), at most
 /// [`MAX_BURST`] of them.
@@ -80,6 +86,9 @@ pub trait Progress {
     fn scenario_started(&self, name: &str, steps: u64);
     /// One step finished; `what` says which cell.
     fn step(&self, what: &str);
+    /// The scenario takes `steps` more steps than announced (a cell took
+    /// more samples than its floor).
+    fn more_steps(&self, _steps: u64) {}
 }
 
 /// A progress sink that shows nothing.
@@ -90,7 +99,8 @@ impl Progress for NoProgress {
     fn step(&self, _: &str) {}
 }
 
-/// The sizes and sample count a scenario runs with, after `--quick`.
+/// The sizes and sample floor a scenario runs with, after `--quick` (see
+/// [`crate::sampling`] for how many samples a cell then takes).
 pub fn effective_plan(scenario: &Scenario, quick: bool) -> (Vec<u64>, u32) {
     if !quick {
         return (scenario.sizes.clone(), scenario.samples);
@@ -161,6 +171,7 @@ impl<'a> Runner<'a> {
         peer: Option<&dyn PeerTool>,
     ) -> Result<ScenarioResult, RunError> {
         let (sizes, samples) = effective_plan(scenario, quick);
+        let plan = Plan::new(samples, quick);
         progress.scenario_started(
             &scenario.name,
             sizes.len() as u64
@@ -173,10 +184,9 @@ impl<'a> Runner<'a> {
         for &size in &sizes {
             let place = Place::new(scenario, size);
             let fixture = self.generate(&place)?;
-            let (active, bursts) =
+            let (active, begun) =
                 self.verify_methods(&place, &fixture, samples, &mut skipped, progress)?;
-            let series =
-                self.take_samples(&place, &fixture, &active, samples, &bursts, progress)?;
+            let series = self.take_samples(&place, &fixture, &active, &plan, begun, progress)?;
             // The timed samples must have left the files as verified.
             fixture
                 .verify_files_after_samples()
@@ -278,9 +288,10 @@ impl<'a> Runner<'a> {
 
     /// Runs every method once against the reference (the first mismatch
     /// stops the run), then times one operation of each to choose its burst:
-    /// how many operations one timed sample takes. A method this machine
-    /// cannot run ([`Unavailable`]) is noted in `skipped` and left out; the
-    /// methods that run come back with their bursts.
+    /// how many operations one timed sample takes (an operation that needs
+    /// no burst keeps that timing as its first sample). A method this
+    /// machine cannot run ([`Unavailable`]) is noted in `skipped` and left
+    /// out; the methods that run come back with their series begun.
     fn verify_methods<'s>(
         &self,
         place: &Place<'s>,
@@ -288,9 +299,9 @@ impl<'a> Runner<'a> {
         samples: u32,
         skipped: &mut Vec<SkippedCell>,
         progress: &dyn Progress,
-    ) -> Result<(Vec<&'s MethodSpec>, Vec<u32>), RunError> {
+    ) -> Result<(Vec<&'s MethodSpec>, Vec<Series>), RunError> {
         let mut active = Vec::new();
-        let mut bursts = Vec::new();
+        let mut begun = Vec::new();
         for spec in &place.scenario.methods {
             self.check_interrupt()?;
             let available = spec.kind.io().check_available(self.work.path());
@@ -320,37 +331,42 @@ impl<'a> Runner<'a> {
                     return Err(place.mismatch(&spec.label, detail));
                 }
             }
+            let started = Instant::now();
             let once = fixture
                 .timed_sample(spec.kind.io(), 1)
                 .map_err(|e| place.io(&spec.label, e))?;
-            bursts.push(burst_for(once.elapsed));
+            let burst = burst_for(once.elapsed);
+            let mut series = Series {
+                burst,
+                ..Series::default()
+            };
+            // An operation long enough to be timed alone was just timed
+            // as a sample is: keep it as the first one.
+            if burst == 1 {
+                series.spent = started.elapsed();
+                series.push(once);
+            }
+            begun.push(series);
             active.push(spec);
             progress.step(&format!("{} {} verified", place.name(), spec.label));
         }
-        Ok((active, bursts))
+        Ok((active, begun))
     }
 
-    /// Takes `samples` timed samples of every method, round-robin so slow
-    /// drift in the machine touches all methods alike, with no counter
-    /// open (checked), the methods that bypass the page cache in a round of
-    /// their own after the others; then [`COUNTED_SAMPLES`] counted ones,
-    /// round-robin.
+    /// Takes timed samples of every method in rounds, round-robin so slow
+    /// drift in the machine touches all methods alike, each cell until
+    /// `plan` says it has enough, with no counter open (checked), the
+    /// methods that bypass the page cache in rounds of their own after the
+    /// others; then [`COUNTED_SAMPLES`] counted ones, round-robin.
     fn take_samples(
         &mut self,
         place: &Place,
         fixture: &Fixture,
         methods: &[&MethodSpec],
-        samples: u32,
-        bursts: &[u32],
+        plan: &Plan,
+        mut series: Vec<Series>,
         progress: &dyn Progress,
     ) -> Result<Vec<Series>, RunError> {
-        let mut series: Vec<Series> = bursts
-            .iter()
-            .map(|&burst| Series {
-                burst,
-                ..Series::default()
-            })
-            .collect();
         // Every method of this size reads the same layout: record it once,
         // before the clock starts. A cold operation evicts it first, and an
         // operation that creates its file has none to read.
@@ -375,17 +391,33 @@ impl<'a> Runner<'a> {
         // take their samples after the others: interleaved, their long
         // waits slowed the next warm operations by up to 1.9x.
         for device_bound in [false, true] {
-            for _ in 0..samples {
+            loop {
+                let mut sampled = false;
                 for (spec, series) in methods.iter().zip(&mut series) {
-                    if spec.kind.facts().bypasses_page_cache != device_bound {
+                    if spec.kind.facts().bypasses_page_cache != device_bound
+                        || series.stopped.is_some()
+                    {
+                        continue;
+                    }
+                    series.stopped = plan.stop(&series.samples_ns, series.spent);
+                    if series.stopped.is_some() {
                         continue;
                     }
                     self.check_interrupt()?;
+                    let started = Instant::now();
                     let sample = fixture
                         .timed_sample(spec.kind.io(), series.burst)
                         .map_err(|e| place.io(&spec.label, e))?;
+                    series.spent += started.elapsed();
                     series.push(sample);
+                    if series.samples_ns.len() as u32 > plan.floor {
+                        progress.more_steps(1);
+                    }
                     progress.step(&format!("{} {}", place.name(), spec.label));
+                    sampled = true;
+                }
+                if !sampled {
+                    break;
                 }
             }
         }
@@ -399,7 +431,8 @@ impl<'a> Runner<'a> {
     }
 
     /// [`COUNTED_SAMPLES`] counted samples of every method, round-robin, in
-    /// the probe's counting session.
+    /// the probe's counting session ([`COUNTED_SAMPLES_SLOW`] of a method
+    /// whose operation takes longer than [`SLOW_OPERATION`]).
     fn take_counted_samples(
         &mut self,
         place: &Place,
@@ -414,12 +447,16 @@ impl<'a> Runner<'a> {
             place.scenario.cache == Cache::Cold || place.scenario.operation.writes();
         for round in 0..COUNTED_SAMPLES {
             for (spec, series) in methods.iter().zip(series.iter_mut()) {
+                if round >= series.counted_rounds() {
+                    progress.step(&format!("{} {} counted", place.name(), spec.label));
+                    continue;
+                }
                 self.check_interrupt()?;
                 let (sample, _) = fixture
                     .counted_sample(spec.kind.io(), &mut self.probe)
                     .map_err(|e| place.io(&spec.label, e))?;
                 series.push(sample);
-                if leaves_layout && round + 1 == COUNTED_SAMPLES {
+                if leaves_layout && round + 1 == series.counted_rounds() {
                     series.layout_after = Some(
                         fixture
                             .layout()
@@ -513,6 +550,10 @@ impl<'a> Place<'a> {
 #[derive(Default)]
 struct Series {
     burst: u32,
+    /// Wall time its timed samples took, preparation included.
+    spent: Duration,
+    /// Why it took no more timed samples (`None` while it goes on).
+    stopped: Option<Stop>,
     samples_ns: Vec<u64>,
     counted_samples_ns: Vec<u64>,
     counters: Vec<Counters>,
@@ -542,9 +583,21 @@ impl Series {
         }
     }
 
+    /// How many counted operations it takes: fewer when one is slow.
+    fn counted_rounds(&self) -> u32 {
+        let slow = median(&self.samples_ns)
+            .is_some_and(|ns| Duration::from_nanos(ns) * self.burst > SLOW_OPERATION);
+        if slow {
+            COUNTED_SAMPLES_SLOW
+        } else {
+            COUNTED_SAMPLES
+        }
+    }
+
     /// The result cell: medians of times, counters and residency.
     fn into_cell(self, spec: &MethodSpec, size: u64, bytes: u64) -> Cell {
         let median_ns = median(&self.samples_ns).unwrap_or(0).max(1);
+        let spread = Spread::of(&self.samples_ns, self.stopped.unwrap_or(Stop::Budget));
         Cell {
             method: spec.kind.name(),
             params: spec.kind.params_json(),
@@ -568,6 +621,7 @@ impl Series {
             layout_after: self.layout_after,
             counters_note: spec.kind.io().counters_note().map(str::to_string),
             model: None,
+            spread: Some(spread),
         }
     }
 }

@@ -59,7 +59,15 @@ fn run_writes_results_and_cleans_up() {
     assert_eq!(tiny.cells.len(), 6);
     for cell in &tiny.cells {
         assert!(cell.verified);
-        assert_eq!(cell.samples_ns.len(), 3);
+        // At least the floor (3), then until precise or out of budget.
+        let n = cell.samples_ns.len() as u32;
+        assert!((3..=mmap_lab::sampling::MAX_SAMPLES).contains(&n), "{n}");
+        let spread = cell.spread.as_ref().expect("every cell records its spread");
+        assert_eq!(spread.samples, n);
+        if spread.stopped == mmap_lab::sampling::Stop::Precise {
+            let p = mmap_lab::sampling::precision(&cell.samples_ns).unwrap();
+            assert!(p <= mmap_lab::sampling::TARGET_PRECISION, "{p}");
+        }
         assert!(cell.min_ns <= cell.median_ns && cell.median_ns <= cell.max_ns);
         assert_eq!(cell.bytes, cell.size);
         assert!(cell.throughput_bytes_per_sec > 0.0);

@@ -166,12 +166,12 @@ fn why_measures_every_way_verified_and_says_what_its_times_show() {
         "which this page cache held in single pages"
     }));
     assert!(prose.contains(&one_line(&why::big_sentence(&facts.big))));
-    let verdict = why::verdict_sentence(why::fastest(&facts.big), why::fastest(&facts.small));
+    let verdict = why::verdict_sentence(&why::leaders(&facts.big), &why::leaders(&facts.small));
     assert!(
         prose.contains(&one_line(&verdict)),
         "{verdict:?} in:\n{output}"
     );
-    assert!(prose.contains(&format!("Fastest here: {}.", why::fastest(&facts.small))));
+    assert!(prose.contains(&why::fastest_sentence(&why::leaders(&facts.small))));
 }
 
 #[test]
@@ -217,7 +217,8 @@ fn cold_reads_come_from_disk_and_warm_reads_do_not() {
     // What the lesson says about the cold map against cold read() follows
     // from the two times it measured.
     let (map, read) = (facts.rows[0].time, facts.rows[2].time);
-    let verdict = demo::cold::ColdVerdict::of(map, read);
+    let verdict = demo::cold::ColdVerdict::of(&facts.rows[0].times, &facts.rows[2].times);
+    assert_eq!(facts.rows[0].times.len(), demo::cold::ROUNDS as usize);
     assert_eq!(facts.verdict, verdict);
     let ratio = map.as_secs_f64() / read.as_secs_f64();
     let said = demo::cold::cold_sentence(verdict, ratio);
@@ -244,7 +245,8 @@ fn cold_reads_come_from_disk_and_warm_reads_do_not() {
 
 #[test]
 fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
-    use demo::align::{CHUNKS, OFFSETS, PENALTY, Verdict};
+    use demo::align::{CHUNKS, OFFSETS, Verdict};
+    use mmap_lab::judge::Outcome;
     let rounds = 2;
     let (facts, output) = capture(|s| demo::align::run_sized(s, 2 << 20, rounds));
     assert_eq!(facts.rows.len(), CHUNKS.len() * OFFSETS.len());
@@ -269,7 +271,8 @@ fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
         facts.expected_checksum
     )));
 
-    // The verdict, worked out again here from the measured times.
+    // The verdict, worked out again here from the measured passes, by the
+    // one judgement.
     let time = |chunk: usize, offset: usize| {
         let row = facts
             .rows
@@ -277,12 +280,27 @@ fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
             .find(|r| r.chunk == chunk && r.offset == offset);
         row.unwrap().per_pass.as_secs_f64()
     };
+    let passes = |chunk: usize, offset: usize| -> Vec<f64> {
+        let row = facts
+            .rows
+            .iter()
+            .find(|r| r.chunk == chunk && r.offset == offset);
+        row.unwrap()
+            .passes
+            .iter()
+            .map(|d| d.as_secs_f64())
+            .collect()
+    };
     let ratios: Vec<f64> = CHUNKS.iter().map(|&c| time(c, 16) / time(c, 0)).collect();
-    let expected = if ratios.iter().all(|&r| r >= PENALTY) {
+    let outcomes: Vec<Outcome> = CHUNKS
+        .iter()
+        .map(|&c| mmap_lab::judge::judge(&passes(c, 0), &passes(c, 16)).outcome)
+        .collect();
+    let expected = if outcomes.iter().all(|&o| o == Outcome::Slower) {
         Verdict::Slower
-    } else if ratios.iter().all(|&r| r <= 1.0 / PENALTY) {
+    } else if outcomes.iter().all(|&o| o == Outcome::Faster) {
         Verdict::Faster
-    } else if ratios.iter().all(|&r| r > 1.0 / PENALTY && r < PENALTY) {
+    } else if outcomes.iter().all(|&o| o == Outcome::Same) {
         Verdict::NoPenalty
     } else {
         Verdict::Mixed

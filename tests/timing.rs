@@ -181,7 +181,9 @@ fn every_cell_has_timed_and_counted_samples_and_the_run_records_the_observer() {
         results.syscall_counting.available
     );
     for cell in &results.scenarios[0].cells {
-        assert_eq!(cell.samples_ns.len(), 3, "{}", cell.label);
+        // The floor is 3; short cells go on until their median is known.
+        assert!(cell.samples_ns.len() >= 3, "{}", cell.label);
+        // These operations are fast: three counted ones each.
         assert_eq!(cell.counted_samples_ns.len(), 3, "{}", cell.label);
         assert!(cell.counted_samples_ns.iter().all(|&ns| ns > 0));
         assert!(cell.operations_per_sample >= 1, "{}", cell.label);

@@ -9,6 +9,7 @@ use super::{Sandbox, Steps, and_list};
 use crate::buffer::{PlacedBuffer, page_offset_of};
 use crate::cache;
 use crate::checksum::{Fold, checksum};
+use crate::judge::Outcome;
 use crate::machine;
 use crate::units::{ExactSize, Nanos, Rate};
 use crate::workload::file_contents;
@@ -27,9 +28,6 @@ pub const OFFSETS: [usize; 4] = [0, 16, 64, 2048];
 pub const CHUNKS: [usize; 3] = [4 << 10, 64 << 10, 1 << 20];
 /// Timed passes over the file per chunk size and buffer; the median is shown.
 pub const ROUNDS: usize = 7;
-/// How many times the page-aligned time a buffer must take to count as
-/// slower (and how many times less, to count as faster).
-pub const PENALTY: f64 = 1.3;
 /// The offset glibc's malloc gives large blocks, the one the verdict is about.
 const MALLOC_OFFSET: usize = 16;
 /// Seed of the generated contents.
@@ -52,6 +50,8 @@ pub struct AlignRow {
     pub page_offset: u64,
     /// Time spent inside pread in one pass over the file (median of the rounds).
     pub per_pass: Duration,
+    /// Each round's time, in round order (what the judgement compares).
+    pub passes: Vec<Duration>,
     /// Timed passes whose checksum matched the file's.
     pub verified_passes: usize,
 }
@@ -70,28 +70,29 @@ pub struct Placement {
 }
 
 /// How one buffer placement compared with a page-aligned buffer across the
-/// chunk sizes, by the ratio of their times and [`PENALTY`].
+/// chunk sizes, by the judgement of their rounds ([`crate::judge`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
-    /// At least [`PENALTY`] times the page-aligned time at every chunk size.
+    /// Slower than page-aligned beyond noise at every chunk size.
     Slower,
-    /// Within [`PENALTY`] of the page-aligned time, either way, at every chunk size.
+    /// The same as page-aligned within noise at every chunk size.
     NoPenalty,
-    /// At most 1/[`PENALTY`] of the page-aligned time at every chunk size.
+    /// Faster than page-aligned beyond noise at every chunk size.
     Faster,
     /// Not the same answer at every chunk size.
     Mixed,
 }
 
 impl Verdict {
-    /// The verdict on time ratios (this placement over page-aligned), one
-    /// per chunk size; there must be at least one.
-    pub fn of(ratios: &[f64]) -> Verdict {
-        if ratios.iter().all(|&r| r >= PENALTY) {
+    /// The verdict on the judgements of this placement against
+    /// page-aligned, one per chunk size; there must be at least one.
+    pub fn of(outcomes: &[Outcome]) -> Verdict {
+        let all = |o: Outcome| outcomes.iter().all(|&x| x == o);
+        if all(Outcome::Slower) {
             Verdict::Slower
-        } else if ratios.iter().all(|&r| r <= 1.0 / PENALTY) {
+        } else if all(Outcome::Faster) {
             Verdict::Faster
-        } else if ratios.iter().all(|&r| r > 1.0 / PENALTY && r < PENALTY) {
+        } else if all(Outcome::Same) {
             Verdict::NoPenalty
         } else {
             Verdict::Mixed
@@ -102,7 +103,7 @@ impl Verdict {
     fn phrase(self) -> &'static str {
         match self {
             Verdict::Slower => "slower at every chunk size",
-            Verdict::NoPenalty => "no penalty at any chunk size",
+            Verdict::NoPenalty => "the same within noise at every chunk size",
             Verdict::Faster => "faster at every chunk size",
             Verdict::Mixed => "different at different chunk sizes",
         }
@@ -138,6 +139,15 @@ impl AlignFacts {
     /// The ratio at `offset` for every chunk size, in [`CHUNKS`] order.
     pub fn ratios(&self, offset: usize) -> Vec<f64> {
         CHUNKS.iter().map(|&c| self.ratio(c, offset)).collect()
+    }
+
+    /// The rounds at `offset` judged against the page-aligned buffer's,
+    /// for every chunk size, in [`CHUNKS`] order.
+    pub fn outcomes(&self, offset: usize) -> Vec<Outcome> {
+        CHUNKS
+            .iter()
+            .map(|&c| outcome_of(&self.rows, c, offset))
+            .collect()
     }
 }
 
@@ -255,7 +265,7 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
          vs +0: that time over the page-aligned buffer's, at the same chunk size."
     ))?;
 
-    let verdict = Verdict::of(&CHUNKS.map(|chunk| ratio_of(&rows, chunk, MALLOC_OFFSET)));
+    let verdict = Verdict::of(&CHUNKS.map(|chunk| outcome_of(&rows, chunk, MALLOC_OFFSET)));
     let mut facts = AlignFacts {
         size,
         vendor: machine::cpu_vendor(),
@@ -435,10 +445,24 @@ fn measure(
                 page_offset: page_offset_of(buffer.as_slice()),
                 per_pass: crate::stats::median(&times).unwrap_or_default(),
                 verified_passes: times.len(),
+                passes: times,
             });
         }
     }
     Ok(rows)
+}
+
+/// The rounds of `chunk`-byte reads into the buffer at `offset` judged
+/// against those into the page-aligned one (the same when either is
+/// missing).
+fn outcome_of(rows: &[AlignRow], chunk: usize, offset: usize) -> Outcome {
+    let passes = |offset: usize| -> Vec<f64> {
+        rows.iter()
+            .find(|r| r.chunk == chunk && r.offset == offset)
+            .map(|r| r.passes.iter().map(|d| d.as_secs_f64()).collect())
+            .unwrap_or_default()
+    };
+    crate::judge::judge(&passes(0), &passes(offset)).outcome
 }
 
 /// The time of `chunk`-byte reads into the buffer at `offset`, over the
@@ -500,7 +524,7 @@ fn verdict_sentence(facts: &AlignFacts) -> String {
         Verdict::NoPenalty => format!(
             "This CPU shows no penalty. At every chunk size the buffer 16 bytes past \
              a page boundary took {low:.2}x to {high:.2}x the page-aligned buffer's \
-             time, within {PENALTY}x either way: its copy does not care about this \
+             time, the same within noise: its copy does not care about this \
              address."
         ),
         Verdict::Faster => format!(
@@ -509,15 +533,27 @@ fn verdict_sentence(facts: &AlignFacts) -> String {
              at every chunk size."
         ),
         Verdict::Mixed => {
+            let outcomes = facts.outcomes(MALLOC_OFFSET);
             let each: Vec<String> = CHUNKS
                 .iter()
                 .zip(&ratios)
-                .map(|(chunk, ratio)| format!("{ratio:.2}x with {}", ExactSize(*chunk as u64)))
+                .zip(&outcomes)
+                .map(|((chunk, ratio), outcome)| {
+                    format!(
+                        "{ratio:.2}x with {} ({})",
+                        ExactSize(*chunk as u64),
+                        match outcome {
+                            Outcome::Slower => "slower",
+                            Outcome::Faster => "faster",
+                            Outcome::Same => "the same within noise",
+                        }
+                    )
+                })
                 .collect();
             format!(
                 "It depends on the chunk size here. The buffer 16 bytes past a page \
-                 boundary took {} of the page-aligned buffer's time; only a ratio of \
-                 {PENALTY}x or more counts as a penalty.",
+                 boundary took {} of the page-aligned buffer's time; a ratio counts only \
+                 when the rounds show it beyond noise.",
                 each.join(", ")
             )
         }
@@ -530,7 +566,7 @@ fn others_sentence(facts: &AlignFacts) -> String {
     let others: Vec<(usize, Verdict)> = OFFSETS
         .iter()
         .filter(|&&offset| offset != 0 && offset != MALLOC_OFFSET)
-        .map(|&offset| (offset, Verdict::of(&facts.ratios(offset))))
+        .map(|&offset| (offset, Verdict::of(&facts.outcomes(offset))))
         .collect();
     let names: Vec<String> = others.iter().map(|(o, _)| format!("+{o}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
@@ -720,13 +756,62 @@ mod tests {
     use super::*;
 
     #[test]
-    fn verdicts_follow_the_ratios() {
-        assert_eq!(Verdict::of(&[2.7, 3.9, 5.2]), Verdict::Slower);
-        assert_eq!(Verdict::of(&[1.3, 1.5, 2.0]), Verdict::Slower);
-        assert_eq!(Verdict::of(&[1.0, 1.29, 0.8]), Verdict::NoPenalty);
-        assert_eq!(Verdict::of(&[0.5, 0.7, 0.6]), Verdict::Faster);
-        assert_eq!(Verdict::of(&[2.7, 1.0, 1.1]), Verdict::Mixed);
-        assert_eq!(Verdict::of(&[0.5, 1.0, 1.1]), Verdict::Mixed);
+    fn verdicts_follow_the_judgements() {
+        use Outcome::{Faster, Same, Slower};
+        assert_eq!(Verdict::of(&[Slower, Slower, Slower]), Verdict::Slower);
+        assert_eq!(Verdict::of(&[Same, Same, Same]), Verdict::NoPenalty);
+        assert_eq!(Verdict::of(&[Faster, Faster, Faster]), Verdict::Faster);
+        assert_eq!(Verdict::of(&[Slower, Same, Same]), Verdict::Mixed);
+        assert_eq!(Verdict::of(&[Faster, Same, Slower]), Verdict::Mixed);
+    }
+
+    /// A row whose seven passes spread ±1% around `ms` milliseconds.
+    fn row(chunk: usize, offset: usize, ms: u64) -> AlignRow {
+        let passes: Vec<Duration> = [99, 100, 101, 100, 99, 101, 100]
+            .iter()
+            .map(|p| Duration::from_micros(ms * p * 10))
+            .collect();
+        AlignRow {
+            chunk,
+            offset,
+            page_offset: offset as u64,
+            per_pass: Duration::from_millis(ms),
+            verified_passes: passes.len(),
+            passes,
+        }
+    }
+
+    #[test]
+    fn a_ratio_inside_the_noise_is_no_penalty_and_a_steady_one_counts() {
+        // 1.02x at every chunk size: the same within noise.
+        let rows: Vec<AlignRow> = CHUNKS
+            .iter()
+            .flat_map(|&c| [row(c, 0, 100), row(c, 16, 102)])
+            .collect();
+        let outcomes = CHUNKS.map(|c| outcome_of(&rows, c, 16));
+        assert_eq!(Verdict::of(&outcomes), Verdict::NoPenalty);
+        // 1.23x at 64 KiB only: it depends on the chunk size.
+        let rows: Vec<AlignRow> = CHUNKS
+            .iter()
+            .flat_map(|&c| {
+                [
+                    row(c, 0, 100),
+                    row(c, 16, if c == 64 << 10 { 123 } else { 101 }),
+                ]
+            })
+            .collect();
+        let outcomes = CHUNKS.map(|c| outcome_of(&rows, c, 16));
+        assert_eq!(outcomes, [Outcome::Same, Outcome::Slower, Outcome::Same]);
+        assert_eq!(Verdict::of(&outcomes), Verdict::Mixed);
+        // 0.77x everywhere: faster, every time.
+        let rows: Vec<AlignRow> = CHUNKS
+            .iter()
+            .flat_map(|&c| [row(c, 0, 100), row(c, 16, 77)])
+            .collect();
+        assert_eq!(
+            Verdict::of(&CHUNKS.map(|c| outcome_of(&rows, c, 16))),
+            Verdict::Faster
+        );
     }
 
     #[test]

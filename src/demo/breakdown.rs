@@ -67,6 +67,7 @@ fn cell(trial: &Trial, kind: &MethodKind, size: u64) -> Cell {
         layout_after: None,
         counters_note: kind.io().counters_note().map(str::to_string),
         model: None,
+        spread: None,
     }
 }
 

@@ -29,8 +29,10 @@ pub struct ColdRow {
     pub cold: bool,
     /// Fraction of the file's pages in memory just before the read.
     pub resident_before: f64,
-    /// Wall time of the read.
+    /// Wall time of the read (median of [`ROUNDS`]).
     pub time: Duration,
+    /// Each timed read, in order (what the judgement compares).
+    pub times: Vec<Duration>,
     /// Its counters.
     pub counters: Counters,
 }
@@ -144,7 +146,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
 
     steps.step("What the counters say.")?;
     explain(steps, &rows, size)?;
-    let verdict = ColdVerdict::of(rows[0].time, rows[2].time);
+    let verdict = ColdVerdict::of(&rows[0].times, &rows[2].times);
 
     Ok(ColdFacts {
         verdict,
@@ -156,7 +158,8 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
 /// How the file is brought back into the cache before the warm rows.
 const WARM_LAYOUT: CacheFill = CacheFill::ReadBack;
 
-/// Reads the whole file once, evicting it first when `cold`.
+/// Reads the whole file [`ROUNDS`] times, timed (evicting it first each
+/// time when `cold`), then once counted.
 fn read_once(
     probe: &mut Probe,
     label: &str,
@@ -168,13 +171,18 @@ fn read_once(
     let warm_residency = cache::resident_fraction(&file.input_paths()[0])?;
     // Timed with no counter open, then read again (evicted again when
     // cold) to count.
-    let timed = file.timed_sample(method, 1)?;
+    let timed: Vec<_> = (0..ROUNDS)
+        .map(|_| file.timed_sample(method, 1))
+        .collect::<std::io::Result<_>>()?;
     let (_, counters) = file.counted_sample(method, probe)?;
+    let times: Vec<Duration> = timed.iter().map(|t| t.elapsed).collect();
+    let resident: Vec<f64> = timed.iter().filter_map(|t| t.resident_before).collect();
     Ok(ColdRow {
         label: label.to_string(),
         cold,
-        resident_before: timed.resident_before.unwrap_or(warm_residency),
-        time: timed.elapsed,
+        resident_before: crate::stats::median(&resident).unwrap_or(warm_residency),
+        time: crate::stats::median(&times).unwrap_or_default(),
+        times,
         counters,
     })
 }
@@ -206,30 +214,30 @@ fn describe(row: &ColdRow) -> Vec<String> {
     ]
 }
 
-/// Cold time ratios within this factor count as even.
-pub const EVEN: f64 = 1.2;
+/// Timed reads per row (each cold one evicted first): the verdict is
+/// judged on them, not on one read.
+pub const ROUNDS: u32 = 5;
 
 /// How the cold map compared with cold read().
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColdVerdict {
-    /// Within [`EVEN`] of each other: the disk set the pace.
+    /// The same within noise: the disk set the pace.
     Even,
-    /// The map took more than [`EVEN`] times read()'s time.
+    /// The map was slower beyond noise.
     MapSlower,
-    /// read() took more than [`EVEN`] times the map's time.
+    /// The map was faster beyond noise.
     MapFaster,
 }
 
 impl ColdVerdict {
-    /// The verdict for a cold map time against a cold read() time.
-    pub fn of(map: Duration, read: Duration) -> ColdVerdict {
-        let ratio = map.as_secs_f64() / read.as_secs_f64().max(1e-9);
-        if ratio > EVEN {
-            ColdVerdict::MapSlower
-        } else if ratio < 1.0 / EVEN {
-            ColdVerdict::MapFaster
-        } else {
-            ColdVerdict::Even
+    /// The verdict for the cold map's reads against cold read()'s, by the
+    /// one judgement ([`crate::judge`]).
+    pub fn of(map: &[Duration], read: &[Duration]) -> ColdVerdict {
+        let secs = |ts: &[Duration]| -> Vec<f64> { ts.iter().map(Duration::as_secs_f64).collect() };
+        match crate::judge::judge(&secs(read), &secs(map)).outcome {
+            crate::judge::Outcome::Slower => ColdVerdict::MapSlower,
+            crate::judge::Outcome::Faster => ColdVerdict::MapFaster,
+            crate::judge::Outcome::Same => ColdVerdict::Even,
         }
     }
 }
@@ -238,7 +246,7 @@ impl ColdVerdict {
 pub fn cold_sentence(verdict: ColdVerdict, ratio: f64) -> String {
     match verdict {
         ColdVerdict::Even => format!(
-            "Cold, the map and read() took about the same time (the map {ratio:.2}x read()'s): the disk set the pace."
+            "Cold, the map and read() took the same time within noise (the map {ratio:.2}x read()'s): the disk set the pace."
         ),
         ColdVerdict::MapSlower => {
             format!("Cold, the map took {ratio:.2}x read()'s time: the way of reading mattered.")
@@ -256,7 +264,7 @@ fn explain(steps: &mut Steps, rows: &[ColdRow], size: u64) -> anyhow::Result<()>
     let slower = |cold: &ColdRow, warm: &ColdRow| {
         cold.time.as_secs_f64() / warm.time.as_secs_f64().max(1e-9)
     };
-    let verdict = ColdVerdict::of(map_cold.time, read_cold.time);
+    let verdict = ColdVerdict::of(&map_cold.times, &read_cold.times);
     let ratio = map_cold.time.as_secs_f64() / read_cold.time.as_secs_f64().max(1e-9);
     steps.say(&cold_sentence(verdict, ratio))?;
     if verdict == ColdVerdict::MapSlower {

@@ -15,11 +15,22 @@ pub struct Trial {
     pub label: String,
     /// Wall time of one whole-file read (median of several rounds).
     pub per_read: Duration,
+    /// Each round's time per read, in round order (what the judgement of
+    /// [`crate::judge`] compares).
+    pub rounds: Vec<Duration>,
     /// Counters of one whole-file read.
     pub counters: Counters,
     /// Where the buffer the kernel copied into started (address modulo the
     /// page size); `None` for the map.
     pub buffer_page_offset: Option<u64>,
+}
+
+impl Trial {
+    /// This trial's rounds judged against `base`'s.
+    pub fn judged_against(&self, base: &Trial) -> crate::judge::Judgement {
+        let ns = |t: &Trial| -> Vec<f64> { t.rounds.iter().map(|d| d.as_nanos() as f64).collect() };
+        crate::judge::judge(&ns(base), &ns(self))
+    }
 }
 
 /// Shows trials as a table: time, read calls, bytes the kernel copied to

@@ -162,8 +162,8 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
 
     steps.step("So, is a map faster, for files written in one write?")?;
     steps.say(&verdict_sentence(
-        fastest(&big_trials),
-        fastest(&small_trials),
+        &leaders(&big_trials),
+        &leaders(&small_trials),
     ))?;
     steps.say(&format!(
         "What this rests on: Linux {}, {}, and files written in one write\n\
@@ -212,7 +212,8 @@ fn best_read(trials: &[Trial]) -> Option<&Trial> {
         .min_by_key(|t| t.per_read)
 }
 
-/// What the large file's times say, naming the cost that decided.
+/// What the large file's times say, naming the cost that decided (or
+/// that the samples cannot tell the map from the best read).
 pub fn big_sentence(trials: &[Trial]) -> String {
     let (Some(map), Some(read)) = (trials.iter().find(|t| t.label == MMAP), best_read(trials))
     else {
@@ -220,7 +221,14 @@ pub fn big_sentence(trials: &[Trial]) -> String {
     };
     let ratio = read.per_read.as_secs_f64() / map.per_read.as_secs_f64().max(1e-12);
     let faults = map.counters.minor_faults + map.counters.major_faults;
-    if map.per_read < read.per_read {
+    if map.judged_against(read).is_same() {
+        format!(
+            "The map and the best read, {}, were the same within noise. Each pays\n\
+             its own cost: read() copies every byte into its buffer; the map copies\n\
+             none and paid {faults} page faults instead.",
+            read.label
+        )
+    } else if map.per_read < read.per_read {
         format!(
             "The map won: the best read, {}, took {ratio:.2}x its time. The cost that\n\
              decided is the copy: read() copies every byte into its buffer, the map\n\
@@ -238,29 +246,71 @@ pub fn big_sentence(trials: &[Trial]) -> String {
     }
 }
 
-/// The answer to "is a map faster?", from the winners at the two sizes.
-pub fn verdict_sentence(big_winner: &str, small_winner: &str) -> String {
-    match (big_winner == MMAP, small_winner == MMAP) {
-        (true, false) => format!(
+/// How the map fared at one size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum MapFared {
+    /// The map alone was fastest.
+    Won,
+    /// The map tied with the fastest within noise.
+    Tied,
+    /// Something else was faster beyond noise.
+    Lost,
+}
+
+fn fared(leaders: &[&str]) -> MapFared {
+    match leaders {
+        [only] if *only == MMAP => MapFared::Won,
+        _ if leaders.contains(&MMAP) => MapFared::Tied,
+        _ => MapFared::Lost,
+    }
+}
+
+/// The answer to "is a map faster?", from the leaders at the two sizes
+/// (see [`leaders`]).
+pub fn verdict_sentence(big: &[&str], small: &[&str]) -> String {
+    let names = |l: &[&str]| l.join(", ");
+    let (big_winner, small_winner) = (names(big), names(small));
+    match (fared(big), fared(small)) {
+        (MapFared::Won, MapFared::Lost) => format!(
             "Here, for the large file, yes; for the small one, no ({small_winner} won).\n\
              The tutorial's reason holds: no read calls, no copies. But a map has\n\
              costs of its own (mmap, page faults, munmap) that a small read never pays."
         ),
-        (false, false) => format!(
+        (MapFared::Lost, MapFared::Lost) => format!(
             "Here, no: {big_winner} won on the large file and {small_winner} on the small\n\
              one. A map saves the copy, but the copy from a warm page cache runs at\n\
              memory speed, and the map's faults and page-table work cost about as much\n\
              or more. Maps pay off when a file is read many times while mapped, or\n\
              read at random in small pieces."
         ),
-        (true, true) => "Here, yes, at both sizes: the copy read() makes cost more than the\n\
+        (MapFared::Won, MapFared::Won) => {
+            "Here, yes, at both sizes: the copy read() makes cost more than the\n\
                          map's faults and page-table work even for the small file."
-            .to_string(),
-        (false, true) => format!(
+                .to_string()
+        }
+        (MapFared::Lost, MapFared::Won) => format!(
             "Here the map won on the small file but {big_winner} won on the large one:\n\
              the map's faults grow with the file, while a big read buffer keeps\n\
              read()'s calls few."
         ),
+        (b, s) => {
+            let others = |l: &[&str]| {
+                let rest: Vec<&str> = l.iter().copied().filter(|n| *n != MMAP).collect();
+                rest.join(", ")
+            };
+            let say = |fared: MapFared, leaders: &str| match fared {
+                MapFared::Won => "the map won".to_string(),
+                MapFared::Tied => format!("the map and {leaders} were the same within noise"),
+                MapFared::Lost => format!("{leaders} beat the map"),
+            };
+            format!(
+                "Here, not clearly: for the large file {}; for the small one {}.\n\
+                 Where the samples cannot separate them, the copy read() saves the map\n\
+                 costs about what the map's faults and page-table work cost read().",
+                say(b, &others(big)),
+                say(s, &others(small))
+            )
+        }
     }
 }
 
@@ -311,6 +361,7 @@ fn measure(
             Ok(Trial {
                 label: label.to_string(),
                 per_read: crate::stats::median(&times).unwrap_or_default(),
+                rounds: times,
                 counters,
                 buffer_page_offset: sample.buffer_page_offset,
             })
@@ -320,12 +371,32 @@ fn measure(
     trials
 }
 
-/// The fastest trial's label.
-pub fn fastest(trials: &[Trial]) -> &str {
-    trials
+/// The fastest trial's label, then those of the trials the judgement
+/// cannot tell from it (the same within noise), fastest first.
+pub fn leaders(trials: &[Trial]) -> Vec<&str> {
+    let Some(first) = trials.iter().min_by_key(|t| t.per_read) else {
+        return Vec::new();
+    };
+    let mut tied: Vec<&Trial> = trials
         .iter()
-        .min_by_key(|t| t.per_read)
-        .map_or("", |t| t.label.as_str())
+        .filter(|t| t.label != first.label && t.judged_against(first).is_same())
+        .collect();
+    tied.sort_by_key(|t| t.per_read);
+    std::iter::once(first)
+        .chain(tied)
+        .map(|t| t.label.as_str())
+        .collect()
+}
+
+/// "Fastest here: X." or the ways the samples cannot tell apart.
+pub fn fastest_sentence(leaders: &[&str]) -> String {
+    match leaders {
+        [one] => format!("Fastest here: {one}."),
+        _ => format!(
+            "Fastest here, the same within noise: {}.",
+            leaders.join(", ")
+        ),
+    }
 }
 
 /// The counters behind the large file's result, way by way.
@@ -365,17 +436,94 @@ fn explain_big(steps: &mut Steps, trials: &[Trial], size: u64) -> anyhow::Result
 
 /// What the small file's result says.
 fn explain_small(steps: &mut Steps, trials: &[Trial]) -> anyhow::Result<()> {
-    let winner = fastest(trials);
+    let leaders = leaders(trials);
     steps.say(&format!(
-        "Fastest here: {winner}. {}\n\
+        "{} {}\n\
          Each map costs an mmap call, at least one page fault, and a munmap that\n\
          must tidy the page tables; a 4 KiB read costs one call and a copy that\n\
          takes well under a microsecond.",
-        if winner == MMAP {
-            "The map still won, though its fixed costs are most of its time."
-        } else {
-            "The map lost: with so little to copy, its fixed costs decide."
+        fastest_sentence(&leaders),
+        match fared(&leaders) {
+            MapFared::Won => "The map still won, though its fixed costs are most of its time.",
+            MapFared::Tied => "The map kept up, though its fixed costs are most of its time.",
+            MapFared::Lost => "The map lost: with so little to copy, its fixed costs decide.",
         }
     ))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A trial whose five rounds spread ±2% around `ns`.
+    fn trial(label: &str, ns: u64) -> Trial {
+        let rounds: Vec<Duration> = [98, 100, 102, 99, 101]
+            .iter()
+            .map(|p| Duration::from_nanos(ns * p / 100))
+            .collect();
+        Trial {
+            label: label.to_string(),
+            per_read: Duration::from_nanos(ns),
+            rounds,
+            counters: Default::default(),
+            buffer_page_offset: None,
+        }
+    }
+
+    #[test]
+    fn leaders_are_the_fastest_and_who_ties_with_it() {
+        let trials = [
+            trial("pread 4 KiB", 3100),
+            trial(MMAP, 9000),
+            trial("read() 4 KiB", 3120),
+            trial("fs::read", 3090),
+        ];
+        assert_eq!(
+            leaders(&trials),
+            ["fs::read", "pread 4 KiB", "read() 4 KiB"]
+        );
+        assert_eq!(
+            fastest_sentence(&leaders(&trials)),
+            "Fastest here, the same within noise: fs::read, pread 4 KiB, read() 4 KiB."
+        );
+        let clear = [trial("pread 4 KiB", 3000), trial(MMAP, 9000)];
+        assert_eq!(leaders(&clear), ["pread 4 KiB"]);
+        assert_eq!(
+            fastest_sentence(&leaders(&clear)),
+            "Fastest here: pread 4 KiB."
+        );
+    }
+
+    #[test]
+    fn the_verdict_says_within_noise_when_the_map_ties() {
+        let won = [MMAP];
+        let lost = ["pread 4 KiB"];
+        let tied = ["pread 4 KiB", MMAP];
+        assert!(verdict_sentence(&won, &lost).starts_with("Here, for the large file, yes"));
+        assert!(verdict_sentence(&lost, &lost).starts_with("Here, no"));
+        assert!(verdict_sentence(&won, &won).starts_with("Here, yes, at both sizes"));
+        assert!(verdict_sentence(&lost, &won).starts_with("Here the map won on the small"));
+        let text = verdict_sentence(&won, &tied);
+        assert!(text.starts_with("Here, not clearly: for the large file the map won; for the small one the map and pread 4 KiB were the same within noise."), "{text}");
+        let text = verdict_sentence(&tied, &lost);
+        assert!(
+            text.contains("for the small one pread 4 KiB beat the map"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_big_sentence_names_no_winner_inside_the_noise() {
+        let level = [trial(MMAP, 1000), trial("pread 1 MiB", 1005)];
+        assert!(
+            big_sentence(&level)
+                .starts_with("The map and the best read, pread 1 MiB, were the same within noise")
+        );
+        let won = [trial(MMAP, 1000), trial("pread 1 MiB", 1500)];
+        assert!(big_sentence(&won).starts_with("The map won"));
+        let lost = [trial(MMAP, 1500), trial("pread 1 MiB", 1000)];
+        assert!(big_sentence(&lost).starts_with("pread 1 MiB won"));
+    }
 }

@@ -284,6 +284,7 @@ mod tests {
             layout_after: None,
             counters_note: None,
             model: None,
+            spread: None,
         }
     }
 

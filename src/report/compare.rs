@@ -1,6 +1,10 @@
-//! Two runs side by side: per scenario, each size and method label with both
-//! throughputs and their ratio, a chart of the ratio, and every cell that only
-//! one run has.
+//! Two runs side by side, judged: per scenario, each size and method label
+//! with both throughputs, the change of its median time with a 95%
+//! interval and a verdict from [`crate::judge`] (improved, regressed, no
+//! change), a chart of the ratio, every cell that only one run has, a
+//! count of each verdict, and a warning when the runs come from different
+//! machines or kernels. [`Comparison::regressions_above`] is the CI gate
+//! behind `compare --fail-above`.
 
 use super::charts::axis::{Scale, Unit};
 use super::charts::{Chart, Panel, Reference, Series, coincident, render_panels};
@@ -9,15 +13,74 @@ use super::html::{figure, page, slug, table as html_table};
 use super::markdown::table as md_table;
 use super::palette::Palette;
 use super::table::{Row, Table};
+use crate::judge::{self, Judgement, Outcome};
 use crate::results::{Cell, Results, ScenarioResult};
 use crate::units::{ExactSize, Rate};
 use crate::vocab::MethodName;
 use std::fmt::Write;
 
+/// What the second run did to one cell, by the judgement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Significantly faster, beyond the noise threshold.
+    Improved,
+    /// Significantly slower, beyond the noise threshold.
+    Regressed,
+    /// The same within noise.
+    NoChange,
+}
+
+impl Verdict {
+    /// The verdict as the tables print it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Verdict::Improved => "improved",
+            Verdict::Regressed => "regressed",
+            Verdict::NoChange => "no change",
+        }
+    }
+}
+
+/// One cell measured in both runs, and its judgement.
+#[derive(Debug, Clone, Copy)]
+pub struct CellChange<'a> {
+    /// The cell in the first (baseline) run.
+    pub a: &'a Cell,
+    /// The same cell in the second run.
+    pub b: &'a Cell,
+    /// The second run's times judged against the first's.
+    pub judgement: Judgement,
+}
+
+impl CellChange<'_> {
+    /// Judges `b` against `a`.
+    fn new<'c>(a: &'c Cell, b: &'c Cell) -> CellChange<'c> {
+        CellChange {
+            a,
+            b,
+            judgement: judge::cells(a, b),
+        }
+    }
+
+    /// Improved, regressed or no change.
+    pub fn verdict(&self) -> Verdict {
+        match self.judgement.outcome {
+            Outcome::Faster => Verdict::Improved,
+            Outcome::Slower => Verdict::Regressed,
+            Outcome::Same => Verdict::NoChange,
+        }
+    }
+
+    /// The change of the median time as a fraction (+0.2: 20% slower).
+    pub fn time_change(&self) -> f64 {
+        self.judgement.ratio - 1.0
+    }
+}
+
 /// One scenario's cells matched across the two runs.
 struct Matched<'a> {
     name: &'a str,
-    pairs: Vec<(&'a Cell, &'a Cell)>,
+    pairs: Vec<CellChange<'a>>,
     only_a: Vec<&'a Cell>,
     only_b: Vec<&'a Cell>,
 }
@@ -43,11 +106,15 @@ fn matched<'a>(
 ) -> Matched<'a> {
     let a_cells: Vec<&Cell> = a.map(|s| s.cells.iter().collect()).unwrap_or_default();
     let b_cells: Vec<&Cell> = b.map(|s| s.cells.iter().collect()).unwrap_or_default();
-    let mut pairs: Vec<(&Cell, &Cell)> = a_cells
+    let mut found: Vec<(&Cell, &Cell)> = a_cells
         .iter()
         .filter_map(|x| Some((*x, *b_cells.iter().find(|y| same_cell(x, y))?)))
         .collect();
-    pairs.sort_by(|p, q| order_key(p.0).cmp(&order_key(q.0)));
+    found.sort_by(|p, q| order_key(p.0).cmp(&order_key(q.0)));
+    let pairs = found
+        .into_iter()
+        .map(|(x, y)| CellChange::new(x, y))
+        .collect();
     let mut only_a: Vec<&Cell> = a_cells
         .iter()
         .copied()
@@ -88,28 +155,47 @@ fn match_runs<'a>(a: &'a Results, b: &'a Results) -> Vec<Matched<'a>> {
         .collect()
 }
 
-/// The side-by-side table of matched cells.
-fn pair_table(m: &Matched, a_name: &str, b_name: &str) -> Table {
+/// A signed percentage such as `+20.1%` or `-3.0%`.
+fn signed_percent(fraction: f64) -> String {
+    format!("{:+.1}%", fraction * 100.0)
+}
+
+/// The change of the median time with its interval: `+20.1% (+18.0% to +22.3%)`.
+fn change_text(change: &CellChange) -> String {
+    let i = change.judgement.interval;
+    format!(
+        "{} ({} to {})",
+        signed_percent(change.time_change()),
+        signed_percent(i.lower - 1.0),
+        signed_percent(i.upper - 1.0)
+    )
+}
+
+/// The side-by-side table of `changes`.
+fn pair_table(changes: &[&CellChange], a_name: &str, b_name: &str) -> Table {
     let headers = vec![
         "size".to_string(),
         "method".to_string(),
         format!("{a_name} throughput"),
         format!("{b_name} throughput"),
         format!("{b_name} ÷ {a_name}"),
+        "time change (95% interval)".to_string(),
+        "verdict".to_string(),
     ];
-    let rows = m
-        .pairs
+    let rows = changes
         .iter()
         .enumerate()
-        .map(|(i, (x, y))| Row {
+        .map(|(i, c)| Row {
             cells: vec![
-                ExactSize(x.size).to_string(),
-                x.label.clone(),
-                Rate(x.throughput_bytes_per_sec).to_string(),
-                Rate(y.throughput_bytes_per_sec).to_string(),
-                ratio(y.throughput_bytes_per_sec / x.throughput_bytes_per_sec),
+                ExactSize(c.a.size).to_string(),
+                c.a.label.clone(),
+                Rate(c.a.throughput_bytes_per_sec).to_string(),
+                Rate(c.b.throughput_bytes_per_sec).to_string(),
+                ratio(c.b.throughput_bytes_per_sec / c.a.throughput_bytes_per_sec),
+                change_text(c),
+                c.verdict().word().to_string(),
             ],
-            first_of_size: i == 0 || m.pairs[i - 1].0.size != x.size,
+            first_of_size: i == 0 || changes[i - 1].a.size != c.a.size,
         })
         .collect();
     Table {
@@ -142,9 +228,9 @@ fn ratio_chart(
     palette: &Palette,
 ) -> anyhow::Result<Chart> {
     let mut labels: Vec<&str> = Vec::new();
-    for (x, _) in &m.pairs {
-        if !labels.contains(&x.label.as_str()) {
-            labels.push(&x.label);
+    for c in &m.pairs {
+        if !labels.contains(&c.a.label.as_str()) {
+            labels.push(&c.a.label);
         }
     }
     palette.order(&mut labels);
@@ -155,11 +241,11 @@ fn ratio_chart(
             points: m
                 .pairs
                 .iter()
-                .filter(|(x, _)| x.label == *l)
-                .map(|(x, y)| {
+                .filter(|c| c.a.label == *l)
+                .map(|c| {
                     (
-                        x.size as f64,
-                        y.throughput_bytes_per_sec / x.throughput_bytes_per_sec,
+                        c.a.size as f64,
+                        c.b.throughput_bytes_per_sec / c.a.throughput_bytes_per_sec,
                     )
                 })
                 .collect(),
@@ -175,6 +261,7 @@ fn ratio_chart(
         references: vec![Reference {
             value: 1.0,
             text: String::new(),
+            steps: Vec::new(),
         }],
         empty_note: "no cell is in both runs".to_string(),
     };
@@ -204,65 +291,255 @@ fn run_line(r: &Results, name: &str) -> String {
     )
 }
 
-/// Renders compare.html.
-pub(crate) fn html(a: &Results, a_name: &str, b: &Results, b_name: &str) -> anyhow::Result<String> {
-    let palette = Palette::new(&[a, b]);
-    let mut body = format!(
-        "<header>\n<h1>mmap-lab comparison: {} vs {}</h1>\n<ul class=\"meta\">\n<li>{}</li>\n<li>{}</li>\n</ul>\n</header>\n",
-        escape(a_name),
-        escape(b_name),
-        escape(&run_line(a, a_name)),
-        escape(&run_line(b, b_name))
-    );
-    for m in match_runs(a, b) {
-        let _ = writeln!(body, "<h2 id=\"{}\">{}</h2>", slug(m.name), escape(m.name));
-        if !m.pairs.is_empty() {
-            body.push_str(&figure(
-                &ratio_chart(&m, a_name, b_name, &palette)?,
-                &palette,
-            ));
-            body.push_str(&html_table(&pair_table(&m, a_name, b_name)));
-        }
-        for (name, cells) in [(a_name, &m.only_a), (b_name, &m.only_b)] {
-            if !cells.is_empty() {
-                let _ = writeln!(
-                    body,
-                    "<h3 class=\"only\">Only in {}</h3>\n<ul>",
-                    escape(name)
-                );
-                for line in lonely(cells) {
-                    let _ = writeln!(body, "<li>{}</li>", escape(&line));
-                }
-                body.push_str("</ul>\n");
-            }
-        }
-    }
-    Ok(page(
-        &format!("mmap-lab comparison: {a_name} vs {b_name}"),
-        &body,
-    ))
+/// How many cells got each verdict, and how many only one run has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Cells significantly faster in the second run.
+    pub improved: usize,
+    /// Cells significantly slower in the second run.
+    pub regressed: usize,
+    /// Cells the same within noise.
+    pub unchanged: usize,
+    /// Cells only the first run has.
+    pub only_first: usize,
+    /// Cells only the second run has.
+    pub only_second: usize,
 }
 
-/// Renders compare.md.
-pub(crate) fn markdown(a: &Results, a_name: &str, b: &Results, b_name: &str) -> String {
-    let mut out = format!(
-        "# mmap-lab comparison: {a_name} vs {b_name}\n\n- {}\n- {}\n",
-        run_line(a, a_name),
-        run_line(b, b_name)
-    );
-    for m in match_runs(a, b) {
-        let _ = writeln!(out, "\n## {}\n", crate::user_text::for_terminal(m.name));
-        if !m.pairs.is_empty() {
-            out.push_str(&md_table(&pair_table(&m, a_name, b_name)));
+impl Summary {
+    /// One line: `2 regressed, 1 improved, 40 no change (within noise)`,
+    /// and the cells only one run has.
+    pub fn line(&self) -> String {
+        let mut text = format!(
+            "{} regressed, {} improved, {} no change (within noise)",
+            self.regressed, self.improved, self.unchanged
+        );
+        for (n, which) in [(self.only_first, "first"), (self.only_second, "second")] {
+            if n > 0 {
+                text.push_str(&format!("; {n} only in the {which} run"));
+            }
         }
-        for (name, cells) in [(a_name, &m.only_a), (b_name, &m.only_b)] {
-            if !cells.is_empty() {
-                let _ = writeln!(out, "\nOnly in {name}:\n");
-                for line in lonely(cells) {
-                    let _ = writeln!(out, "- {}", crate::user_text::for_terminal(&line));
+        text
+    }
+}
+
+/// Two runs matched cell by cell and judged.
+pub struct Comparison<'a> {
+    a: &'a Results,
+    a_name: &'a str,
+    b: &'a Results,
+    b_name: &'a str,
+    scenarios: Vec<Matched<'a>>,
+}
+
+impl<'a> Comparison<'a> {
+    /// Matches and judges every cell of run `b` against run `a`.
+    pub fn new(a: &'a Results, a_name: &'a str, b: &'a Results, b_name: &'a str) -> Comparison<'a> {
+        Comparison {
+            a,
+            a_name,
+            b,
+            b_name,
+            scenarios: match_runs(a, b),
+        }
+    }
+
+    /// Every cell both runs have, with its judgement, scenario by scenario.
+    pub fn changes(&self) -> impl Iterator<Item = (&str, &CellChange<'a>)> {
+        self.scenarios
+            .iter()
+            .flat_map(|m| m.pairs.iter().map(move |c| (m.name, c)))
+    }
+
+    /// How many cells got each verdict.
+    pub fn summary(&self) -> Summary {
+        let mut summary = Summary::default();
+        for (_, change) in self.changes() {
+            match change.verdict() {
+                Verdict::Improved => summary.improved += 1,
+                Verdict::Regressed => summary.regressed += 1,
+                Verdict::NoChange => summary.unchanged += 1,
+            }
+        }
+        for m in &self.scenarios {
+            summary.only_first += m.only_a.len();
+            summary.only_second += m.only_b.len();
+        }
+        summary
+    }
+
+    /// The cells that regressed (significantly slower) with a median time
+    /// more than `percent`% above the first run's: what fails a CI gate.
+    pub fn regressions_above(&self, percent: f64) -> Vec<(&str, &CellChange<'a>)> {
+        self.changes()
+            .filter(|(_, c)| c.verdict() == Verdict::Regressed && c.time_change() * 100.0 > percent)
+            .collect()
+    }
+
+    /// Why the two runs may differ for reasons other than the code: a
+    /// different CPU, core count, kernel or file system, one run quick, or
+    /// a run that warned about its conditions (load, other processes,
+    /// steal, governor, THP, swap).
+    pub fn warnings(&self) -> Vec<String> {
+        let (a, b) = (&self.a.machine, &self.b.machine);
+        let mut warnings = Vec::new();
+        let mut differ = |what: &str, x: String, y: String| {
+            if x != y {
+                warnings.push(format!(
+                    "the runs differ in {what} ({}: {x}; {}: {y}), so differences may come from that, not from the code",
+                    self.a_name, self.b_name
+                ));
+            }
+        };
+        differ("CPU model", a.cpu.clone(), b.cpu.clone());
+        differ("CPU count", a.cores.to_string(), b.cores.to_string());
+        differ("kernel", a.kernel.clone(), b.kernel.clone());
+        differ("file system", a.filesystem.clone(), b.filesystem.clone());
+        differ(
+            "--quick",
+            self.a.quick.to_string(),
+            self.b.quick.to_string(),
+        );
+        for (name, run) in [(self.a_name, self.a), (self.b_name, self.b)] {
+            for noise in run.environment.iter().flat_map(|e| &e.warnings) {
+                if !noise.starts_with("a virtual machine") {
+                    warnings.push(format!(
+                        "{name} measured on a busy or unsteady machine ({noise}): its drift between runs is noise no sample of either run shows"
+                    ));
                 }
             }
         }
+        warnings
     }
-    out
+
+    /// The significant changes, regressions first, largest first.
+    fn significant(&self) -> Vec<&CellChange<'a>> {
+        let mut found: Vec<&CellChange> = self
+            .changes()
+            .map(|(_, c)| c)
+            .filter(|c| c.verdict() != Verdict::NoChange)
+            .collect();
+        found.sort_by(|x, y| y.time_change().total_cmp(&x.time_change()));
+        found
+    }
+
+    /// A few lines for the terminal: the summary, the warnings and every
+    /// significant change.
+    pub fn text(&self) -> String {
+        let mut out = format!("{}\n", self.summary().line());
+        for warning in self.warnings() {
+            let _ = writeln!(out, "warning: {warning}");
+        }
+        for (name, c) in self
+            .changes()
+            .filter(|(_, c)| c.verdict() != Verdict::NoChange)
+        {
+            let _ = writeln!(
+                out,
+                "  {:<9} {name} {} {}: time {}",
+                c.verdict().word(),
+                ExactSize(c.a.size),
+                c.a.label,
+                change_text(c)
+            );
+        }
+        out
+    }
+
+    /// compare.html.
+    pub fn html(&self) -> anyhow::Result<String> {
+        let (a_name, b_name) = (self.a_name, self.b_name);
+        let palette = Palette::new(&[self.a, self.b]);
+        let mut body = format!(
+            "<header>\n<h1>mmap-lab comparison: {} vs {}</h1>\n<ul class=\"meta\">\n<li>{}</li>\n<li>{}</li>\n<li>{}</li>\n",
+            escape(a_name),
+            escape(b_name),
+            escape(&run_line(self.a, a_name)),
+            escape(&run_line(self.b, b_name)),
+            escape(&self.summary().line()),
+        );
+        for warning in self.warnings() {
+            let _ = writeln!(
+                body,
+                "<li><strong>Warning:</strong> {}</li>",
+                escape(&warning)
+            );
+        }
+        let _ = writeln!(body, "<li>{}</li>\n</ul>\n</header>", escape(&rule_text()));
+        for m in &self.scenarios {
+            let _ = writeln!(body, "<h2 id=\"{}\">{}</h2>", slug(m.name), escape(m.name));
+            if !m.pairs.is_empty() {
+                body.push_str(&figure(
+                    &ratio_chart(m, a_name, b_name, &palette)?,
+                    &palette,
+                ));
+                let all: Vec<&CellChange> = m.pairs.iter().collect();
+                body.push_str(&html_table(&pair_table(&all, a_name, b_name)));
+            }
+            for (name, cells) in [(a_name, &m.only_a), (b_name, &m.only_b)] {
+                if !cells.is_empty() {
+                    let _ = writeln!(
+                        body,
+                        "<h3 class=\"only\">Only in {}</h3>\n<ul>",
+                        escape(name)
+                    );
+                    for line in lonely(cells) {
+                        let _ = writeln!(body, "<li>{}</li>", escape(&line));
+                    }
+                    body.push_str("</ul>\n");
+                }
+            }
+        }
+        Ok(page(
+            &format!("mmap-lab comparison: {a_name} vs {b_name}"),
+            &body,
+        ))
+    }
+
+    /// compare.md: the summary, warnings and significant changes first (fit
+    /// for a pull request), then every scenario's table.
+    pub fn markdown(&self) -> String {
+        let (a_name, b_name) = (self.a_name, self.b_name);
+        let mut out = format!(
+            "# mmap-lab comparison: {a_name} vs {b_name}\n\n**{}**\n\n- {}\n- {}\n",
+            self.summary().line(),
+            run_line(self.a, a_name),
+            run_line(self.b, b_name)
+        );
+        for warning in self.warnings() {
+            let _ = writeln!(out, "- **Warning:** {warning}");
+        }
+        let _ = writeln!(out, "\n{}", rule_text());
+        let significant = self.significant();
+        if !significant.is_empty() {
+            out.push_str("\n## Significant changes\n\n");
+            out.push_str(&md_table(&pair_table(&significant, a_name, b_name)));
+        }
+        for m in &self.scenarios {
+            let _ = writeln!(out, "\n## {}\n", crate::user_text::for_terminal(m.name));
+            if !m.pairs.is_empty() {
+                let all: Vec<&CellChange> = m.pairs.iter().collect();
+                out.push_str(&md_table(&pair_table(&all, a_name, b_name)));
+            }
+            for (name, cells) in [(a_name, &m.only_a), (b_name, &m.only_b)] {
+                if !cells.is_empty() {
+                    let _ = writeln!(out, "\nOnly in {name}:\n");
+                    for line in lonely(cells) {
+                        let _ = writeln!(out, "- {}", crate::user_text::for_terminal(&line));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// How the verdicts are reached, in one sentence.
+fn rule_text() -> String {
+    format!(
+        "A cell improved or regressed only when its samples say so: a mixed-bootstrap p-value below {} and a {}% interval of the ratio of median times wholly beyond ±{}% (the noise threshold); otherwise no change.",
+        judge::SIGNIFICANCE_LEVEL,
+        judge::CONFIDENCE_LEVEL * 100.0,
+        judge::NOISE_THRESHOLD * 100.0
+    )
 }

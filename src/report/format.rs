@@ -194,6 +194,89 @@ pub(crate) fn observer(results: &crate::results::Results) -> Option<String> {
     })
 }
 
+/// The limits per cache level in one line: `L1d (up to 48 KiB): memcpy …,
+/// scan …; …`, for runs that measured them.
+pub(crate) fn level_limits(limits: &crate::results::Limits) -> Option<String> {
+    if limits.levels.is_empty() {
+        return None;
+    }
+    let each: Vec<String> = limits
+        .levels
+        .iter()
+        .map(|l| {
+            format!(
+                "{}{}: memcpy {}, scan {}",
+                l.level,
+                l.up_to_bytes
+                    .map(|up| format!(" (files up to {})", crate::units::ExactSize(up)))
+                    .unwrap_or_default(),
+                crate::units::Rate(l.memcpy_bytes_per_sec),
+                crate::units::Rate(l.scan_bytes_per_sec)
+            )
+        })
+        .collect();
+    Some(each.join("; "))
+}
+
+/// The conditions the run measured under in one line (load, other
+/// processes, steal, governor, THP, swap), for runs that recorded them.
+pub(crate) fn conditions(results: &crate::results::Results) -> Option<String> {
+    let e = results.environment.as_ref()?;
+    let mut parts = vec![format!(
+        "load average {:.2} at the start, {:.2} at the end",
+        e.load_average_start[0], e.load_average_end[0]
+    )];
+    if let Some(share) = e.others_cpu_share {
+        parts.push(format!(
+            "other processes took {} of the CPU time",
+            percent(share)
+        ));
+    }
+    if let Some(share) = e.steal_share {
+        parts.push(format!("steal {}", percent(share)));
+    }
+    parts.push(format!(
+        "governor {}",
+        e.governor.as_deref().unwrap_or("none")
+    ));
+    parts.push(format!("THP {}", e.thp));
+    parts.push(if e.hypervisor {
+        "under a hypervisor".to_string()
+    } else {
+        "no hypervisor flag".to_string()
+    });
+    parts.push(format!(
+        "swap {} used of {}",
+        bytes(e.swap_used_bytes),
+        bytes(e.swap_total_bytes)
+    ));
+    Some(parts.join("; "))
+}
+
+/// What the run's environment may have done to the numbers, one line each.
+pub(crate) fn environment_warnings(results: &crate::results::Results) -> &[String] {
+    results
+        .environment
+        .as_ref()
+        .map_or(&[], |e| e.warnings.as_slice())
+}
+
+/// How sure a cell's median is, for the tables: `±1.2%, 60 samples`, and
+/// `UNSTABLE` when its samples were too unsteady; empty for older files.
+pub(crate) fn sureness(cell: &crate::results::Cell) -> String {
+    let Some(spread) = &cell.spread else {
+        return String::new();
+    };
+    let mut text = match crate::sampling::precision(&cell.samples_ns) {
+        Some(p) => format!("±{:.1}%, {} samples", p * 100.0, spread.samples),
+        None => format!("{} samples", spread.samples),
+    };
+    if !spread.unstable.is_empty() {
+        text.push_str(", UNSTABLE");
+    }
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -4,9 +4,11 @@
 //! the largest size. Shown at the top of index.html and summary.md and at
 //! the end of `run`.
 
-use super::metrics::{ranked_at, sizes};
-use super::narrative::{contrast, crossovers, deciding_term, map_lead};
+use super::findings::{Lead, Race, lead_at, race, standings};
+use super::metrics::sizes;
+use super::narrative::{contrast, deciding_term};
 use super::table::{Row, Table};
+use crate::judge;
 use crate::layout::{self, Column};
 use crate::model;
 use crate::operation;
@@ -26,26 +28,55 @@ const HEADERS: [&str; 5] = [
 fn row(scenario: &ScenarioResult) -> Option<Vec<String>> {
     let sizes = sizes(scenario);
     let (smallest, largest) = (*sizes.first()?, *sizes.last()?);
-    let fastest = |size: u64| {
-        ranked_at(scenario, size)
-            .first()
-            .map(|c| format!("{} ({})", c.label, ExactSize(size)))
-            .unwrap_or_default()
-    };
-    let lead = map_lead(scenario, &sizes);
-    let crossover = match crossovers(scenario).into_iter().find(|c| c.map_overtook) {
-        Some(c) => format!("about {}", ApproxSize(c.estimate)),
-        None if lead.is_empty() => "n/a (no map or no read())".to_string(),
-        None if lead.iter().all(|(_, r)| *r > 0.0) => "ahead at every size".to_string(),
-        None => "none".to_string(),
-    };
+    let race = race(&standings(scenario));
     Some(vec![
         scenario.name.clone(),
-        fastest(smallest),
-        fastest(largest),
-        crossover,
+        fastest(scenario, smallest),
+        fastest(scenario, largest),
+        overtakes(race.as_ref()),
         gap(scenario, largest),
     ])
+}
+
+/// The fastest method at `size`, with those the samples cannot tell from it.
+fn fastest(scenario: &ScenarioResult, size: u64) -> String {
+    lead_at(scenario, size)
+        .map(|lead| lead_text(&lead, size))
+        .unwrap_or_default()
+}
+
+/// Words a [`Lead`] for the table: "mmap (256 MiB)", or "mmap, mmap
+/// populate (256 MiB, same within noise)".
+fn lead_text(lead: &Lead, size: u64) -> String {
+    let mut names = vec![lead.first.label.as_str()];
+    names.extend(lead.tied.iter().map(|c| c.label.as_str()));
+    if names.len() == 1 {
+        format!("{} ({})", names[0], ExactSize(size))
+    } else {
+        format!(
+            "{} ({}, same within noise)",
+            names.join(", "),
+            ExactSize(size)
+        )
+    }
+}
+
+/// Where a map overtakes the best read()-style method, in a few words.
+fn overtakes(race: Option<&Race>) -> String {
+    match race {
+        None => "n/a (no map or no read())".to_string(),
+        Some(Race::Crossed(crossovers)) => match crossovers.iter().find(|c| c.map_overtook) {
+            Some(c) => format!("about {}", ApproxSize(c.estimate)),
+            None => "none (it fell behind)".to_string(),
+        },
+        Some(Race::MapAhead { .. }) => "ahead at every size".to_string(),
+        Some(Race::MapBehind { .. }) => "none".to_string(),
+        Some(Race::Level { map_ahead, .. }) => match map_ahead {
+            None => "none: level within noise".to_string(),
+            Some(true) => "ahead or level within noise".to_string(),
+            Some(false) => "none: behind or level within noise".to_string(),
+        },
+    }
 }
 
 /// The term that separates the best map from the best call-based method
@@ -63,6 +94,9 @@ fn gap(scenario: &ScenarioResult, size: u64) -> String {
         .find_map(|cell| model::unmodelled(cell, scenario.cache, writes));
     if let Some(reason) = left_out {
         return format!("not modelled: {}", reason.left_out());
+    }
+    if judge::cells(faster, slower).is_same() {
+        return "none: the two are the same within noise".to_string();
     }
     match deciding_term(faster, slower) {
         Some((term, ns)) => format!("{} (+{} for {})", term.words(), Nanos(ns), slower.label),
@@ -94,4 +128,72 @@ pub fn render_text(results: &Results, width: Option<usize>) -> String {
     let columns: Vec<Column> = table.headers.iter().map(|h| Column::left(h)).collect();
     let rows: Vec<Vec<String>> = table.rows.into_iter().map(|r| r.cells).collect();
     format!("\nAt a glance\n{}", layout::table(&columns, &rows, width))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::findings::Crossover;
+    use crate::testing::cell;
+    use crate::vocab::MethodName::{Positioned, Unbuffered};
+
+    #[test]
+    fn the_fastest_column_lists_who_ties_within_noise() {
+        let (a, b) = (
+            cell("a", Positioned, 4096, 1000),
+            cell("b", Unbuffered, 4096, 1010),
+        );
+        let lead = Lead {
+            first: &a,
+            tied: vec![],
+            next: Some(&b),
+        };
+        assert_eq!(lead_text(&lead, 4096), "a (4 KiB)");
+        let lead = Lead {
+            first: &a,
+            tied: vec![&b],
+            next: None,
+        };
+        assert_eq!(lead_text(&lead, 4096), "a, b (4 KiB, same within noise)");
+    }
+
+    #[test]
+    fn the_overtake_column_covers_every_race() {
+        let crossing = |map_overtook| {
+            Race::Crossed(vec![Crossover {
+                from: 4096,
+                to: 65536,
+                estimate: 16384.0,
+                map_overtook,
+            }])
+        };
+        assert_eq!(overtakes(None), "n/a (no map or no read())");
+        assert_eq!(overtakes(Some(&crossing(true))), "about 16.0 KiB");
+        assert_eq!(overtakes(Some(&crossing(false))), "none (it fell behind)");
+        assert_eq!(
+            overtakes(Some(&Race::MapAhead {
+                size: 4096,
+                ratio: 2.0
+            })),
+            "ahead at every size"
+        );
+        assert_eq!(
+            overtakes(Some(&Race::MapBehind {
+                size: 4096,
+                ratio: 0.5
+            })),
+            "none"
+        );
+        for (map_ahead, text) in [
+            (None, "none: level within noise"),
+            (Some(true), "ahead or level within noise"),
+            (Some(false), "none: behind or level within noise"),
+        ] {
+            let race = Race::Level {
+                level: vec![4096],
+                map_ahead,
+            };
+            assert_eq!(overtakes(Some(&race)), text);
+        }
+    }
 }

@@ -2,7 +2,10 @@
 //! scripts, fonts or network requests, so it opens from disk and prints.
 
 use super::charts::{Chart, bars, scenario as figures, time};
-use super::format::{cpu_details, escape, observer, page_cache_details};
+use super::format::{
+    conditions, cpu_details, environment_warnings, escape, level_limits, observer,
+    page_cache_details,
+};
 use super::glance;
 use super::layout;
 use super::narrative::{counter_notes, paragraph};
@@ -158,6 +161,14 @@ fn machine(results: &Results) -> String {
                 results.syscall_counting.source
             ),
         ),
+        (
+            "limits per cache level",
+            level_limits(l).unwrap_or_else(|| "not measured in this run".to_string()),
+        ),
+        (
+            "conditions",
+            conditions(results).unwrap_or_else(|| "not recorded".to_string()),
+        ),
         ("tool", format!("mmap-lab {}", results.tool_version)),
         ("run started", results.started_at.clone()),
         (
@@ -187,6 +198,9 @@ fn machine(results: &Results) -> String {
     if let Some(text) = observer(results) {
         row("cost of counting", &text);
     }
+    for warning in environment_warnings(results) {
+        row("warning", warning);
+    }
     out.push_str("</dl>\n");
     out
 }
@@ -204,7 +218,7 @@ fn scenario(results: &Results, s: &ScenarioResult, palette: &Palette) -> anyhow:
         escape(&s.operation_params.to_string()),
         escape(&s.file)
     );
-    let mut story = paragraph(s);
+    let mut story = paragraph(s, &results.limits);
     if let Some(changes) = layout::ranking_changes(results, s) {
         story.push(' ');
         story.push_str(&changes);

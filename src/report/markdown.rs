@@ -1,7 +1,9 @@
 //! summary.md: the report's paragraphs and tables in Markdown, for slides and
 //! issue threads.
 
-use super::format::{cpu_details, observer, page_cache_details};
+use super::format::{
+    conditions, cpu_details, environment_warnings, level_limits, observer, page_cache_details,
+};
 use super::glance;
 use super::layout;
 use super::narrative::{counter_notes, paragraph};
@@ -78,6 +80,15 @@ pub(crate) fn summary(results: &Results) -> String {
         Rate(l.scan_bytes_per_sec),
         ExactSize(l.buffer_bytes)
     );
+    if let Some(text) = level_limits(l) {
+        let _ = writeln!(out, "Limits per cache level: {text}.  ");
+    }
+    if let Some(text) = conditions(results) {
+        let _ = writeln!(out, "Conditions: {text}.  ");
+    }
+    for warning in environment_warnings(results) {
+        let _ = writeln!(out, "**Warning:** {warning}.  ");
+    }
     let _ = writeln!(
         out,
         "System call counting: {} ({}).",
@@ -105,7 +116,7 @@ pub(crate) fn summary(results: &Results) -> String {
             "Operation `{}`, {} cache, parameters `{}`.\n",
             s.operation, s.cache, s.operation_params
         );
-        let mut story = paragraph(s);
+        let mut story = paragraph(s, l);
         if let Some(changes) = layout::ranking_changes(results, s) {
             story.push(' ');
             story.push_str(&changes);

@@ -11,7 +11,8 @@
 //! ```
 
 mod charts;
-mod compare;
+pub mod compare;
+mod findings;
 pub(crate) mod format;
 pub mod glance;
 mod html;
@@ -40,21 +41,13 @@ pub fn write_report(results: &Results, out_dir: &Path) -> anyhow::Result<()> {
     write_atomic(&out_dir.join("summary.md"), &markdown::summary(results))
 }
 
-/// Writes `compare.html` and `compare.md` comparing run `a` with run `b` into `out_dir`.
-pub fn write_comparison(
-    a: &Results,
-    a_name: &str,
-    b: &Results,
-    b_name: &str,
-    out_dir: &Path,
-) -> anyhow::Result<()> {
-    let page = compare::html(a, a_name, b, b_name)?;
+/// Writes `compare.html` and `compare.md` of a judged comparison of two
+/// runs into `out_dir`.
+pub fn write_comparison(comparison: &compare::Comparison, out_dir: &Path) -> anyhow::Result<()> {
+    let page = comparison.html()?;
     create_dir(out_dir)?;
     write_atomic(&out_dir.join("compare.html"), &page)?;
-    write_atomic(
-        &out_dir.join("compare.md"),
-        &compare::markdown(a, a_name, b, b_name),
-    )
+    write_atomic(&out_dir.join("compare.md"), &comparison.markdown())
 }
 
 /// criterion's report as an absolute path, when it exists under the current directory.

@@ -2,15 +2,16 @@
 //! smallest and largest size, where mmap and the best call-based method cross,
 //! and which counters explain the difference.
 
+use super::findings::{Lead, Race, lead_at, race, standings};
 use super::format::{bytes, count, percent, ratio};
 use super::metrics::{bytes_per_fault, copied, is_map, ranked_at, sizes};
 use crate::operation;
-use crate::results::{Cell, PeerLine, ScenarioResult};
+use crate::results::{Cell, Limits, PeerLine, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
 use crate::vocab::CostTerm;
 
 /// Writes the paragraph for one scenario as plain sentences.
-pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
+pub(crate) fn paragraph(scenario: &ScenarioResult, limits: &Limits) -> String {
     let sizes = sizes(scenario);
     let (Some(&smallest), Some(&largest)) = (sizes.first(), sizes.last()) else {
         return "No cells were measured in this scenario.".to_string();
@@ -19,7 +20,7 @@ pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
     if largest != smallest {
         sentences.push(winner(scenario, largest));
     }
-    sentences.extend(crossing(scenario, &sizes));
+    sentences.extend(crossing(scenario));
     sentences.extend(explanation(scenario, largest));
     sentences.extend(where_time_goes(scenario, largest));
     sentences.extend(super::layout::sentence(scenario));
@@ -28,7 +29,9 @@ pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
     sentences.extend(ring_batches(scenario, largest));
     sentences.extend(direct_io(scenario, largest));
     sentences.extend(fio_peers(scenario));
+    sentences.extend(above_limits(scenario, limits));
     sentences.extend(skipped(scenario));
+    sentences.extend(unstable(scenario));
     let failed: Vec<String> = scenario
         .cells
         .iter()
@@ -44,26 +47,73 @@ pub(crate) fn paragraph(scenario: &ScenarioResult) -> String {
     sentences.join(" ")
 }
 
-/// "At SIZE, X was fastest at RATE, N× the next best (Y, RATE)."
+/// Who led at `size`, in words: "At SIZE, X was fastest at RATE, N× the
+/// next best (Y, RATE)", or the cells the samples cannot tell apart.
 fn winner(scenario: &ScenarioResult, size: u64) -> String {
-    let ranked = ranked_at(scenario, size);
-    let first = ranked[0];
-    match ranked.get(1) {
+    match lead_at(scenario, size) {
+        Some(lead) => lead_sentence(&lead, size),
+        None => format!("Nothing was measured at {}.", ExactSize(size)),
+    }
+}
+
+/// Words a [`Lead`].
+fn lead_sentence(lead: &Lead, size: u64) -> String {
+    let first = lead.first;
+    let rate = |c: &Cell| Rate(c.throughput_bytes_per_sec).to_string();
+    let next = |next: &Cell| {
+        format!(
+            "{} the next best ({}, {})",
+            ratio(first.throughput_bytes_per_sec / next.throughput_bytes_per_sec),
+            next.label,
+            rate(next)
+        )
+    };
+    if lead.tied.is_empty() {
+        return match lead.next {
+            Some(second) => format!(
+                "At {}, {} was fastest at {}, {}.",
+                ExactSize(size),
+                first.label,
+                rate(first),
+                next(second)
+            ),
+            None => format!(
+                "At {}, only {} was measured ({}).",
+                ExactSize(size),
+                first.label,
+                rate(first)
+            ),
+        };
+    }
+    let slowest_tied = lead.tied.last().unwrap_or(&first);
+    let mut names: Vec<&str> = vec![&first.label];
+    names.extend(lead.tied.iter().map(|c| c.label.as_str()));
+    let span = format!("{} to {}", rate(slowest_tied), rate(first));
+    match lead.next {
         Some(second) => format!(
-            "At {}, {} was fastest at {}, {} the next best ({}, {}).",
+            "At {}, {} were the fastest, the same within noise ({span}); the fastest of them was {}.",
             ExactSize(size),
-            first.label,
-            Rate(first.throughput_bytes_per_sec),
-            ratio(first.throughput_bytes_per_sec / second.throughput_bytes_per_sec),
-            second.label,
-            Rate(second.throughput_bytes_per_sec)
+            and_list(&names),
+            next(second)
         ),
         None => format!(
-            "At {}, only {} was measured ({}).",
+            "At {}, {} were the same within noise ({span}).",
             ExactSize(size),
-            first.label,
-            Rate(first.throughput_bytes_per_sec)
+            if names.len() == 2 {
+                and_list(&names)
+            } else {
+                format!("all {} methods", names.len())
+            }
         ),
+    }
+}
+
+/// "a", "a and b", "a, b and c".
+fn and_list(items: &[&str]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.to_string(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -85,94 +135,65 @@ pub(crate) fn best_pair(scenario: &ScenarioResult, size: u64) -> Option<(&Cell, 
     Some((map, call))
 }
 
-/// A size range where the best map and the best call-based method swap places.
-pub(crate) struct Crossover {
-    /// The measured size below the change.
-    pub from: u64,
-    /// The measured size above it.
-    pub to: u64,
-    /// Where the speed ratio crosses 1, interpolated on log scales.
-    pub estimate: f64,
-    /// True when the map got ahead there, false when it fell behind.
-    pub map_overtook: bool,
+/// How the best memory map fared against the best call-based method
+/// over the sizes, in words.
+fn crossing(scenario: &ScenarioResult) -> Option<String> {
+    Some(race_sentence(
+        &race(&standings(scenario))?,
+        call_style(scenario),
+    ))
 }
 
-/// The log speed ratio (best map / best call-based) at each size where both were measured.
-pub(crate) fn map_lead(scenario: &ScenarioResult, sizes: &[u64]) -> Vec<(u64, f64)> {
-    sizes
-        .iter()
-        .filter_map(|s| {
-            let (map, call) = best_pair(scenario, *s)?;
-            Some((
-                *s,
-                (map.throughput_bytes_per_sec / call.throughput_bytes_per_sec).ln(),
-            ))
-        })
-        .collect()
-}
-
-/// Every place where the best map cell overtakes or falls behind the best
-/// call-based cell, in size order.
-pub(crate) fn crossovers(scenario: &ScenarioResult) -> Vec<Crossover> {
-    map_lead(scenario, &sizes(scenario))
-        .windows(2)
-        .filter(|pair| (pair[0].1 > 0.0) != (pair[1].1 > 0.0))
-        .map(|pair| {
-            let ((a, ra), (b, rb)) = (pair[0], pair[1]);
-            // Interpolate the log speed ratio on a log size axis.
-            let t = ra / (ra - rb);
-            let estimate =
-                2f64.powf((a as f64).log2() + t * ((b as f64).log2() - (a as f64).log2()));
-            Crossover {
-                from: a,
-                to: b,
-                estimate,
-                map_overtook: rb > 0.0,
-            }
-        })
-        .collect()
-}
-
-/// Where the best mmap cell overtakes or falls behind the best call-based cell.
-fn crossing(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
-    let style = call_style(scenario);
-    let points = map_lead(scenario, sizes);
-    if points.len() < 2 {
-        return None;
-    }
-    let changes: Vec<String> = crossovers(scenario)
-        .iter()
-        .map(|c| {
-            format!(
-                "a memory map {} the best {style} method between {} and {} (about {} by interpolation)",
-                if c.map_overtook { "overtook" } else { "fell behind" },
-                ExactSize(c.from),
-                ExactSize(c.to),
-                ApproxSize(c.estimate)
-            )
-        })
-        .collect();
-    if !changes.is_empty() {
-        return Some(format!("{}.", capitalise(&changes.join("; then "))));
-    }
-    let (extreme_size, extreme) = if points[0].1 > 0.0 {
-        points.iter().min_by(|x, y| x.1.total_cmp(&y.1))?
-    } else {
-        points.iter().max_by(|x, y| x.1.total_cmp(&y.1))?
+/// Words a [`Race`]; `style` names the call-based methods.
+fn race_sentence(race: &Race, style: &str) -> String {
+    let sizes = |sizes: &[u64]| {
+        let all: Vec<String> = sizes.iter().map(|s| ExactSize(*s).to_string()).collect();
+        and_list(&all.iter().map(String::as_str).collect::<Vec<_>>())
     };
-    Some(if points[0].1 > 0.0 {
-        format!(
+    match race {
+        Race::Crossed(crossovers) => {
+            let changes: Vec<String> = crossovers
+                .iter()
+                .map(|c| {
+                    format!(
+                        "a memory map {} the best {style} method between {} and {} (about {} by interpolation)",
+                        if c.map_overtook { "overtook" } else { "fell behind" },
+                        ExactSize(c.from),
+                        ExactSize(c.to),
+                        ApproxSize(c.estimate)
+                    )
+                })
+                .collect();
+            format!("{}.", capitalise(&changes.join("; then ")))
+        }
+        Race::MapAhead { size, ratio: r } => format!(
             "A memory map beat the best {style} method at every size; its narrowest lead was {} at {}.",
-            ratio(extreme.exp()),
-            ExactSize(*extreme_size)
-        )
-    } else {
-        format!(
+            ratio(*r),
+            ExactSize(*size)
+        ),
+        Race::MapBehind { size, ratio: r } => format!(
             "No memory map caught up with the best {style} method; at best it reached {} of its speed, at {}.",
-            ratio(extreme.exp()),
-            ExactSize(*extreme_size)
-        )
-    })
+            ratio(*r),
+            ExactSize(*size)
+        ),
+        Race::Level { level, map_ahead } => {
+            let level_text = format!(
+                "a memory map and the best {style} method were the same within noise at {}",
+                sizes(level)
+            );
+            match map_ahead {
+                None => format!("{}.", capitalise(&level_text)),
+                Some(true) => format!(
+                    "{}, and the map was ahead at the other sizes.",
+                    capitalise(&level_text)
+                ),
+                Some(false) => format!(
+                    "{}, and the map was behind at the other sizes.",
+                    capitalise(&level_text)
+                ),
+            }
+        }
+    }
 }
 
 fn capitalise(text: &str) -> String {
@@ -307,16 +328,30 @@ fn ring_batches(scenario: &ScenarioResult, size: u64) -> Option<String> {
         .or_else(|| ranked.iter().rev().find(|c| c.label != ring.label))?;
     let c = &ring.counters;
     Some(format!(
-        "At {}, {} made {} for {} ({:.1} requests per call), and ran at {} the speed of {} ({}).",
+        "At {}, {} made {} for {} ({:.1} requests per call), and ran at {} {} ({}).",
         ExactSize(size),
         ring.label,
         counted(c.ring_enters, "io_uring_enter call"),
         counted(c.ring_requests, "request"),
         c.ring_requests as f64 / c.ring_enters as f64,
-        ratio(ring.throughput_bytes_per_sec / other.throughput_bytes_per_sec),
+        speed_of(ring, other),
         other.label,
         describe_calls(other)
     ))
+}
+
+/// `cell`'s speed against `other`'s, to precede the other's name: "1.52×
+/// the speed of", or "the same speed within noise as" when the judgement
+/// cannot tell them apart.
+fn speed_of(cell: &Cell, other: &Cell) -> String {
+    if crate::judge::cells(other, cell).is_same() {
+        "the same speed within noise as".to_string()
+    } else {
+        format!(
+            "{} the speed of",
+            ratio(cell.throughput_bytes_per_sec / other.throughput_bytes_per_sec)
+        )
+    }
 }
 
 /// A cell's system calls in a few words: `4,097 read calls`, or its ring's
@@ -353,8 +388,8 @@ fn direct_io(scenario: &ScenarioResult, size: u64) -> Option<String> {
             bytes(c.disk_read_bytes),
             cached
                 .map(|other| format!(
-                    ", and ran at {} the speed of {}, which read it from memory",
-                    ratio(direct.throughput_bytes_per_sec / other.throughput_bytes_per_sec),
+                    ", and ran at {} {}, which read it from memory",
+                    speed_of(direct, other),
                     other.label
                 ))
                 .unwrap_or_default()
@@ -377,6 +412,61 @@ fn direct_io(scenario: &ScenarioResult, size: u64) -> Option<String> {
             ),
         },
     )
+}
+
+/// Cells named at most in [`above_limits`]; the rest are counted.
+const ABOVE_LIMITS_NAMED: usize = 4;
+
+/// The cells faster than the ceiling for their size and kind of work, and
+/// why that can happen.
+fn above_limits(scenario: &ScenarioResult, limits: &Limits) -> Option<String> {
+    let over: Vec<String> = scenario
+        .cells
+        .iter()
+        .filter_map(|c| {
+            let ceiling = crate::ceiling::of(limits, c, operation::writes(scenario.operation));
+            (c.throughput_bytes_per_sec > ceiling.bytes_per_sec).then(|| {
+                format!(
+                    "{} at {} ({} of the {} limit within {}, {})",
+                    c.label,
+                    ExactSize(c.size),
+                    percent(c.throughput_bytes_per_sec / ceiling.bytes_per_sec),
+                    ceiling.work.name(),
+                    ceiling.level,
+                    Rate(ceiling.bytes_per_sec)
+                )
+            })
+        })
+        .collect();
+    if over.is_empty() {
+        return None;
+    }
+    let mut named = over[..over.len().min(ABOVE_LIMITS_NAMED)].join("; ");
+    if over.len() > ABOVE_LIMITS_NAMED {
+        named.push_str(&format!(
+            "; and {} more (see the table)",
+            over.len() - ABOVE_LIMITS_NAMED
+        ));
+    }
+    Some(format!(
+        "Above the limit for their size: {named}. A limit is measured in the same run over a buffer half the size of the cache level the file falls in; a cell passes it when its bytes stay in a nearer cache than its size suggests, or when other work slowed the limit's measurement (see the run's conditions)."
+    ))
+}
+
+/// How many cells had unsteady samples, if any.
+fn unstable(scenario: &ScenarioResult) -> Option<String> {
+    let n = scenario
+        .cells
+        .iter()
+        .filter(|c| c.spread.as_ref().is_some_and(|s| !s.unstable.is_empty()))
+        .count();
+    (n > 0).then(|| {
+        format!(
+            "The samples of {} were unstable (a standard deviation above {:.0}% of the mean, or a sample far from the median; UNSTABLE in the table): something else disturbed them, so their medians, and the verdicts resting on them, are less sure.",
+            if n == 1 { "1 cell".to_string() } else { format!("{n} cells") },
+            crate::sampling::UNSTABLE_STDDEV * 100.0
+        )
+    })
 }
 
 /// The cells this machine could not measure, and why.
@@ -427,9 +517,6 @@ pub(crate) fn counter_notes(scenario: &ScenarioResult) -> Vec<String> {
         .collect()
 }
 
-/// Times within this factor of each other are not called a placement effect.
-const PLACEMENT_MATTERS: f64 = 1.3;
-
 /// A cell's method, its options apart from placement, and its buffer's
 /// placement: cells that share the first two differ only in where their
 /// buffer starts.
@@ -442,11 +529,13 @@ fn placement_group(cell: &Cell) -> Option<(crate::vocab::MethodName, &str, u64)>
     ))
 }
 
-/// The largest slowdown from buffer placement alone, when it reaches
-/// [`PLACEMENT_MATTERS`]: the same reads into buffers that start at
-/// different offsets from a page boundary.
+/// The largest slowdown from buffer placement alone that the judgement
+/// calls more than noise: the same reads into buffers that start at
+/// different offsets from a page boundary (or, when none is, that
+/// placement made no difference beyond noise).
 fn alignment(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
     let mut worst: Option<(f64, &Cell, &Cell)> = None;
+    let mut pairs = 0;
     for &size in sizes {
         let cells: Vec<&Cell> = scenario.cells.iter().filter(|c| c.size == size).collect();
         for (i, a) in cells.iter().enumerate() {
@@ -463,6 +552,11 @@ fn alignment(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
                 } else {
                     (b, a)
                 };
+                pairs += 1;
+                let judged = crate::judge::cells(fast, slow);
+                if judged.outcome != crate::judge::Outcome::Slower {
+                    continue;
+                }
                 let slowdown = slow.median_ns as f64 / fast.median_ns.max(1) as f64;
                 if worst.is_none_or(|(w, ..)| slowdown > w) {
                     worst = Some((slowdown, fast, slow));
@@ -470,11 +564,17 @@ fn alignment(scenario: &ScenarioResult, sizes: &[u64]) -> Option<String> {
             }
         }
     }
-    let (slowdown, fast, slow) = worst?;
-    (slowdown >= PLACEMENT_MATTERS).then(|| {
+    let Some((slowdown, fast, slow)) = worst else {
+        return (pairs > 0).then(|| {
+            "Where the buffer starts made no difference beyond noise: every pair of the same calls into buffers placed differently was the same within noise.".to_string()
+        });
+    };
+    Some({
         let place = |c: &Cell| {
-            c.buffer_page_offset
-                .map_or_else(|| "an unrecorded place".to_string(), |o| format!("{o} bytes past a page boundary"))
+            c.buffer_page_offset.map_or_else(
+                || "an unrecorded place".to_string(),
+                |o| format!("{o} bytes past a page boundary"),
+            )
         };
         format!(
             "Where the buffer starts mattered: at {}, {} (buffer {}) took {} as long as {} (buffer {}), the same calls into a buffer placed differently; the kernel's copy between the page cache and a user buffer is slower for some alignments on this CPU.",
@@ -522,6 +622,14 @@ fn where_time_goes(scenario: &ScenarioResult, size: u64) -> Option<String> {
     if !first.model.as_ref()?.fits || !second.model.as_ref()?.fits {
         return None;
     }
+    if crate::judge::cells(first, second).is_same() {
+        return Some(format!(
+            "Where the time goes at {}: {} and {} were the same within noise, so no term of the cost model separates them.",
+            ExactSize(size),
+            first.label,
+            second.label
+        ));
+    }
     let (term, gap) = deciding_term(first, second)?;
     let explained = |c: &Cell| {
         c.model
@@ -543,20 +651,29 @@ fn where_time_goes(scenario: &ScenarioResult, size: u64) -> Option<String> {
     ))
 }
 
-/// How far mmap-lab may be from its fio peer before the paragraph says so.
-const PEER_TOLERANCE: f64 = 0.10;
+/// The judgement of a cell against its fio peer: the cell's timed samples
+/// against the time each of fio's runs took per operation (a peer with one
+/// recorded run shows nothing, and is the same within noise).
+fn against_peer(cell: &Cell, peer: &PeerLine) -> crate::judge::Judgement {
+    let runs = if peer.runs_bytes_per_sec.is_empty() {
+        vec![peer.throughput_bytes_per_sec]
+    } else {
+        peer.runs_bytes_per_sec.clone()
+    };
+    let fio_ns: Vec<f64> = runs
+        .iter()
+        .map(|tput| cell.bytes as f64 / tput * 1e9)
+        .collect();
+    crate::judge::judge(&fio_ns, &crate::judge::times(cell))
+}
 
-/// Names every cell more than 10% away from its fio peer, in either
-/// direction, with the likely reason.
+/// Names every cell the judgement calls faster or slower than its fio
+/// peer, with the likely reason.
 fn fio_peers(scenario: &ScenarioResult) -> Option<String> {
-    // The cells more than the tolerance from their peer, grouped by the
+    // The cells apart from their peer beyond noise, grouped by the
     // likeliest reason, so each reason is given once.
     let mut by_reason: Vec<(&'static str, Vec<String>)> = Vec::new();
-    for peer in scenario
-        .peers
-        .iter()
-        .filter(|p| (p.ratio - 1.0).abs() > PEER_TOLERANCE)
-    {
+    for peer in &scenario.peers {
         let Some(cell) = scenario
             .cells
             .iter()
@@ -564,6 +681,9 @@ fn fio_peers(scenario: &ScenarioResult) -> Option<String> {
         else {
             continue;
         };
+        if against_peer(cell, peer).is_same() {
+            continue;
+        }
         let reason = peer_reason(scenario, cell, peer);
         let text = format!(
             "{} at {} ran {} as fast as fio's {} engine ({} against {})",
@@ -620,4 +740,256 @@ fn peer_reason(scenario: &ScenarioResult, cell: &Cell, peer: &PeerLine) -> &'sta
         return "each mmap-lab operation opens and closes the file, while fio's loops keep set-up out of the way";
     }
     "mmap-lab also folds every byte it reads, while fio consumes nothing"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::findings::{Crossover, Lead};
+    use crate::testing::{cell, race as made_up_race, scenario};
+    use crate::vocab::MethodName::{Mmap, Positioned, Unbuffered, Whole};
+
+    const KIB4: u64 = 4096;
+
+    fn no_levels() -> Limits {
+        Limits {
+            memcpy_bytes_per_sec: 1e12,
+            scan_bytes_per_sec: 1e12,
+            buffer_bytes: 1 << 20,
+            levels: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn cells_above_their_limit_are_named_with_why() {
+        // 4 KiB in 1000 ns: 4.1 GB/s, a map (copies nothing: the scan bounds it).
+        let s = scenario(vec![
+            cell("mmap", Mmap, KIB4, 1000),
+            cell("positioned", Positioned, KIB4, 4000),
+        ]);
+        assert!(above_limits(&s, &no_levels()).is_none());
+        let tight = Limits {
+            scan_bytes_per_sec: 2e9,
+            ..no_levels()
+        };
+        let text = above_limits(&s, &tight).unwrap();
+        assert!(
+            text.starts_with("Above the limit for their size: mmap at 4 KiB ("),
+            "{text}"
+        );
+        assert!(text.contains("of the scan limit within memory"), "{text}");
+        assert!(!text.contains("positioned"), "{text}");
+        assert!(text.contains("a cell passes it when"), "{text}");
+    }
+
+    #[test]
+    fn unstable_cells_are_counted() {
+        let mut s = scenario(vec![
+            cell("a", Positioned, KIB4, 1000),
+            cell("b", Whole, KIB4, 1000),
+        ]);
+        assert!(unstable(&s).is_none());
+        let samples = [1000, 1000, 1000, 3000];
+        s.cells[0].spread = Some(crate::sampling::Spread::of(
+            &samples,
+            crate::sampling::Stop::Budget,
+        ));
+        let text = unstable(&s).unwrap();
+        assert!(
+            text.starts_with("The samples of 1 cell were unstable"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_lead_is_worded_for_each_shape() {
+        let (a, b, c, d) = (
+            cell("a", Positioned, KIB4, 1000),
+            cell("b", Unbuffered, KIB4, 1010),
+            cell("c", Whole, KIB4, 1020),
+            cell("d", Mmap, KIB4, 2000),
+        );
+        fn made<'c>(first: &'c Cell, tied: Vec<&'c Cell>, next: Option<&'c Cell>) -> Lead<'c> {
+            Lead { first, tied, next }
+        }
+        let lead = |tied, next| made(&a, tied, next);
+        let clear = lead_sentence(&lead(vec![], Some(&d)), KIB4);
+        assert!(clear.starts_with("At 4 KiB, a was fastest at "), "{clear}");
+        assert!(clear.contains("the next best (d, "), "{clear}");
+        let alone = lead_sentence(&lead(vec![], None), KIB4);
+        assert!(
+            alone.starts_with("At 4 KiB, only a was measured"),
+            "{alone}"
+        );
+        let tied = lead_sentence(&lead(vec![&b, &c], Some(&d)), KIB4);
+        assert!(
+            tied.starts_with("At 4 KiB, a, b and c were the fastest, the same within noise ("),
+            "{tied}"
+        );
+        assert!(tied.contains("; the fastest of them was "), "{tied}");
+        assert!(!tied.contains("a was fastest"), "{tied}");
+        let pair = lead_sentence(&lead(vec![&b], None), KIB4);
+        assert!(
+            pair.starts_with("At 4 KiB, a and b were the same within noise"),
+            "{pair}"
+        );
+        let all = lead_sentence(&lead(vec![&b, &c], None), KIB4);
+        assert!(
+            all.starts_with("At 4 KiB, all 3 methods were the same within noise"),
+            "{all}"
+        );
+    }
+
+    #[test]
+    fn the_winner_sentence_follows_the_judgement() {
+        let s = scenario(vec![
+            cell("a", Positioned, KIB4, 1000),
+            cell("b", Unbuffered, KIB4, 1010),
+        ]);
+        assert!(winner(&s, KIB4).contains("were the same within noise"));
+        let s = scenario(vec![
+            cell("a", Positioned, KIB4, 1000),
+            cell("b", Unbuffered, KIB4, 1500),
+        ]);
+        assert!(winner(&s, KIB4).contains("a was fastest"));
+    }
+
+    #[test]
+    fn a_race_is_worded_for_each_outcome() {
+        let crossed = Race::Crossed(vec![
+            Crossover {
+                from: 4096,
+                to: 1 << 20,
+                estimate: 65536.0,
+                map_overtook: true,
+            },
+            Crossover {
+                from: 1 << 20,
+                to: 16 << 20,
+                estimate: 4.0 * 1048576.0,
+                map_overtook: false,
+            },
+        ]);
+        let text = race_sentence(&crossed, "read()-style");
+        assert!(
+            text.starts_with("A memory map overtook the best read()-style method between 4 KiB and 1 MiB (about 64"),
+            "{text}"
+        );
+        assert!(text.contains("; then a memory map fell behind"), "{text}");
+        let ahead = race_sentence(
+            &Race::MapAhead {
+                size: 4096,
+                ratio: 1.5,
+            },
+            "read()-style",
+        );
+        assert!(ahead.contains("beat the best read()-style method at every size; its narrowest lead was 1.50× at 4 KiB"), "{ahead}");
+        let behind = race_sentence(
+            &Race::MapBehind {
+                size: 4096,
+                ratio: 0.5,
+            },
+            "write()-style",
+        );
+        assert!(
+            behind.starts_with("No memory map caught up with the best write()-style method"),
+            "{behind}"
+        );
+        for (map_ahead, tail) in [
+            (None, "at 4 KiB and 64 KiB."),
+            (Some(true), "and the map was ahead at the other sizes."),
+            (Some(false), "and the map was behind at the other sizes."),
+        ] {
+            let text = race_sentence(
+                &Race::Level {
+                    level: vec![4096, 65536],
+                    map_ahead,
+                },
+                "read()-style",
+            );
+            assert!(
+                text.starts_with(
+                    "A memory map and the best read()-style method were the same within noise"
+                ),
+                "{text}"
+            );
+            assert!(text.ends_with(tail), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_paragraph_names_no_crossover_inside_the_noise() {
+        let s = made_up_race(&[(4096, 1005, 1000), (65536, 1000, 1005)]);
+        let text = paragraph(&s, &no_levels());
+        assert!(
+            !text.contains("overtook") && !text.contains("fell behind"),
+            "{text}"
+        );
+        assert!(
+            text.contains("were the same within noise at 4 KiB and 64 KiB"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn placement_is_named_only_beyond_noise() {
+        let placed = |label: &str, offset: u64, ns: u64| {
+            let mut c = cell(label, Positioned, KIB4, ns);
+            c.params = serde_json::json!({"chunk": 4096, "buffer_offset": offset});
+            c.facts = crate::method::MethodKind::from_options(Positioned, c.params.clone())
+                .unwrap()
+                .facts();
+            c.buffer_page_offset = Some(offset);
+            c
+        };
+        let s = scenario(vec![placed("aligned", 0, 1000), placed("+16", 16, 1010)]);
+        let text = alignment(&s, &[KIB4]).unwrap();
+        assert!(text.contains("made no difference beyond noise"), "{text}");
+        let s = scenario(vec![placed("aligned", 0, 1000), placed("+16", 16, 1200)]);
+        let text = alignment(&s, &[KIB4]).unwrap();
+        assert!(text.starts_with("Where the buffer starts mattered: at 4 KiB, +16 (buffer 16 bytes past a page boundary) took 1.20× as long as aligned"), "{text}");
+        let s = scenario(vec![cell("a", Positioned, KIB4, 1000)]);
+        assert!(alignment(&s, &[KIB4]).is_none());
+    }
+
+    #[test]
+    fn speeds_within_noise_are_called_the_same() {
+        let a = cell("a", Positioned, KIB4, 1000);
+        assert_eq!(
+            speed_of(&cell("b", Whole, KIB4, 1010), &a),
+            "the same speed within noise as"
+        );
+        assert_eq!(
+            speed_of(&cell("b", Whole, KIB4, 2000), &a),
+            "0.50× the speed of"
+        );
+    }
+
+    #[test]
+    fn a_fio_gap_is_named_only_beyond_noise() {
+        let mut s = scenario(vec![cell("positioned", Positioned, 1 << 20, 100_000)]);
+        let peer = |runs: Vec<f64>| PeerLine {
+            label: "positioned".to_string(),
+            size: 1 << 20,
+            engine: "psync".to_string(),
+            options: serde_json::Map::new(),
+            command: String::new(),
+            fio_version: "fio-3.33".to_string(),
+            loops: 1,
+            throughput_bytes_per_sec: runs[runs.len() / 2],
+            runs_bytes_per_sec: runs,
+            iops: 0.0,
+            latency_ns: Default::default(),
+            ratio: 1.0,
+            notes: String::new(),
+        };
+        // fio's runs at the cell's own speed, ±1%: nothing to say.
+        let same = (1u64 << 20) as f64 / 100_000e-9;
+        s.peers = vec![peer(vec![same * 0.99, same, same * 1.01])];
+        assert!(fio_peers(&s).is_none());
+        // fio 1.5x as fast in every run: named.
+        s.peers = vec![peer(vec![same * 1.49, same * 1.5, same * 1.51])];
+        let text = fio_peers(&s).unwrap();
+        assert!(text.contains("positioned at 1 MiB ran"), "{text}");
+    }
 }

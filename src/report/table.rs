@@ -1,7 +1,7 @@
 //! The table of every cell of a scenario, as text, shared by the HTML page and
 //! the Markdown summary so both show the same numbers.
 
-use super::format::{bytes, count, maybe_count, percent, ratio};
+use super::format::{bytes, count, maybe_count, percent, ratio, sureness};
 use super::metrics::{fastest_at, ranked_at, sizes};
 use crate::results::{Cell, CounterColumn, CounterUnit, Counters, Limits, ScenarioResult};
 use crate::units::{ExactSize, Nanos, Rate};
@@ -117,7 +117,7 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
         "size",
         "method",
         "median (min - max)",
-        "throughput (of memcpy, vs fastest)",
+        "throughput (of its size's limit, vs fastest)",
     ]
     .into_iter()
     .map(String::from)
@@ -151,15 +151,30 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                     format!("{} {UNVERIFIED}", cell.label)
                 },
                 format!(
-                    "{} ({} - {})",
+                    "{} ({} - {}){}",
                     Nanos(cell.median_ns as f64),
                     Nanos(cell.min_ns as f64),
-                    Nanos(cell.max_ns as f64)
+                    Nanos(cell.max_ns as f64),
+                    match sureness(cell) {
+                        s if s.is_empty() => s,
+                        s => format!(" {s}"),
+                    }
                 ),
                 format!(
                     "{} ({}, {})",
                     Rate(tput),
-                    percent(tput / limits.memcpy_bytes_per_sec),
+                    {
+                        let ceiling = crate::ceiling::of(
+                            limits,
+                            cell,
+                            crate::operation::writes(scenario.operation),
+                        );
+                        format!(
+                            "{} of {}",
+                            percent(tput / ceiling.bytes_per_sec),
+                            ceiling.work.name()
+                        )
+                    },
                     if fastest > 0.0 {
                         ratio(tput / fastest)
                     } else {

@@ -33,11 +33,14 @@ pub(crate) struct Series {
     pub peer: bool,
 }
 
-/// A labelled horizontal line, such as a machine limit.
+/// A labelled dashed line, such as a machine limit: horizontal at `value`,
+/// or, when `steps` has points (file size, value), through them (a limit
+/// that changes with the size).
 #[derive(Debug, Clone)]
 pub(crate) struct Reference {
     pub value: f64,
     pub text: String,
+    pub steps: Vec<(f64, f64)>,
 }
 
 /// One plot: a value against file size.
@@ -259,7 +262,12 @@ fn draw_panel(
     let y = Axis::fit(
         panel.scale,
         panel.unit,
-        ys.chain(panel.references.iter().map(|r| r.value)),
+        ys.chain(panel.references.iter().map(|r| r.value)).chain(
+            panel
+                .references
+                .iter()
+                .flat_map(|r| r.steps.iter().map(|p| p.1)),
+        ),
         8,
     );
     let mut chart = ChartBuilder::on(area)
@@ -287,13 +295,23 @@ fn draw_panel(
             continue;
         };
         let grey = RGBColor(110, 110, 110);
+        let line: Vec<(f64, f64)> = if reference.steps.is_empty() {
+            vec![(x.lo, yp), (x.hi, yp)]
+        } else {
+            reference
+                .steps
+                .iter()
+                .filter_map(|(sx, sy)| Some((x.position(*sx)?, y.position(*sy)?)))
+                .collect()
+        };
+        // A limit per size is labelled at its last point.
+        let yp = if reference.steps.is_empty() {
+            yp
+        } else {
+            line.last().map_or(yp, |p| p.1)
+        };
         chart
-            .draw_series(DashedLineSeries::new(
-                [(x.lo, yp), (x.hi, yp)],
-                3,
-                3,
-                grey.stroke_width(1),
-            ))
+            .draw_series(DashedLineSeries::new(line, 3, 3, grey.stroke_width(1)))
             .map_err(plot_err)?;
         // Alternate ends so two nearby limits do not print over each other;
         // print below the line when it runs along the top of the plot.

@@ -101,24 +101,19 @@ pub(crate) fn throughput(
             .into_iter()
             .chain(peer_series(scenario))
             .collect(),
-        references: vec![
-            Reference {
-                value: limits.memcpy_bytes_per_sec,
-                text: format!("memcpy limit {}", Rate(limits.memcpy_bytes_per_sec)),
-            },
-            Reference {
-                value: limits.scan_bytes_per_sec,
-                text: format!("scan limit {}", Rate(limits.scan_bytes_per_sec)),
-            },
-        ],
+        references: limit_lines(scenario, limits),
         empty_note: "no cells".to_string(),
     };
-    let mut caption = format!(
-        "Both axes are logarithmic. Dashed grey lines are this machine's ceilings measured in the same run: a user-space memcpy ({}) and the consume step over memory ({}), both on {} buffers.",
-        Rate(limits.memcpy_bytes_per_sec),
-        Rate(limits.scan_bytes_per_sec),
-        ExactSize(limits.buffer_bytes)
-    );
+    let mut caption = if limits.levels.is_empty() {
+        format!(
+            "Both axes are logarithmic. Dashed grey lines are this machine's ceilings measured in the same run: a user-space memcpy ({}) and the consume step over memory ({}), both on {} buffers.",
+            Rate(limits.memcpy_bytes_per_sec),
+            Rate(limits.scan_bytes_per_sec),
+            ExactSize(limits.buffer_bytes)
+        )
+    } else {
+        "Both axes are logarithmic. Dashed grey lines are this machine's ceilings for each file size, measured in the same run over buffers in the cache level a file of that size falls in (L1d, L2, L3 or memory): a user-space memcpy, the limit of every method whose CPU copies the bytes, and the consume step (scan), the limit of a map, which copies nothing.".to_string()
+    };
     if !scenario.peers.is_empty() {
         caption.push_str(
             " Large hollow circles are fio on the same file in the same run, with the engine equivalent to the method whose colour they wear (fio consumes nothing of what it reads).",
@@ -130,6 +125,34 @@ pub(crate) fn throughput(
         palette,
         caption,
     )
+}
+
+/// The memcpy and scan limits: per size when the run measured them per
+/// cache level, else the run's two lines.
+fn limit_lines(scenario: &ScenarioResult, limits: &Limits) -> Vec<Reference> {
+    let sizes = super::super::metrics::sizes(scenario);
+    let line = |name: &str, value: f64, of: fn(&crate::results::LevelLimits) -> f64| {
+        let steps: Vec<(f64, f64)> = if limits.levels.is_empty() {
+            Vec::new()
+        } else {
+            sizes
+                .iter()
+                .filter_map(|&s| Some((s as f64, of(crate::ceiling::level_for(limits, s)?))))
+                .collect()
+        };
+        let value = steps.last().map_or(value, |p| p.1);
+        Reference {
+            value,
+            text: format!("{name} limit {}", Rate(value)),
+            steps,
+        }
+    };
+    vec![
+        line("memcpy", limits.memcpy_bytes_per_sec, |l| {
+            l.memcpy_bytes_per_sec
+        }),
+        line("scan", limits.scan_bytes_per_sec, |l| l.scan_bytes_per_sec),
+    ]
 }
 
 /// Bytes copied between kernel and user space per payload byte.
@@ -214,10 +237,12 @@ pub(crate) fn fault_size(
             Reference {
                 value: page_size as f64,
                 text: format!("one page ({})", ExactSize(page_size)),
+                steps: Vec::new(),
             },
             Reference {
                 value: 2.0 * MIB,
                 text: "PMD huge page (2 MiB)".to_string(),
+                steps: Vec::new(),
             },
         ],
         empty_note: "no mmap cells took faults".to_string(),
