@@ -482,8 +482,8 @@ fn layout_shows_two_layouts_of_one_file_and_says_only_what_its_samples_show() {
         let times = format!("{:.0}x the faults", faults(1) / faults(0));
         assert!(sentence.contains(&times), "{sentence} vs {times}");
     }
-    // Each verdict is printed, and each names a winner only when every
-    // sample of one beat every sample of the other.
+    // Each verdict is printed, and each names a winner only where the
+    // project's judgement of noise finds one.
     for verdict in layout::verdicts(&facts.rows) {
         assert!(text.contains(&one_line(&verdict)), "{verdict}");
     }
@@ -496,8 +496,8 @@ fn layout_shows_two_layouts_of_one_file_and_says_only_what_its_samples_show() {
                 .unwrap()
         };
         let (map, pread) = (row("mmap"), row("pread 64 KiB"));
-        assert!(map.min <= map.median && map.median <= map.max);
-        let overlap = !(map.max < pread.min || pread.max < map.min);
+        assert!(map.times.len() >= 2 && pread.times.len() >= 2);
+        let same = layout::judged(map, pread).is_same();
         let name = if fill == CacheFill::OneWrite {
             "one write"
         } else {
@@ -506,6 +506,6 @@ fn layout_shows_two_layouts_of_one_file_and_says_only_what_its_samples_show() {
         let said_same = text.contains(&format!(
             "Written in {name}: the map and pread took the same time within the noise"
         ));
-        assert_eq!(overlap, said_same, "{name}: {map:?} {pread:?}");
+        assert_eq!(same, said_same, "{name}: {map:?} {pread:?}");
     }
 }

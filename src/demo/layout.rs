@@ -9,6 +9,7 @@ use super::{Sandbox, Steps};
 use crate::fill::CacheFill;
 use crate::fixture::Fixture;
 use crate::folio::CacheLayout;
+use crate::judge::{Judgement, Outcome, judge};
 use crate::layout::Column;
 use crate::method::{ChunkedCalls, Mapped, MethodKind, Positioned};
 use crate::operation::{Operation, SequentialRead};
@@ -34,12 +35,10 @@ pub struct LayoutRow {
     pub fill: CacheFill,
     /// `mmap` or `pread 64 KiB`.
     pub label: &'static str,
-    /// Median, fastest and slowest of the timed reads of the whole file.
+    /// Every timed read of the whole file, in run order.
+    pub times: Vec<Duration>,
+    /// Their median.
     pub median: Duration,
-    /// The fastest timed read.
-    pub min: Duration,
-    /// The slowest timed read.
-    pub max: Duration,
     /// Page faults of one counted read.
     pub faults: u64,
 }
@@ -211,14 +210,12 @@ fn measure(probe: &mut Probe, files: &[Fixture]) -> anyhow::Result<Vec<LayoutRow
     for (f, file) in files.iter().enumerate() {
         for (w, (label, kind)) in ways.iter().enumerate() {
             let (_, counters) = file.counted_sample(kind.io(), probe)?;
-            let mut own = times[f * ways.len() + w].clone();
-            own.sort_unstable();
+            let own = times[f * ways.len() + w].clone();
             rows.push(LayoutRow {
                 fill: FILLS[f],
                 label,
-                median: own[own.len() / 2],
-                min: own[0],
-                max: own[own.len() - 1],
+                median: crate::stats::median(&own).unwrap_or_default(),
+                times: own,
                 faults: counters.minor_faults + counters.major_faults,
             });
         }
@@ -246,15 +243,23 @@ pub fn folio_sentence(layouts: &[(CacheFill, CacheLayout)]) -> String {
     }
 }
 
-/// How two timed rows compare, from their samples: a ratio when every
-/// sample of one beat every sample of the other, `None` when they overlap.
+/// The project's judgement of `new`'s times against `base`'s.
+pub fn judged(base: &LayoutRow, new: &LayoutRow) -> Judgement {
+    let secs =
+        |row: &LayoutRow| -> Vec<f64> { row.times.iter().map(Duration::as_secs_f64).collect() };
+    judge(&secs(base), &secs(new))
+}
+
+/// How much slower `slower` was than `faster` when the judgement says it
+/// was slower beyond noise, else `None`.
 fn clear_ratio(slower: &LayoutRow, faster: &LayoutRow) -> Option<f64> {
-    (faster.max < slower.min)
-        .then(|| slower.median.as_secs_f64() / faster.median.as_secs_f64().max(1e-12))
+    let judgement = judged(faster, slower);
+    (judgement.outcome == Outcome::Slower).then_some(judgement.ratio)
 }
 
 /// The lesson's verdicts: how much the layout moved each way, and which
-/// way won on each layout, each said only as far as the samples show it.
+/// way won on each layout, each said only where the project's judgement of
+/// noise finds a difference (else "the same within the noise").
 pub fn verdicts(rows: &[LayoutRow]) -> Vec<String> {
     let find =
         |fill: CacheFill, label: &str| rows.iter().find(|r| r.fill == fill && r.label == label);

@@ -7,6 +7,7 @@ use super::format::percent;
 use super::metrics::{is_map, ranked_at, sizes};
 use super::table::{Row, Table};
 use crate::folio::CacheLayout;
+use crate::judge::Outcome;
 use crate::results::{Cell, Results, ScenarioResult};
 use crate::units::ExactSize;
 
@@ -138,17 +139,17 @@ fn labels(scenario: &ScenarioResult) -> Vec<&str> {
 
 /// Whether a map or a read()-style method was fastest at `size`: `Some(true)`
 /// for a map, `Some(false)` for a call-based method, `None` when there is
-/// not one of each, or their samples overlap (no winner beyond the noise).
+/// not one of each, or the judgement calls the best of each the same
+/// within noise.
 fn map_won(scenario: &ScenarioResult, size: u64) -> Option<bool> {
     let ranked = ranked_at(scenario, size);
     let map = ranked.iter().find(|c| is_map(c))?;
     let call = ranked.iter().find(|c| !is_map(c))?;
-    let (faster, slower) = if map.median_ns <= call.median_ns {
-        (map, call)
-    } else {
-        (call, map)
-    };
-    (faster.max_ns < slower.min_ns).then(|| is_map(faster))
+    match crate::judge::cells(call, map).outcome {
+        Outcome::Faster => Some(true),
+        Outcome::Slower => Some(false),
+        Outcome::Same => None,
+    }
 }
 
 /// "a map" or "a read()-style method".
