@@ -187,8 +187,9 @@ fn ratio_interval(base: &[f64], new: &[f64], rng: &mut Pcg64) -> Interval {
 }
 
 /// The share of mixed-bootstrap resamples whose |t| is at least the
-/// observed one.
+/// observed one, on samples tamed by [`tame`].
 fn mixed_bootstrap_p(base: &[f64], new: &[f64], rng: &mut Pcg64) -> f64 {
+    let (base, new) = (&tame(base)[..], &tame(new)[..]);
     let observed = welch_t(base, new).abs();
     let pooled: Vec<f64> = base.iter().chain(new).copied().collect();
     let mut all = vec![0.0; pooled.len()];
@@ -201,6 +202,20 @@ fn mixed_bootstrap_p(base: &[f64], new: &[f64], rng: &mut Pcg64) -> f64 {
         }
     }
     extreme as f64 / RESAMPLES as f64
+}
+
+/// `xs` with every value beyond Tukey's far fences (3 interquartile
+/// ranges outside the quartiles) pulled in to the fence. On a shared
+/// machine a sample preempted for milliseconds can be 20-40x the median;
+/// left in, such outliers swell the variance until Welch's t cannot see a
+/// 3x difference of medians. Criterion flags outliers by the same fences.
+fn tame(xs: &[f64]) -> Vec<f64> {
+    let mut sorted = xs.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| sorted[((sorted.len() - 1) as f64 * q).round() as usize];
+    let (q1, q3) = (at(0.25), at(0.75));
+    let (low, high) = (q1 - 3.0 * (q3 - q1), q3 + 3.0 * (q3 - q1));
+    xs.iter().map(|x| x.clamp(low, high)).collect()
 }
 
 /// Welch's t statistic of the difference of means (0 for equal means, and
@@ -300,6 +315,20 @@ mod tests {
         let a = noisy(1000.0, 0.4, 5, 11);
         let b = noisy(1100.0, 0.4, 5, 12);
         assert_eq!(judge(&a, &b).outcome, Outcome::Same);
+    }
+
+    #[test]
+    fn outliers_do_not_hide_a_difference_of_medians() {
+        // Each side: ten steady samples and two preempted 40x over.
+        let with_outliers = |centre: f64, seed| {
+            let mut xs = noisy(centre, 0.02, 10, seed);
+            xs.extend([40_000.0, 45_000.0]);
+            xs
+        };
+        let (a, b) = (with_outliers(1000.0, 1), with_outliers(2800.0, 2));
+        assert_eq!(judge(&a, &b).outcome, Outcome::Slower);
+        assert_eq!(judge(&a, &with_outliers(1000.0, 3)).outcome, Outcome::Same);
+        assert!(tame(&a)[10] < 1100.0, "{:?}", tame(&a));
     }
 
     #[test]

@@ -90,6 +90,13 @@ fn a_planted_slowdown_is_flagged_in_exactly_those_cells() {
     assert!(flagged(&comparison, Verdict::Improved).is_empty());
     assert_eq!(comparison.regressions_above(10.0).len(), planted.len());
     assert!(comparison.regressions_above(30.0).is_empty());
+    // A third of the cells is no shift of the whole run.
+    assert!(comparison.run_shift().unwrap().abs() < 0.03);
+    assert!(
+        comparison.warnings().is_empty(),
+        "{:?}",
+        comparison.warnings()
+    );
     // Seen the other way round, the same cells improved.
     let reverse = Comparison::new(&b, "b", &a, "a");
     let mut improved = flagged(&reverse, Verdict::Improved);
@@ -105,6 +112,19 @@ fn five_samples_spread_over_forty_percent_cannot_show_a_twenty_percent_change() 
     plant(&mut b, 3, 1.2);
     let comparison = Comparison::new(&a, "a", &b, "b");
     assert!(flagged(&comparison, Verdict::Regressed).is_empty());
+}
+
+#[test]
+fn a_shift_of_the_whole_run_is_warned_about() {
+    let a = sampled(20, 0.05, 1);
+    let mut b = sampled(20, 0.05, 2);
+    plant(&mut b, 1, 1.2);
+    let comparison = Comparison::new(&a, "a", &b, "b");
+    let shift = comparison.run_shift().unwrap();
+    assert!((shift - 0.2).abs() < 0.05, "{shift}");
+    let warnings = comparison.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].starts_with("the typical cell's time changed by +"));
 }
 
 #[test]

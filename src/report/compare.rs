@@ -376,10 +376,29 @@ impl<'a> Comparison<'a> {
             .collect()
     }
 
+    /// The median over all cells of the change of median time (+0.1: the
+    /// typical cell took 10% longer); `None` without shared cells. A shift
+    /// of the whole run usually comes from the machine, not the code.
+    pub fn run_shift(&self) -> Option<f64> {
+        let changes: Vec<f64> = self.changes().map(|(_, c)| c.time_change()).collect();
+        crate::stats::median(&changes)
+    }
+
+    /// A warning when the whole run shifted beyond the noise threshold.
+    fn shift_warning(&self) -> Option<String> {
+        let shift = self.run_shift()?;
+        (shift.abs() > judge::NOISE_THRESHOLD).then(|| {
+            format!(
+                "the typical cell's time changed by {} between the runs: a shift of the whole run usually comes from the machine (load, clock, another VM), not from the code",
+                signed_percent(shift)
+            )
+        })
+    }
+
     /// Why the two runs may differ for reasons other than the code: a
-    /// different CPU, core count, kernel or file system, one run quick, or
-    /// a run that warned about its conditions (load, other processes,
-    /// steal, governor, THP, swap).
+    /// different CPU, core count, kernel or file system, one run quick, a
+    /// shift of the whole run, or a run that warned about its conditions
+    /// (load, other processes, steal, governor, THP, swap).
     pub fn warnings(&self) -> Vec<String> {
         let (a, b) = (&self.a.machine, &self.b.machine);
         let mut warnings = Vec::new();
@@ -400,6 +419,7 @@ impl<'a> Comparison<'a> {
             self.a.quick.to_string(),
             self.b.quick.to_string(),
         );
+        warnings.extend(self.shift_warning());
         for (name, run) in [(self.a_name, self.a), (self.b_name, self.b)] {
             for noise in run.environment.iter().flat_map(|e| &e.warnings) {
                 if !noise.starts_with("a virtual machine") {
