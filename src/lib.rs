@@ -26,6 +26,7 @@ pub mod model;
 pub mod observer;
 pub mod operation;
 pub mod perf;
+pub mod pressure;
 pub mod probe;
 pub mod report;
 pub mod results;
