@@ -34,6 +34,7 @@ pub mod runner;
 pub mod scenario;
 pub mod stats;
 pub mod time;
+pub mod timeline;
 pub mod units;
 pub mod vocab;
 pub mod workdir;
