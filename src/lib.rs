@@ -19,6 +19,7 @@ pub mod demo;
 pub mod error;
 pub mod fio;
 pub mod fixture;
+pub mod lasting;
 pub mod layout;
 pub mod machine;
 pub mod method;

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use mmap_lab::app::{self, RunOptions};
 use mmap_lab::demo::{self, DemoOptions};
+use mmap_lab::lasting::command::PressureOptions;
 use mmap_lab::vocab::Peer;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -69,6 +70,22 @@ enum Command {
         /// Scenario files (default: every scenarios/*.json).
         files: Vec<PathBuf>,
     },
+    /// Runs that last, many threads, and a page cache held to a budget
+    /// (scenarios/pressure/*.json; see docs/scenario-format.md).
+    Pressure {
+        /// Pressure scenario files.
+        files: Vec<PathBuf>,
+        /// Output directory for pressure-<name>.json.
+        #[arg(long, default_value = "reports/pressure")]
+        out: PathBuf,
+        /// Where to make the file (default: a disk-backed temp directory).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// The page-cache helper's safety floor for scenarios that set none
+        /// (default: max(512 MiB, 2% of MemTotal)), e.g. "4 GiB".
+        #[arg(long, value_parser = parse_size_arg)]
+        floor: Option<u64>,
+    },
     /// Live lessons on memory maps, one small experiment at a time.
     Demo {
         /// The lesson to run (see --list).
@@ -128,6 +145,21 @@ fn main() -> ExitCode {
                 );
             }
         }),
+        Command::Pressure {
+            files,
+            out,
+            work_dir,
+            floor,
+        } => {
+            let interrupted = install_interrupt_handler();
+            let options = PressureOptions {
+                files,
+                out,
+                work_dir,
+                floor,
+            };
+            mmap_lab::lasting::command::command(&options, &interrupted)
+        }
         Command::Demo {
             lesson,
             list,
@@ -161,6 +193,11 @@ fn parse_peer(text: &str) -> Result<Peer, String> {
             let known: Vec<&str> = Peer::ALL.iter().map(|p| p.name()).collect();
             format!("unknown peer {text:?}: use {}", known.join(", "))
         })
+}
+
+/// A size argument such as "4 GiB".
+fn parse_size_arg(text: &str) -> Result<u64, String> {
+    mmap_lab::units::parse_size(text).map_err(|e| e.to_string())
 }
 
 /// First Ctrl-C (or SIGTERM): ask the run to stop between samples, which
