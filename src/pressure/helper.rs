@@ -100,6 +100,8 @@ pub enum HelperError {
 /// What was held for a budget, for results.json.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub struct HeldRecord {
+    /// The helper's process id (gone by the time this is read).
+    pub pid: i32,
     /// The budget and its floor.
     pub budget: Budget,
     /// The helper's report when it reached the budget.
@@ -267,6 +269,7 @@ impl Helper {
             .unwrap_or_else(|p| p.into_inner())
             .max_held;
         let record = self.settled.map(|(settled, elapsed)| HeldRecord {
+            pid: self.pid,
             budget: self.budget,
             settled,
             settle_ms: elapsed.as_millis() as u64,
@@ -367,13 +370,15 @@ unsafe fn child_main(
         match step {
             Step::Grow(bytes) if !stuck && count < MAX_CHUNKS => {
                 let len = (bytes as usize).div_ceil(page) * page;
-                // SAFETY: a fresh private anonymous mapping; touched below.
+                // SAFETY: a fresh private anonymous mapping. MAP_POPULATE
+                // faults it in writable (a page each, not the zero page) in
+                // one call; the touch below makes sure of every page.
                 let ptr = unsafe {
                     libc::mmap(
                         std::ptr::null_mut(),
                         len,
                         libc::PROT_READ | libc::PROT_WRITE,
-                        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+                        libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_POPULATE,
                         -1,
                         0,
                     )
