@@ -34,10 +34,8 @@ impl Sampler {
                 let last = !matches!(stopped.recv_timeout(wait), Err(RecvTimeoutError::Timeout));
                 let now = (Snapshot::read(&sources), progress());
                 let t_ms = started.elapsed().as_millis() as u64;
-                // A final partial interval shorter than a tenth is dropped.
-                if !last || Instant::now() + interval.mul_f64(0.9) >= next {
-                    points.push(point(t_ms, &before, &now, sources.ticks_per_sec));
-                }
+                // The last interval is usually shorter; its t_ms says so.
+                points.push(point(t_ms, &before, &now, sources.ticks_per_sec));
                 if last {
                     break;
                 }
