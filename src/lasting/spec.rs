@@ -290,4 +290,18 @@ mod tests {
         assert_eq!(parse_duration("3 min"), Ok(Duration::from_secs(180)));
         assert!(parse_duration("1.5 s").is_err());
     }
+
+    #[test]
+    fn the_shipped_pressure_scenarios_load() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/pressure");
+        let mut loaded = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "json") {
+                load(&path).unwrap();
+                loaded += 1;
+            }
+        }
+        assert!(loaded >= 4, "{loaded} scenarios in {}", dir.display());
+    }
 }
