@@ -75,7 +75,7 @@ enum Command {
     Pressure {
         /// Pressure scenario files.
         files: Vec<PathBuf>,
-        /// Output directory for pressure-<name>.json.
+        /// Output directory for <name>.json, one per scenario.
         #[arg(long, default_value = "reports/pressure")]
         out: PathBuf,
         /// Where to make the file (default: a disk-backed temp directory).

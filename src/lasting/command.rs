@@ -1,7 +1,7 @@
 //! `mmap-lab pressure FILES...`: for each pressure scenario, make the file,
 //! hold the page cache to its budget (if it has one), then per thread count
 //! and method verify, warm the cache and run for the duration with a
-//! timeline; print a line per run and save `pressure-<name>.json`.
+//! timeline; print a line per run and save `<name>.json`.
 
 use super::access::Way;
 use super::content::Content;
@@ -30,7 +30,7 @@ const WARM_CHUNK: usize = 1 << 20;
 pub struct PressureOptions {
     /// Pressure scenario files.
     pub files: Vec<PathBuf>,
-    /// Where `pressure-<name>.json` goes.
+    /// Where `<name>.json` goes.
     pub out: PathBuf,
     /// Parent directory for the file.
     pub work_dir: Option<PathBuf>,
@@ -89,7 +89,7 @@ pub fn command(options: &PressureOptions, interrupted: &AtomicBool) -> Result<()
         .map_err(|e| AppError::Failed(format!("cannot create {}: {e}", options.out.display())))?;
     for spec in &specs {
         let results = run_scenario(spec, options, interrupted)?;
-        let path = options.out.join(format!("pressure-{}.json", spec.name));
+        let path = options.out.join(format!("{}.json", spec.name));
         let text = serde_json::to_string_pretty(&results)
             .map_err(|e| AppError::Failed(format!("cannot write results: {e}")))?;
         crate::results::write_atomically(&path, text.as_bytes())
@@ -164,6 +164,9 @@ pub fn run_scenario(
                 interrupted,
             )
             .map_err(failed)?;
+            if interrupted.load(Ordering::SeqCst) {
+                return Err(AppError::Interrupted);
+            }
             if let Some(helper) = &helper {
                 helper.check_alive().map_err(failed)?;
             }
