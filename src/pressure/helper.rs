@@ -399,7 +399,9 @@ unsafe fn child_main(
                 }
             }
             Step::Grow(_) | Step::Hold => {
-                if held > 0 {
+                // Held and within the tolerance: settled. A grow refused
+                // by the kernel (stuck) waits here without settling.
+                if held > 0 && step == Step::Hold {
                     settled = true;
                 }
                 holds += 1;
