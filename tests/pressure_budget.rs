@@ -18,6 +18,13 @@ const FLOOR: u64 = 4 * GIB;
 /// MemAvailable the test needs beyond the budget to be worth running.
 const MARGIN: u64 = 3 * GIB;
 
+/// One helper at a time: the tests of this binary take turns.
+static ONE_HELPER: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_helper() -> std::sync::MutexGuard<'static, ()> {
+    ONE_HELPER.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// Why this machine cannot run the test safely, if it cannot.
 fn unsafe_here() -> Option<String> {
     let info = meminfo::read().unwrap();
@@ -36,6 +43,7 @@ fn unsafe_here() -> Option<String> {
 
 #[test]
 fn a_budget_is_held_reclaim_happens_and_nothing_is_left_behind() {
+    let _turn = one_helper();
     if let Some(reason) = unsafe_here() {
         eprintln!("skipped: {reason}");
         return;
@@ -104,6 +112,7 @@ fn a_budget_is_held_reclaim_happens_and_nothing_is_left_behind() {
 
 #[test]
 fn a_budget_above_what_is_available_is_refused_live() {
+    let _turn = one_helper();
     let info = meminfo::read().unwrap();
     let budget = Budget {
         page_cache: info.mem_total,
@@ -113,4 +122,69 @@ fn a_budget_above_what_is_available_is_refused_live() {
         Err(HelperError::Refused(Refusal::TooLittleMemory { .. } | Refusal::Swap { .. })) => {}
         other => panic!("expected a refusal, got {:?}", other.map(|h| h.pid())),
     }
+}
+
+#[test]
+fn ctrl_c_during_a_run_kills_the_helper_and_removes_the_file() {
+    use std::io::{BufRead, BufReader};
+    use std::time::{Duration, Instant};
+    let _turn = one_helper();
+    let info = meminfo::read().unwrap();
+    if info.swap_total > 0 || info.mem_available < FLOOR + 2 * GIB {
+        eprintln!(
+            "skipped: swap on or MemAvailable {} MiB",
+            info.mem_available >> 20
+        );
+        return;
+    }
+    // A budget 1 GiB under what is available: the helper holds about 1 GiB.
+    let budget = info.mem_available - GIB;
+    let temp = tempfile::tempdir_in("/var/tmp").unwrap();
+    let scenario = temp.path().join("long.json");
+    std::fs::write(
+        &scenario,
+        format!(
+            r#"{{"name": "long", "size": "64 MiB", "sparse": true, "page_cache": {budget},
+                "floor": {FLOOR}, "threads": [2], "duration": "60 s", "pattern": "random",
+                "record": "4 KiB", "consume": "touch", "methods": [{{"method": "positioned"}}]}}"#
+        ),
+    )
+    .unwrap();
+    let work = temp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_mmap-lab"))
+        .arg("pressure")
+        .arg("--out")
+        .arg(temp.path().join("out"))
+        .arg("--work-dir")
+        .arg(&work)
+        .arg(&scenario)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let helper: i32 = loop {
+        let line = lines.next().expect("the helper line").unwrap();
+        if let Some(rest) = line.split("the helper (pid ").nth(1) {
+            break rest.split(')').next().unwrap().parse().unwrap();
+        }
+    };
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: kill with a valid pid and signal number.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(started.elapsed() < Duration::from_secs(30));
+    // SAFETY: signal 0 only asks whether the process exists.
+    assert!(
+        unsafe { libc::kill(helper, 0) } != 0,
+        "the helper {helper} outlived Ctrl-C"
+    );
+    assert_eq!(
+        std::fs::read_dir(&work).unwrap().count(),
+        0,
+        "files left behind"
+    );
 }
