@@ -8,7 +8,7 @@ use super::content::Content;
 use super::run::{self, Job, Outcome, Until};
 use super::spec::{self, PressureSpec};
 use crate::error::AppError;
-use crate::pressure::{Budget, HeldRecord, Helper, HelperError, default_floor, meminfo};
+use crate::pressure::{Budget, HeldRecord, Helper, HelperError, budget, default_floor, meminfo};
 use crate::results::Machine;
 use crate::timeline::Sources;
 use crate::workdir::WorkDir;
@@ -53,6 +53,9 @@ pub struct Cell {
     pub disk_bytes_per_useful_byte: Option<f64>,
     /// The largest `Cached` seen while it ran.
     pub max_cached: u64,
+    /// Under a budget, the end of the first interval at which `Cached`
+    /// was at 90% of the budget or more (milliseconds from the start).
+    pub cache_at_budget_ms: Option<u64>,
     /// What the threads did and the timeline.
     pub outcome: Outcome,
 }
@@ -110,6 +113,11 @@ pub fn run_scenario(
     options: &PressureOptions,
     interrupted: &AtomicBool,
 ) -> Result<PressureResults, AppError> {
+    // Refuse a budget this machine cannot hold before making anything.
+    let budget = spec
+        .page_cache
+        .map(|page_cache| budget_for(spec, options, page_cache))
+        .transpose()?;
     let work = WorkDir::create(options.work_dir.as_deref()).map_err(failed)?;
     if !spec.sparse {
         work.ensure_space(spec.size, &format!("scenario {}", spec.name))
@@ -130,9 +138,9 @@ pub fn run_scenario(
     );
     content.create(&path, spec.size).map_err(failed)?;
     let sources = Sources::find(work.path());
-    let mut helper = match spec.page_cache {
+    let mut helper = match budget {
         None => None,
-        Some(page_cache) => Some(start_helper(spec, options, page_cache, interrupted)?),
+        Some(budget) => Some(start_helper(spec, budget, interrupted)?),
     };
     let mut cells = Vec::new();
     for &threads in &spec.threads {
@@ -170,7 +178,7 @@ pub fn run_scenario(
             if let Some(helper) = &helper {
                 helper.check_alive().map_err(failed)?;
             }
-            let cell = cell(way, threads, outcome);
+            let cell = cell(way, threads, spec.page_cache, outcome);
             print_cell(&cell);
             cells.push(cell);
         }
@@ -189,22 +197,40 @@ pub fn run_scenario(
     })
 }
 
-fn start_helper(
+/// The scenario's budget with its floor, checked against `/proc/meminfo`.
+fn budget_for(
     spec: &PressureSpec,
     options: &PressureOptions,
     page_cache: u64,
-    interrupted: &AtomicBool,
-) -> Result<Helper, AppError> {
+) -> Result<Budget, AppError> {
     let info = meminfo::read().map_err(failed)?;
     let floor = spec
         .floor
         .or(options.floor)
         .unwrap_or_else(|| default_floor(info.mem_total));
     let budget = Budget { page_cache, floor };
-    let refused = |e: HelperError| match e {
-        HelperError::Refused(r) => AppError::Usage(format!("{}: {r}", spec.file.display())),
+    budget::check(&info, &budget).map_err(|r| refused(spec, HelperError::Refused(r)))?;
+    Ok(budget)
+}
+
+/// A refusal is the scenario's to fix (exit 2); anything else failed.
+fn refused(spec: &PressureSpec, e: HelperError) -> AppError {
+    match e {
+        HelperError::Refused(r) => AppError::Usage(format!(
+            "{}: page-cache budget refused: {r}",
+            spec.file.display()
+        )),
         other => AppError::Failed(other.to_string()),
-    };
+    }
+}
+
+fn start_helper(
+    spec: &PressureSpec,
+    budget: Budget,
+    interrupted: &AtomicBool,
+) -> Result<Helper, AppError> {
+    let (page_cache, floor) = (budget.page_cache, budget.floor);
+    let refused = |e| refused(spec, e);
     let mut helper = Helper::start(budget).map_err(refused)?;
     let status = helper
         .wait_settled(SETTLE_TIMEOUT, interrupted)
@@ -225,7 +251,7 @@ fn start_helper(
     Ok(helper)
 }
 
-fn cell(way: Way, threads: u64, outcome: Outcome) -> Cell {
+fn cell(way: Way, threads: u64, page_cache: Option<u64>, outcome: Outcome) -> Cell {
     let timeline = outcome.timeline.as_ref();
     let disk = timeline.and_then(|t| {
         t.points
@@ -240,6 +266,12 @@ fn cell(way: Way, threads: u64, outcome: Outcome) -> Cell {
         accesses_per_sec: outcome.accesses_per_sec(),
         disk_bytes_per_useful_byte: disk.map(|d| d as f64 / outcome.bytes.max(1) as f64),
         max_cached: timeline.map_or(0, |t| t.max_cached()),
+        cache_at_budget_ms: page_cache.zip(timeline).and_then(|(budget, t)| {
+            t.points
+                .iter()
+                .find(|p| p.cached >= budget / 10 * 9)
+                .map(|p| p.t_ms)
+        }),
         outcome,
     }
 }
