@@ -34,6 +34,12 @@ fn ways(path: &Path) -> Vec<Way> {
         .is_ok()
     {
         ways.push(Way::Direct {});
+        if io_uring::IoUring::new(4).is_ok() {
+            ways.push(Way::Uring { depth: 32 });
+            ways.push(Way::Uring { depth: 3 });
+        } else {
+            eprintln!("io_uring is unavailable here: uring is not verified");
+        }
     } else {
         eprintln!("O_DIRECT is refused here: direct is not verified");
     }

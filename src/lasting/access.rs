@@ -3,6 +3,7 @@
 //! per thread) and how they consume what they read.
 
 use super::content::Content;
+use super::ring::RingReader;
 use crate::buffer::PlacedBuffer;
 use crate::checksum::Fold;
 use crate::vocab::Advice;
@@ -69,6 +70,20 @@ pub enum Way {
     /// `pread` on a descriptor opened with O_DIRECT, a descriptor and a
     /// page-aligned buffer per thread: no page cache.
     Direct {},
+    /// io_uring with O_DIRECT, a ring per thread with `depth` reads in
+    /// flight, consumed in the order asked for.
+    Uring {
+        /// Requests in flight per thread.
+        #[serde(default = "default_depth")]
+        depth: u32,
+    },
+}
+
+/// The ring depth when a scenario does not say (the paper's fio runs).
+pub const DEFAULT_DEPTH: u32 = 32;
+
+fn default_depth() -> u32 {
+    DEFAULT_DEPTH
 }
 
 impl Way {
@@ -78,6 +93,7 @@ impl Way {
             Way::Mmap { advice } => format!("mmap advice={advice}"),
             Way::Positioned {} => "positioned".to_string(),
             Way::Direct {} => "direct".to_string(),
+            Way::Uring { depth } => format!("uring direct depth={depth}"),
         }
     }
 }
@@ -192,6 +208,11 @@ pub enum Shared {
         /// With O_DIRECT.
         direct: bool,
     },
+    /// Each thread opens its own O_DIRECT descriptor under its own ring.
+    Ring {
+        /// Requests in flight per thread.
+        depth: u32,
+    },
 }
 
 impl Shared {
@@ -214,6 +235,10 @@ impl Shared {
                 open_calls(path, true)?;
                 Ok(Shared::Calls { direct: true })
             }
+            Way::Uring { depth } => {
+                open_calls(path, true)?;
+                Ok(Shared::Ring { depth })
+            }
         }
     }
 
@@ -228,6 +253,11 @@ impl Shared {
                 file: open_calls(path, *direct)?,
                 buffer: PlacedBuffer::new(record as usize, 0),
             },
+            Shared::Ring { depth } => Reader::Ring(Box::new(RingReader::new(
+                open_calls(path, true)?,
+                *depth,
+                record as usize,
+            )?)),
         })
     }
 }
@@ -263,11 +293,15 @@ pub enum Reader<'a> {
         /// The buffer, one record long.
         buffer: PlacedBuffer,
     },
+    /// Its own ring, descriptor and buffers.
+    Ring(Box<RingReader>),
 }
 
 impl Reader<'_> {
-    /// Reads the record at `offset` and gives it to `consumer`.
-    pub fn access(&mut self, offset: u64, consumer: &mut Consumer) -> io::Result<()> {
+    /// Reads the record at `offset` and gives it to `consumer`; returns
+    /// how many records were consumed (a ring consumes later, in order:
+    /// see [`Reader::drain`]).
+    pub fn access(&mut self, offset: u64, consumer: &mut Consumer) -> io::Result<u64> {
         match self {
             Reader::Map { map, record } => {
                 let start = offset as usize;
@@ -278,14 +312,23 @@ impl Reader<'_> {
                     )
                 })?;
                 consumer.take(bytes);
-                Ok(())
+                Ok(1)
             }
             Reader::Calls { file, buffer } => {
                 let bytes = buffer.as_mut_slice();
                 file.read_exact_at(bytes, offset)?;
                 consumer.take(bytes);
-                Ok(())
+                Ok(1)
             }
+            Reader::Ring(ring) => ring.access(offset, consumer),
+        }
+    }
+
+    /// Consumes what is still in flight; returns how many records.
+    pub fn drain(&mut self, consumer: &mut Consumer) -> io::Result<u64> {
+        match self {
+            Reader::Ring(ring) => ring.drain(consumer),
+            Reader::Map { .. } | Reader::Calls { .. } => Ok(0),
         }
     }
 }

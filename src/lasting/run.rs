@@ -143,14 +143,14 @@ pub fn run(
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        reader.access(offset, &mut consumer)?;
-                        done += 1;
+                        done += reader.access(offset, &mut consumer)?;
                         if done % PUBLISH_EVERY == 0 {
                             slots[thread as usize]
                                 .accesses
                                 .store(done, Ordering::Relaxed);
                         }
                     }
+                    done += reader.drain(&mut consumer)?;
                     slots[thread as usize]
                         .accesses
                         .store(done, Ordering::Relaxed);

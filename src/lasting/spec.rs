@@ -239,7 +239,7 @@ mod tests {
 
     const GOOD: &str = r#"{"name": "p", "size": "64 MiB", "page_cache": "1 GiB", "threads": [1, 2],
         "duration": "2 s", "pattern": "random", "record": "4 KiB", "consume": "touch",
-        "methods": [{"method": "mmap", "advice": "random"}, {"method": "positioned"}, {"method": "direct"}]}"#;
+        "methods": [{"method": "mmap", "advice": "random"}, {"method": "positioned"}, {"method": "direct"}, {"method": "uring"}]}"#;
 
     fn error(text: &str) -> String {
         from_json(Path::new("p.json"), text).unwrap_err()
@@ -259,7 +259,8 @@ mod tests {
                 advice: Advice::Random
             }
         );
-        assert_eq!(spec.methods.len(), 3);
+        assert_eq!(spec.methods[3], Way::Uring { depth: 32 });
+        assert_eq!(spec.methods.len(), 4);
     }
 
     #[test]
