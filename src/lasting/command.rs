@@ -60,7 +60,7 @@ pub struct Cell {
     pub outcome: Outcome,
 }
 
-/// results of one pressure scenario.
+/// The results of one pressure scenario: `<out>/<name>.json`.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct PressureResults {
     /// The scenario as checked.

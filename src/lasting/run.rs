@@ -129,6 +129,9 @@ pub fn run(
             .map(|thread| {
                 let (shared, slots, stop) = (&shared, &slots, &stop);
                 scope.spawn(move || -> io::Result<ThreadTally> {
+                    let named = |e: io::Error| {
+                        io::Error::new(e.kind(), format!("reading {}: {e}", job.path.display()))
+                    };
                     let mut reader = shared.reader(job.path, record)?;
                     let mut consumer = Consumer::new(job.consume);
                     let limit = match until {
@@ -143,14 +146,14 @@ pub fn run(
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
-                        done += reader.access(offset, &mut consumer)?;
+                        done += reader.access(offset, &mut consumer).map_err(named)?;
                         if done % PUBLISH_EVERY == 0 {
                             slots[thread as usize]
                                 .accesses
                                 .store(done, Ordering::Relaxed);
                         }
                     }
-                    done += reader.drain(&mut consumer)?;
+                    done += reader.drain(&mut consumer).map_err(named)?;
                     slots[thread as usize]
                         .accesses
                         .store(done, Ordering::Relaxed);
