@@ -20,13 +20,16 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    /// Starts sampling every `interval` (at most [`MAX_INTERVAL`]) from now.
+    /// Takes a first reading, then samples every `interval` (at most
+    /// [`MAX_INTERVAL`]) on its own thread.
     pub fn start(sources: Sources, interval: Duration, progress: Progress) -> Sampler {
         let interval = interval.min(MAX_INTERVAL).max(Duration::from_millis(10));
         let (stop, stopped) = mpsc::channel();
+        // The first reading is taken here, before the caller starts its
+        // work, so that the first interval misses none of it.
+        let started = Instant::now();
+        let mut before = (Snapshot::read(&sources), progress());
         let thread = std::thread::spawn(move || {
-            let started = Instant::now();
-            let mut before = (Snapshot::read(&sources), progress());
             let mut points = Vec::new();
             let mut next = started + interval;
             loop {
