@@ -367,6 +367,10 @@ unsafe fn child_main(
         };
         let step = budget::next_step(info.mem_available, held, &budget);
         let mut report = true;
+        if step != Step::Hold {
+            // The first hold after a change is reported at once.
+            holds = 0;
+        }
         match step {
             Step::Grow(bytes) if !stuck && count < MAX_CHUNKS => {
                 let len = (bytes as usize).div_ceil(page) * page;
