@@ -164,6 +164,10 @@ fn a_run_that_lasts_sums_its_threads_and_its_timeline_holds_its_progress() {
         outcome.threads.iter().map(|t| t.accesses).sum::<u64>()
     );
     assert_eq!(outcome.bytes, outcome.accesses * 4096);
+    let latency = outcome.latency.expect("pread accesses are timed");
+    assert_eq!(latency.count, outcome.accesses);
+    assert!(latency.p50_ns <= latency.p99_ns && latency.p99_ns <= latency.max_ns);
+    assert!(latency.p50_ns > 0);
     let elapsed = Duration::from_nanos(outcome.elapsed_ns);
     assert!(
         elapsed >= Duration::from_millis(600) && elapsed < Duration::from_secs(3),
@@ -210,4 +214,5 @@ fn an_interrupted_run_stops_early_and_keeps_what_it_did() {
     .unwrap();
     assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(outcome.threads.len(), 2);
+    assert_eq!(outcome.latency, None, "a map's touches are not timed");
 }

@@ -324,6 +324,11 @@ impl Reader<'_> {
         }
     }
 
+    /// True when each access is one call that can be timed cheaply.
+    pub fn times_cheaply(&self) -> bool {
+        matches!(self, Reader::Calls { .. })
+    }
+
     /// Consumes what is still in flight; returns how many records.
     pub fn drain(&mut self, consumer: &mut Consumer) -> io::Result<u64> {
         match self {

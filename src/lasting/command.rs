@@ -280,7 +280,7 @@ fn print_cell(cell: &Cell) {
     let t = cell.outcome.timeline.clone().unwrap_or_default();
     let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
     println!(
-        "  {:<22} threads {:>3}  {:>10.0} reads/s  majflt {:>8}  refaults {:>9}  pgscan {:>9}  allocstall {:>6}  TLB {:>8}  disk/useful {:>6}  max Cached {:>6} MiB",
+        "  {:<22} threads {:>3}  {:>10.0} reads/s  majflt {:>8}  refaults {:>9}  pgscan {:>9}  allocstall {:>6}  TLB {:>8}  disk/useful {:>6}  max Cached {:>6} MiB  p99 {}",
         cell.label,
         cell.threads,
         cell.accesses_per_sec,
@@ -291,7 +291,10 @@ fn print_cell(cell: &Cell) {
         opt(t.points.iter().map(|p| p.tlb_shootdowns).sum()),
         cell.disk_bytes_per_useful_byte
             .map_or("-".to_string(), |r| format!("{r:.2}")),
-        cell.max_cached >> 20
+        cell.max_cached >> 20,
+        cell.outcome
+            .latency
+            .map_or("-".to_string(), |l| format!("{} us", l.p99_ns / 1000))
     );
 }
 

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod command;
 pub mod content;
+pub mod latency;
 pub mod ring;
 pub mod run;
 pub mod spec;

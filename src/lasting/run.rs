@@ -4,6 +4,7 @@
 
 use super::access::{Consume, Consumer, Offsets, Pattern, Shared, Way, reference};
 use super::content::Content;
+use super::latency::{Histogram, Percentiles};
 use crate::timeline::{Progress, Sampler, Sources, Timeline};
 use std::io;
 use std::path::Path;
@@ -79,6 +80,9 @@ pub struct Outcome {
     pub minor_faults: u64,
     /// Major faults summed over threads.
     pub major_faults: u64,
+    /// Access latencies over every thread, for methods that can time
+    /// their accesses cheaply (a call per access: positioned, direct).
+    pub latency: Option<Percentiles>,
     /// The system's counters over the run, when it was sampled.
     pub timeline: Option<Timeline>,
 }
@@ -124,16 +128,18 @@ pub fn run(
         });
         Sampler::start(sources, interval, progress)
     });
-    let results: Vec<io::Result<ThreadTally>> = std::thread::scope(|scope| {
+    type ThreadResult = io::Result<(ThreadTally, Option<Histogram>)>;
+    let results: Vec<ThreadResult> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..job.threads)
             .map(|thread| {
                 let (shared, slots, stop) = (&shared, &slots, &stop);
-                scope.spawn(move || -> io::Result<ThreadTally> {
+                scope.spawn(move || -> ThreadResult {
                     let named = |e: io::Error| {
                         io::Error::new(e.kind(), format!("reading {}: {e}", job.path.display()))
                     };
                     let mut reader = shared.reader(job.path, record)?;
                     let mut consumer = Consumer::new(job.consume);
+                    let mut latencies = reader.times_cheaply().then(Histogram::default);
                     let limit = match until {
                         Until::Count(n) => n,
                         Until::Elapsed(_) => u64::MAX,
@@ -146,7 +152,11 @@ pub fn run(
                         if stop.load(Ordering::Relaxed) {
                             break;
                         }
+                        let start = latencies.is_some().then(Instant::now);
                         done += reader.access(offset, &mut consumer).map_err(named)?;
+                        if let (Some(histogram), Some(start)) = (&mut latencies, start) {
+                            histogram.record(start.elapsed().as_nanos() as u64);
+                        }
                         if done % PUBLISH_EVERY == 0 {
                             slots[thread as usize]
                                 .accesses
@@ -158,14 +168,15 @@ pub fn run(
                         .accesses
                         .store(done, Ordering::Relaxed);
                     let after = thread_faults();
-                    Ok(ThreadTally {
+                    let tally = ThreadTally {
                         thread,
                         accesses: done,
                         bytes: done * useful,
                         minor_faults: after.0 - before.0,
                         major_faults: after.1 - before.1,
                         checksum: consumer.finish(),
-                    })
+                    };
+                    Ok((tally, latencies))
                 })
             })
             .collect();
@@ -188,7 +199,19 @@ pub fn run(
     });
     let elapsed_ns = started.elapsed().as_nanos() as u64;
     let timeline = sampler.map(Sampler::finish);
-    let threads = results.into_iter().collect::<io::Result<Vec<_>>>()?;
+    let (threads, histograms): (Vec<ThreadTally>, Vec<Option<Histogram>>) = results
+        .into_iter()
+        .collect::<io::Result<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    let latency = histograms
+        .into_iter()
+        .flatten()
+        .reduce(|mut all, one| {
+            all.merge(&one);
+            all
+        })
+        .and_then(|all| all.percentiles());
     let sum = |f: fn(&ThreadTally) -> u64| threads.iter().map(f).sum();
     Ok(Outcome {
         accesses: sum(|t| t.accesses),
@@ -197,6 +220,7 @@ pub fn run(
         major_faults: sum(|t| t.major_faults),
         threads,
         elapsed_ns,
+        latency,
         timeline,
     })
 }
