@@ -85,6 +85,9 @@ enum Command {
         /// (default: max(512 MiB, 2% of MemTotal)), e.g. "4 GiB".
         #[arg(long, value_parser = parse_size_arg)]
         floor: Option<u64>,
+        /// Only check the files (like `check` for scenario files).
+        #[arg(long)]
+        check: bool,
     },
     /// Live lessons on memory maps, one small experiment at a time.
     Demo {
@@ -150,6 +153,7 @@ fn main() -> ExitCode {
             out,
             work_dir,
             floor,
+            check,
         } => {
             let interrupted = install_interrupt_handler();
             let options = PressureOptions {
@@ -157,6 +161,7 @@ fn main() -> ExitCode {
                 out,
                 work_dir,
                 floor,
+                check,
             };
             mmap_lab::lasting::command::command(&options, &interrupted)
         }

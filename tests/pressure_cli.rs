@@ -84,3 +84,17 @@ fn a_small_run_writes_its_results() {
     }
     assert!(results["held"].is_null());
 }
+
+#[test]
+fn check_reads_the_shipped_scenarios_and_runs_nothing() {
+    let files: Vec<_> = std::fs::read_dir("scenarios/pressure")
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    mmap_lab()
+        .args(["pressure", "--check"])
+        .args(&files)
+        .assert()
+        .success()
+        .stdout(contains("ok  ").and(contains("pressure-random-data")));
+}

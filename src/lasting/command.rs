@@ -36,6 +36,8 @@ pub struct PressureOptions {
     pub work_dir: Option<PathBuf>,
     /// A safety floor for every scenario that does not set one.
     pub floor: Option<u64>,
+    /// Only check the files: print one line per good file, run nothing.
+    pub check: bool,
 }
 
 /// One run: a method and a thread count.
@@ -88,6 +90,21 @@ pub fn command(options: &PressureOptions, interrupted: &AtomicBool) -> Result<()
         .map(|f| spec::load(f))
         .collect::<Result<Vec<_>, _>>()
         .map_err(AppError::Usage)?;
+    if options.check {
+        for spec in &specs {
+            println!(
+                "ok  {}  {} ({} methods, threads {:?}, {} MiB{})",
+                spec.file.display(),
+                spec.name,
+                spec.methods.len(),
+                spec.threads,
+                spec.size >> 20,
+                spec.page_cache
+                    .map_or(String::new(), |b| format!(", page cache {} MiB", b >> 20))
+            );
+        }
+        return Ok(());
+    }
     std::fs::create_dir_all(&options.out)
         .map_err(|e| AppError::Failed(format!("cannot create {}: {e}", options.out.display())))?;
     for spec in &specs {
