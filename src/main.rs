@@ -4,6 +4,7 @@ use clap::{Parser, Subcommand};
 use mmap_lab::app::{self, CompareFormat, CompareOptions, RunOptions};
 use mmap_lab::demo::{self, DemoOptions};
 use mmap_lab::error::AppError;
+use mmap_lab::lasting::command::PressureOptions;
 use mmap_lab::vocab::Peer;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -82,6 +83,25 @@ enum Command {
         #[arg(long)]
         work_dir: Option<PathBuf>,
     },
+    /// Runs that last, many threads, and a page cache held to a budget
+    /// (scenarios/pressure/*.json; see docs/scenario-format.md).
+    Pressure {
+        /// Pressure scenario files.
+        files: Vec<PathBuf>,
+        /// Output directory for <name>.json, one per scenario.
+        #[arg(long, default_value = "reports/pressure")]
+        out: PathBuf,
+        /// Where to make the file (default: a disk-backed temp directory).
+        #[arg(long)]
+        work_dir: Option<PathBuf>,
+        /// The page-cache helper's safety floor for scenarios that set none
+        /// (default: max(512 MiB, 2% of MemTotal)), e.g. "4 GiB".
+        #[arg(long, value_parser = parse_size_arg)]
+        floor: Option<u64>,
+        /// Only check the files (like `check` for scenario files).
+        #[arg(long)]
+        check: bool,
+    },
     /// Live lessons on memory maps, one small experiment at a time.
     Demo {
         /// The lesson to run (see --list).
@@ -103,7 +123,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    if !matches!(cli.command, Command::Run { .. } | Command::Demo { .. }) {
+    if !matches!(
+        cli.command,
+        Command::Run { .. } | Command::Demo { .. } | Command::Pressure { .. }
+    ) {
         // Ctrl-C in report, compare, check, fio-job or clean: exit 130 at
         // once (outputs are written atomically; run and demo install their own).
         mmap_lab::workdir::clean_up_on_interrupt(false);
@@ -161,6 +184,23 @@ fn main() -> ExitCode {
             }
         }),
         Command::Clean { work_dir } => app::clean(work_dir.as_deref()),
+        Command::Pressure {
+            files,
+            out,
+            work_dir,
+            floor,
+            check,
+        } => {
+            mmap_lab::workdir::clean_up_on_interrupt(true);
+            let options = PressureOptions {
+                files,
+                out,
+                work_dir,
+                floor,
+                check,
+            };
+            mmap_lab::lasting::command::command(&options, mmap_lab::stop::flag())
+        }
         Command::Demo {
             lesson,
             list,
@@ -208,4 +248,9 @@ fn parse_peer(text: &str) -> Result<Peer, String> {
             let known: Vec<&str> = Peer::ALL.iter().map(|p| p.name()).collect();
             format!("unknown peer {text:?}: use {}", known.join(", "))
         })
+}
+
+/// A size argument such as "4 GiB".
+fn parse_size_arg(text: &str) -> Result<u64, String> {
+    mmap_lab::units::parse_size(text).map_err(|e| e.to_string())
 }

@@ -40,13 +40,7 @@ impl Mapped {
     }
 
     fn memmap_advice(&self) -> Option<memmap2::Advice> {
-        self.advice.map(|advice| match advice {
-            Advice::Normal => memmap2::Advice::Normal,
-            Advice::Sequential => memmap2::Advice::Sequential,
-            Advice::Random => memmap2::Advice::Random,
-            Advice::WillNeed => memmap2::Advice::WillNeed,
-            Advice::HugePage => memmap2::Advice::HugePage,
-        })
+        self.advice.map(memmap_advice)
     }
 
     /// Maps the whole file read-only, with the configured options and advice.
@@ -171,5 +165,16 @@ impl Io for Mapped {
         }
         change_and_fold(&mut map, offset, data, fold);
         Ok(())
+    }
+}
+
+/// memmap2's spelling of an [`Advice`].
+pub fn memmap_advice(advice: Advice) -> memmap2::Advice {
+    match advice {
+        Advice::Normal => memmap2::Advice::Normal,
+        Advice::Sequential => memmap2::Advice::Sequential,
+        Advice::Random => memmap2::Advice::Random,
+        Advice::WillNeed => memmap2::Advice::WillNeed,
+        Advice::HugePage => memmap2::Advice::HugePage,
     }
 }

@@ -31,7 +31,7 @@ pub use buffered::Buffered;
 pub use chunked::ChunkedCalls;
 pub use direct::{DIRECT_ALIGN, Direct};
 pub use facts::{CallSize, ConsumeFrom, MethodFacts, Placement};
-pub use mmap::Mapped;
+pub use mmap::{Mapped, memmap_advice};
 pub use positioned::Positioned;
 pub use unbuffered::Unbuffered;
 pub use uring::{RingTally, Uring, ring_tally};
