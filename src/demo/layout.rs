@@ -167,9 +167,9 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
         steps.say(&sentence)?;
     }
     steps.say(
-        "So a verdict on maps is a verdict on a layout. A file copied in or\n\
-         read by cat sits in read-ahead's mixed folios, one faulted in through a\n\
-         map in 4-16 KiB ones: scenarios 13-17 (`mmap-lab run\n\
+        "So a verdict on maps is a verdict on a layout. A file copied in, read\n\
+         by cat or faulted in through a map sits in a mix of folio sizes that\n\
+         read-ahead chose: scenarios 13-17 (`mmap-lab run\n\
          scenarios/1[3-7]-*.json`) read every layout at 1, 64 and 256 MiB.",
     )?;
     for file in files {
