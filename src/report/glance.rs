@@ -45,19 +45,29 @@ fn fastest(scenario: &ScenarioResult, size: u64) -> String {
         .unwrap_or_default()
 }
 
-/// Words a [`Lead`] for the table: "mmap (256 MiB)", or "mmap, mmap
-/// populate (256 MiB, same within noise)".
+/// Tied methods the table names before it counts the rest, so a row
+/// stays narrow enough for the page.
+const TIED_NAMED: usize = 2;
+
+/// Words a [`Lead`] for the table: "mmap (256 MiB)", "mmap, mmap
+/// populate (256 MiB, same within noise)", or with more ties "mmap, mmap
+/// populate and 2 more (...)"; the paragraph names them all.
 fn lead_text(lead: &Lead, size: u64) -> String {
     let mut names = vec![lead.first.label.as_str()];
     names.extend(lead.tied.iter().map(|c| c.label.as_str()));
-    if names.len() == 1 {
-        format!("{} ({})", names[0], ExactSize(size))
-    } else {
-        format!(
+    match names.len() {
+        1 => format!("{} ({})", names[0], ExactSize(size)),
+        n if n <= TIED_NAMED => format!(
             "{} ({}, same within noise)",
             names.join(", "),
             ExactSize(size)
-        )
+        ),
+        n => format!(
+            "{} and {} more ({}, same within noise)",
+            names[..TIED_NAMED].join(", "),
+            n - TIED_NAMED,
+            ExactSize(size)
+        ),
     }
 }
 
@@ -135,7 +145,7 @@ mod tests {
     use super::*;
     use crate::report::findings::Crossover;
     use crate::testing::cell;
-    use crate::vocab::MethodName::{Positioned, Unbuffered};
+    use crate::vocab::MethodName::{Mmap, Positioned, Unbuffered, Whole};
 
     #[test]
     fn the_fastest_column_lists_who_ties_within_noise() {
@@ -155,6 +165,16 @@ mod tests {
             next: None,
         };
         assert_eq!(lead_text(&lead, 4096), "a, b (4 KiB, same within noise)");
+        let (c, d) = (cell("c", Whole, 4096, 1005), cell("d", Mmap, 4096, 1008));
+        let lead = Lead {
+            first: &a,
+            tied: vec![&b, &c, &d],
+            next: None,
+        };
+        assert_eq!(
+            lead_text(&lead, 4096),
+            "a, b and 2 more (4 KiB, same within noise)"
+        );
     }
 
     #[test]
