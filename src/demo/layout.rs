@@ -257,6 +257,15 @@ fn clear_ratio(slower: &LayoutRow, faster: &LayoutRow) -> Option<f64> {
     (judgement.outcome == Outcome::Slower).then_some(judgement.ratio)
 }
 
+/// " (1024 faults against 32)" for a way that faulted, else nothing.
+fn faults_compared(paged: &LayoutRow, one: &LayoutRow) -> String {
+    if paged.faults == 0 && one.faults == 0 {
+        String::new()
+    } else {
+        format!(" ({} faults against {})", paged.faults, one.faults)
+    }
+}
+
 /// The lesson's verdicts: how much the layout moved each way, and which
 /// way won on each layout, each said only where the project's judgement of
 /// noise finds a difference (else "the same within the noise").
@@ -270,14 +279,12 @@ pub fn verdicts(rows: &[LayoutRow]) -> Vec<String> {
         };
         sentences.push(match (clear_ratio(paged, one), clear_ratio(one, paged)) {
             (Some(r), _) => format!(
-                "{label}: {r:.1}x slower on the file written in 4 KiB writes\n\
-                 ({} faults against {}).",
-                paged.faults, one.faults
+                "{label}: {r:.1}x slower on the file written in 4 KiB writes{}.",
+                faults_compared(paged, one)
             ),
             (_, Some(r)) => format!(
-                "{label}: {r:.1}x faster on the file written in 4 KiB writes\n\
-                 ({} faults against {}).",
-                paged.faults, one.faults
+                "{label}: {r:.1}x faster on the file written in 4 KiB writes{}.",
+                faults_compared(paged, one)
             ),
             _ => format!("{label}: the same on both files, within the noise of its samples."),
         });
