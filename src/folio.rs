@@ -43,31 +43,37 @@ pub struct CacheLayout {
 impl CacheLayout {
     /// The layout of the files at `paths` together, as they are now.
     pub fn of(paths: &[&Path]) -> io::Result<CacheLayout> {
+        let frames = Frames::open();
         let mut total = BTreeMap::new();
-        let mut unreadable = None;
         let mut faults = 0u64;
         let mut bytes = 0u64;
         let mut probed = true;
         for path in paths {
-            match folio_bytes(path) {
-                Ok(Some(map)) => {
-                    for (size, n) in map {
-                        *total.entry(size).or_insert(0) += n;
-                    }
-                }
-                Ok(None) => {}
-                Err(reason) => unreadable = Some(reason),
+            let file = File::open(path)?;
+            let len = file.metadata()?.len();
+            if len == 0 {
+                probed = false;
+                continue;
             }
-            match fault_probe(path)? {
-                Some((f, len)) => {
-                    faults += f;
-                    bytes += len;
+            let resident = resident_pages(&file, len)?;
+            if let Ok(frames) = &frames {
+                for (size, n) in folio_bytes(frames, &file, len, &resident)? {
+                    *total.entry(size).or_insert(0) += n;
                 }
-                None => probed = false,
+            }
+            if resident.iter().all(|&r| r) {
+                faults += fault_probe(&file)?;
+                bytes += len;
+            } else {
+                probed = false;
             }
         }
+        let (folio_bytes, unreadable) = match frames {
+            Ok(_) => (Some(total), None),
+            Err(reason) => (None, Some(reason)),
+        };
         Ok(CacheLayout {
-            folio_bytes: unreadable.is_none().then_some(total),
+            folio_bytes,
             unreadable,
             faults_per_mib: (probed && bytes > 0)
                 .then(|| faults as f64 / (bytes as f64 / (1 << 20) as f64)),
@@ -85,36 +91,66 @@ impl CacheLayout {
     }
 }
 
-/// Bytes of the file's resident pages by folio size; `Ok(None)` for an
-/// empty file, `Err` with the reason when the kernel will not say.
-fn folio_bytes(path: &Path) -> Result<Option<BTreeMap<u64, u64>>, String> {
-    let unreadable = |what: &str, e: io::Error| format!("cannot read {what}: {e}");
-    let flags = File::open("/proc/kpageflags").map_err(|e| match e.kind() {
-        io::ErrorKind::PermissionDenied => {
-            "reading folio sizes needs root: /proc/kpageflags is readable by root only".to_string()
+/// The kernel's page tables and page flags, opened once for every file.
+struct Frames {
+    /// `/proc/self/pagemap`: the frame behind each page of this process.
+    pagemap: File,
+    /// `/proc/kpageflags`: the flags of each frame.
+    flags: File,
+}
+
+impl Frames {
+    /// Opens both, or says why they cannot be read.
+    fn open() -> Result<Frames, String> {
+        let flags = File::open("/proc/kpageflags").map_err(|e| match e.kind() {
+            io::ErrorKind::PermissionDenied => {
+                "reading folio sizes needs root: /proc/kpageflags is readable by root only"
+                    .to_string()
+            }
+            _ => format!("cannot read /proc/kpageflags: {e}"),
+        })?;
+        let pagemap = File::open("/proc/self/pagemap")
+            .map_err(|e| format!("cannot read /proc/self/pagemap: {e}"))?;
+        if !frame_numbers_visible(&pagemap) {
+            return Err(
+                "reading folio sizes needs root: /proc/self/pagemap hides frame numbers from other users"
+                    .to_string(),
+            );
         }
-        _ => unreadable("/proc/kpageflags", e),
-    })?;
-    let pagemap =
-        File::open("/proc/self/pagemap").map_err(|e| unreadable("/proc/self/pagemap", e))?;
-    let file = File::open(path).map_err(|e| unreadable(&path.display().to_string(), e))?;
-    let len = file
-        .metadata()
-        .map_err(|e| unreadable(&path.display().to_string(), e))?
-        .len();
-    if len == 0 {
-        return Ok(None);
+        Ok(Frames { pagemap, flags })
     }
+}
+
+/// Whether pagemap shows this process frame numbers (it shows 0 to users
+/// without CAP_SYS_ADMIN): read for a page of the stack, present now.
+fn frame_numbers_visible(pagemap: &File) -> bool {
+    let here = 0u8;
+    let page = crate::buffer::page_size() as u64;
+    let address = std::hint::black_box(&here) as *const u8 as u64;
+    let mut entry = [0u8; 8];
+    pagemap
+        .read_exact_at(&mut entry, address / page * 8)
+        .is_ok()
+        && u64::from_le_bytes(entry) & PM_PFN_MASK != 0
+}
+
+/// Bytes of the file's resident pages (`resident`, one flag per page of
+/// its `len` bytes) by folio size.
+fn folio_bytes(
+    frames: &Frames,
+    file: &File,
+    len: u64,
+    resident: &[bool],
+) -> io::Result<BTreeMap<u64, u64>> {
     let page = crate::buffer::page_size() as u64;
     let pages = len.div_ceil(page) as usize;
-    let resident = resident_pages(&file, len).map_err(|e| unreadable("mincore", e))?;
     // SAFETY: the file is private to this run and not truncated while mapped.
-    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| unreadable("a map", e))?;
-    populate_resident(&map, &resident, page as usize);
+    let map = unsafe { memmap2::Mmap::map(file)? };
+    populate_resident(&map, resident, page as usize);
     let mut entries = vec![0u8; pages * 8];
-    pagemap
-        .read_exact_at(&mut entries, map.as_ptr() as u64 / page * 8)
-        .map_err(|e| unreadable("/proc/self/pagemap", e))?;
+    frames
+        .pagemap
+        .read_exact_at(&mut entries, map.as_ptr() as u64 / page * 8)?;
     let frame = |i: usize| {
         let entry = u64::from_le_bytes(entries[i * 8..i * 8 + 8].try_into().expect("8 bytes"));
         (entry & PM_PRESENT != 0).then_some(entry & PM_PFN_MASK)
@@ -122,19 +158,16 @@ fn folio_bytes(path: &Path) -> Result<Option<BTreeMap<u64, u64>>, String> {
     let mut sizes = BTreeMap::new();
     let mut i = 0;
     while i < pages {
-        let Some(pfn) = frame(i).filter(|_| resident[i]) else {
+        let Some(pfn) = frame(i).filter(|&pfn| resident[i] && pfn != 0) else {
             i += 1;
             continue;
         };
-        if pfn == 0 {
-            return Err(
-                "reading folio sizes needs root: /proc/self/pagemap hides frame numbers from other users"
-                    .to_string(),
-            );
-        }
-        let head = read_flags(&flags, pfn, 1).map_err(|e| unreadable("/proc/kpageflags", e))?[0];
+        let head = read_flags(&frames.flags, pfn, 1)?
+            .first()
+            .copied()
+            .unwrap_or(0);
         let folio_pages = if head & KPF_COMPOUND_HEAD != 0 {
-            1 + tail_pages(&flags, pfn).map_err(|e| unreadable("/proc/kpageflags", e))?
+            1 + tail_pages(&frames.flags, pfn)?
         } else {
             1
         };
@@ -143,7 +176,7 @@ fn folio_bytes(path: &Path) -> Result<Option<BTreeMap<u64, u64>>, String> {
         *sizes.entry(folio_pages as u64 * page).or_insert(0) += here as u64 * page;
         i += here;
     }
-    Ok(Some(sizes))
+    Ok(sizes)
 }
 
 /// The tail pages following the head frame `pfn`.
@@ -204,27 +237,20 @@ fn populate_resident(map: &[u8], resident: &[bool], page: usize) {
     std::hint::black_box(sum);
 }
 
-/// Minor faults a fresh map takes to read one byte of every page of the
-/// file, with the file's length; `None` when the file is not wholly
-/// resident (touching it would read the rest in and change what is
-/// measured).
-fn fault_probe(path: &Path) -> io::Result<Option<(u64, u64)>> {
-    let file = File::open(path)?;
-    let len = file.metadata()?.len();
-    if len == 0 || resident_pages(&file, len)?.iter().any(|r| !r) {
-        return Ok(None);
-    }
+/// Minor faults a fresh map takes to read one byte of every page of a
+/// wholly resident file (the caller checks: touching a file that is not
+/// would read the rest in and change what is measured).
+fn fault_probe(file: &File) -> io::Result<u64> {
     let page = crate::buffer::page_size();
     // SAFETY: the file is private to this run and not truncated while mapped.
-    let map = unsafe { memmap2::Mmap::map(&file)? };
+    let map = unsafe { memmap2::Mmap::map(file)? };
     let before = crate::probe::thread_minor_faults()?;
     let mut sum = 0u8;
     for at in (0..map.len()).step_by(page) {
         sum = sum.wrapping_add(map[at]);
     }
     std::hint::black_box(sum);
-    let faults = crate::probe::thread_minor_faults()? - before;
-    Ok(Some((faults, len)))
+    Ok(crate::probe::thread_minor_faults()? - before)
 }
 
 /// Whether a file written in one write in `dir` sits in folios larger than

@@ -14,7 +14,7 @@ use crate::layout::Column;
 use crate::method::{ChunkedCalls, Mapped, MethodKind, Positioned};
 use crate::operation::{Operation, SequentialRead};
 use crate::probe::Probe;
-use crate::report::histogram;
+use crate::report::{faults_text, histogram};
 use crate::units::{ExactSize, Nanos, Rate};
 use crate::vocab::Cache;
 use std::time::Duration;
@@ -117,9 +117,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
             vec![
                 fill_name(*fill).to_string(),
                 histogram(layout),
-                layout
-                    .faults_per_mib
-                    .map_or_else(|| "-".to_string(), |f| format!("{f:.1}")),
+                faults_text(layout),
             ]
         })
         .collect();

@@ -35,7 +35,7 @@ pub(crate) fn histogram(layout: &CacheLayout) -> String {
 }
 
 /// A map's faults per MiB from the probe, or "-".
-fn faults(layout: &CacheLayout) -> String {
+pub(crate) fn faults_text(layout: &CacheLayout) -> String {
     layout
         .faults_per_mib
         .map_or_else(|| "-".to_string(), |f| format!("{f:.1}"))
@@ -99,7 +99,7 @@ pub(crate) fn table(scenario: &ScenarioResult) -> Option<Table> {
                     who,
                     when.to_string(),
                     histogram(layout),
-                    faults(layout),
+                    faults_text(layout),
                 ],
                 first_of_size: std::mem::take(&mut first),
             });

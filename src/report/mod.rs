@@ -25,7 +25,7 @@ mod table;
 
 use crate::results::{Results, write_atomically};
 use anyhow::Context;
-pub(crate) use layout::histogram;
+pub(crate) use layout::{faults_text, histogram};
 pub(crate) use narrative::deciding_term;
 use std::path::{Path, PathBuf};
 
