@@ -38,6 +38,11 @@ pub struct Environment {
     pub swap_total_bytes: u64,
     /// Swap in use at the end, in bytes.
     pub swap_used_bytes: u64,
+    /// glibc malloc's fixed mmap threshold in bytes (blocks from this size
+    /// up get fresh pages from the kernel every time); null when it was
+    /// left to adjust itself, as in runs before it was fixed.
+    #[serde(default)]
+    pub heap_mmap_threshold_bytes: Option<u64>,
     /// What in the above may have made the numbers noisy, one line each.
     #[serde(default)]
     pub warnings: Vec<String>,
@@ -97,6 +102,7 @@ impl Environment {
                 .unwrap_or(false),
             swap_total_bytes: swap_total,
             swap_used_bytes: swap_total.saturating_sub(meminfo_bytes(&meminfo, "SwapFree")),
+            heap_mmap_threshold_bytes: crate::buffer::fixed_heap_threshold(),
             warnings: Vec::new(),
         };
         environment.warnings = environment.warn();
@@ -290,6 +296,7 @@ mod tests {
             hypervisor: false,
             swap_total_bytes: 0,
             swap_used_bytes: 0,
+            heap_mmap_threshold_bytes: None,
             warnings: Vec::new(),
         }
     }

@@ -91,6 +91,21 @@ impl Judgement {
     pub fn is_same(&self) -> bool {
         self.outcome == Outcome::Same
     }
+
+    /// The verdict held against a wider `threshold` than the noise (a
+    /// fraction, like [`NOISE_THRESHOLD`]): faster or slower only when the
+    /// p-value is significant and the whole interval lies beyond it.
+    pub fn outcome_beyond(&self, threshold: f64) -> Outcome {
+        if self.p_value >= SIGNIFICANCE_LEVEL {
+            Outcome::Same
+        } else if self.interval.lower > 1.0 + threshold {
+            Outcome::Slower
+        } else if self.interval.upper < 1.0 / (1.0 + threshold) {
+            Outcome::Faster
+        } else {
+            Outcome::Same
+        }
+    }
 }
 
 /// Judges the times `new` against the times `base` (any unit, the same on
@@ -114,21 +129,14 @@ pub fn judge(base: &[f64], new: &[f64]) -> Judgement {
     let mut rng = Pcg64::seed_from_u64(SEED);
     let interval = ratio_interval(base, new, &mut rng);
     let p_value = mixed_bootstrap_p(base, new, &mut rng);
-    let outcome = if p_value >= SIGNIFICANCE_LEVEL {
-        Outcome::Same
-    } else if interval.lower > 1.0 + NOISE_THRESHOLD {
-        Outcome::Slower
-    } else if interval.upper < 1.0 / (1.0 + NOISE_THRESHOLD) {
-        Outcome::Faster
-    } else {
-        Outcome::Same
-    };
-    Judgement {
+    let mut judgement = Judgement {
         ratio,
         interval,
         p_value,
-        outcome,
-    }
+        outcome: Outcome::Same,
+    };
+    judgement.outcome = judgement.outcome_beyond(NOISE_THRESHOLD);
+    judgement
 }
 
 /// Judges cell `new` against cell `base` by their timed samples (a cell

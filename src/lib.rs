@@ -18,6 +18,7 @@ pub mod checksum;
 pub mod console;
 pub mod counters;
 pub mod demo;
+pub mod drift;
 pub mod environment;
 pub mod error;
 pub mod export;

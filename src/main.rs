@@ -122,6 +122,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    mmap_lab::buffer::fix_heap_threshold();
     let cli = Cli::parse();
     if !matches!(
         cli.command,

@@ -114,6 +114,72 @@ fn five_samples_spread_over_forty_percent_cannot_show_a_twenty_percent_change() 
     assert!(flagged(&comparison, Verdict::Regressed).is_empty());
 }
 
+/// `results` with every cell of the `i`th group (one scenario and size, as
+/// a run samples them together) `factors[i % factors.len()]` times as slow.
+fn drift_groups(results: &mut Results, factors: &[f64]) {
+    let mut group = 0;
+    for scenario in &mut results.scenarios {
+        let mut sizes: Vec<u64> = scenario.cells.iter().map(|c| c.size).collect();
+        sizes.dedup();
+        for size in sizes {
+            let factor = factors[group % factors.len()];
+            group += 1;
+            for cell in scenario.cells.iter_mut().filter(|c| c.size == size) {
+                let scale = |t: u64| (t as f64 * factor).round() as u64;
+                cell.samples_ns = cell.samples_ns.iter().map(|&t| scale(t)).collect();
+                cell.median_ns = scale(cell.median_ns);
+                cell.min_ns = scale(cell.min_ns);
+                cell.max_ns = scale(cell.max_ns);
+                cell.throughput_bytes_per_sec = cell.bytes as f64 / cell.median_ns as f64 * 1e9;
+            }
+        }
+    }
+}
+
+#[test]
+fn groups_that_drift_apart_are_no_change_but_a_change_beyond_their_drift_is_flagged() {
+    let a = sampled(20, 0.05, 1);
+    let mut b = sampled(20, 0.05, 2);
+    // Whole groups moved by -15% to +15%, as a shared VM moves between moments.
+    drift_groups(&mut b, &[0.85, 0.95, 1.0, 1.05, 1.15]);
+    let drifted = Comparison::new(&a, "a", &b, "b");
+    let drift = drifted.drift().expect("enough groups for an estimate");
+    assert!(drift.band > 0.15 && drift.band < 0.4, "{drift:?}");
+    assert!(flagged(&drifted, Verdict::Regressed).is_empty());
+    assert!(flagged(&drifted, Verdict::Improved).is_empty());
+    let summary = drifted.summary();
+    assert!(summary.within_drift > 0, "{summary:?}");
+    assert!(summary.line().contains("only within the runs' drift"));
+    assert!(
+        drifted
+            .warnings()
+            .iter()
+            .any(|w| w.starts_with("cells measured together")),
+        "{:?}",
+        drifted.warnings()
+    );
+    // A cell twice as slow on top of its group's drift is beyond the band.
+    let planted = plant(&mut b, 7, 2.0);
+    let comparison = Comparison::new(&a, "a", &b, "b");
+    let mut regressed = flagged(&comparison, Verdict::Regressed);
+    let mut expected = planted;
+    regressed.sort();
+    expected.sort();
+    assert_eq!(regressed, expected);
+}
+
+#[test]
+fn a_slowdown_of_every_cell_is_flagged_in_every_cell_not_taken_for_drift() {
+    let a = sampled(20, 0.05, 1);
+    let mut b = sampled(20, 0.05, 2);
+    plant(&mut b, 1, 1.2);
+    let comparison = Comparison::new(&a, "a", &b, "b");
+    let drift = comparison.drift().expect("enough groups for an estimate");
+    assert!(drift.band < 0.06, "{drift:?}");
+    assert!((drift.common_shift - 0.2).abs() < 0.03, "{drift:?}");
+    assert_eq!(comparison.summary().unchanged, 0);
+}
+
 #[test]
 fn a_shift_of_the_whole_run_is_warned_about() {
     let a = sampled(20, 0.05, 1);
@@ -221,6 +287,7 @@ fn a_run_on_a_busy_machine_is_warned_about() {
         hypervisor: false,
         swap_total_bytes: 0,
         swap_used_bytes: 0,
+        heap_mmap_threshold_bytes: None,
         warnings: vec![
             "other processes took 70% of the CPU time while the run measured".to_string(),
         ],

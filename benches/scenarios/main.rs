@@ -19,6 +19,7 @@ use mmap_lab::workdir::{self, WorkDir};
 use settings::Settings;
 
 fn main() -> anyhow::Result<()> {
+    mmap_lab::buffer::fix_heap_threshold();
     let settings = Settings::from_env();
     let scenarios = source::load()?;
     let work = WorkDir::create(None)?;

@@ -13,6 +13,7 @@ use super::html::{figure, page, slug, table as html_table};
 use super::markdown::table as md_table;
 use super::palette::Palette;
 use super::table::{Row, Table};
+use crate::drift::{self, Drift};
 use crate::judge::{self, Judgement, Outcome};
 use crate::results::{Cell, Results, ScenarioResult};
 use crate::units::{ExactSize, Rate};
@@ -31,6 +32,15 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// The verdict for the judgement's outcome.
+    fn of(outcome: Outcome) -> Verdict {
+        match outcome {
+            Outcome::Faster => Verdict::Improved,
+            Outcome::Slower => Verdict::Regressed,
+            Outcome::Same => Verdict::NoChange,
+        }
+    }
+
     /// The verdict as the tables print it.
     pub fn word(self) -> &'static str {
         match self {
@@ -50,25 +60,43 @@ pub struct CellChange<'a> {
     pub b: &'a Cell,
     /// The second run's times judged against the first's.
     pub judgement: Judgement,
+    /// The judgement held against the noise threshold or the runs' drift
+    /// band, whichever is wider.
+    verdict: Verdict,
+    /// The samples alone would call it a change, but it lies within the
+    /// drift of the machine between the runs.
+    pub within_drift: bool,
 }
 
 impl CellChange<'_> {
-    /// Judges `b` against `a`.
+    /// Judges `b` against `a` (against the noise threshold until
+    /// [`CellChange::settle`] widens it).
     fn new<'c>(a: &'c Cell, b: &'c Cell) -> CellChange<'c> {
+        let judgement = judge::cells(a, b);
         CellChange {
             a,
             b,
-            judgement: judge::cells(a, b),
+            judgement,
+            verdict: Verdict::of(judgement.outcome),
+            within_drift: false,
+        }
+    }
+
+    /// Holds the judgement against the runs' drift band too, when it is
+    /// wider than the noise threshold.
+    fn settle(&mut self, drift: Option<Drift>) {
+        let Some(band) = drift.map(|d| d.band) else {
+            return;
+        };
+        if band > judge::NOISE_THRESHOLD {
+            self.verdict = Verdict::of(self.judgement.outcome_beyond(band));
+            self.within_drift = self.verdict == Verdict::NoChange && !self.judgement.is_same();
         }
     }
 
     /// Improved, regressed or no change.
     pub fn verdict(&self) -> Verdict {
-        match self.judgement.outcome {
-            Outcome::Faster => Verdict::Improved,
-            Outcome::Slower => Verdict::Regressed,
-            Outcome::Same => Verdict::NoChange,
-        }
+        self.verdict
     }
 
     /// The change of the median time as a fraction (+0.2: 20% slower).
@@ -153,6 +181,28 @@ fn match_runs<'a>(a: &'a Results, b: &'a Results) -> Vec<Matched<'a>> {
             )
         })
         .collect()
+}
+
+/// The ratios of median times of each scenario's cells of one size: the
+/// cells one run sampled together, whose shared shift is the machine's.
+fn size_groups(scenarios: &[Matched]) -> Vec<Vec<f64>> {
+    let mut groups: Vec<Vec<f64>> = Vec::new();
+    for m in scenarios {
+        for (i, c) in m.pairs.iter().enumerate() {
+            if i == 0 || m.pairs[i - 1].a.size != c.a.size {
+                groups.push(Vec::new());
+            }
+            if let Some(group) = groups.last_mut() {
+                group.push(c.judgement.ratio);
+            }
+        }
+    }
+    groups
+}
+
+/// A percentage such as `12.5%`.
+fn percent(fraction: f64) -> String {
+    format!("{:.1}%", fraction * 100.0)
 }
 
 /// A signed percentage such as `+20.1%` or `-3.0%`.
@@ -298,8 +348,11 @@ pub struct Summary {
     pub improved: usize,
     /// Cells significantly slower in the second run.
     pub regressed: usize,
-    /// Cells the same within noise.
+    /// Cells the same within noise (or within the runs' drift).
     pub unchanged: usize,
+    /// Of `unchanged`, the cells whose samples alone showed a change that
+    /// lies within the machine's drift between the runs.
+    pub within_drift: usize,
     /// Cells only the first run has.
     pub only_first: usize,
     /// Cells only the second run has.
@@ -311,9 +364,17 @@ impl Summary {
     /// and the cells only one run has.
     pub fn line(&self) -> String {
         let mut text = format!(
-            "{} regressed, {} improved, {} no change (within noise)",
+            "{} regressed, {} improved, {} no change (within noise",
             self.regressed, self.improved, self.unchanged
         );
+        if self.within_drift > 0 {
+            let _ = write!(
+                text,
+                "; {} of them only within the runs' drift",
+                self.within_drift
+            );
+        }
+        text.push(')');
         for (n, which) in [(self.only_first, "first"), (self.only_second, "second")] {
             if n > 0 {
                 text.push_str(&format!("; {n} only in the {which} run"));
@@ -330,18 +391,31 @@ pub struct Comparison<'a> {
     b: &'a Results,
     b_name: &'a str,
     scenarios: Vec<Matched<'a>>,
+    drift: Option<Drift>,
 }
 
 impl<'a> Comparison<'a> {
     /// Matches and judges every cell of run `b` against run `a`.
     pub fn new(a: &'a Results, a_name: &'a str, b: &'a Results, b_name: &'a str) -> Comparison<'a> {
+        let mut scenarios = match_runs(a, b);
+        let drift = drift::estimate(&size_groups(&scenarios));
+        for change in scenarios.iter_mut().flat_map(|m| m.pairs.iter_mut()) {
+            change.settle(drift);
+        }
         Comparison {
             a,
             a_name,
             b,
             b_name,
-            scenarios: match_runs(a, b),
+            scenarios,
+            drift,
         }
+    }
+
+    /// How far the machine drifted between the runs, when enough groups of
+    /// cells give an estimate.
+    pub fn drift(&self) -> Option<Drift> {
+        self.drift
     }
 
     /// Every cell both runs have, with its judgement, scenario by scenario.
@@ -360,6 +434,7 @@ impl<'a> Comparison<'a> {
                 Verdict::Regressed => summary.regressed += 1,
                 Verdict::NoChange => summary.unchanged += 1,
             }
+            summary.within_drift += usize::from(change.within_drift);
         }
         for m in &self.scenarios {
             summary.only_first += m.only_a.len();
@@ -395,6 +470,24 @@ impl<'a> Comparison<'a> {
         })
     }
 
+    /// A warning when groups of cells measured together moved apart between
+    /// the runs so far that a cell the samples alone call changed is no
+    /// change within that drift.
+    fn drift_warning(&self) -> Option<String> {
+        let drift = self.drift.filter(|d| d.band > judge::NOISE_THRESHOLD)?;
+        let absorbed = self.summary().within_drift;
+        if absorbed == 0 {
+            return None;
+        }
+        Some(format!(
+            "cells measured together (one scenario and size) moved together between the runs, group against group by {} (robust standard deviation over {} groups): the machine drifting between moments, which no sample shows; so a change counts only beyond ±{} (99% of that drift), and {} cell(s) whose samples alone showed a change are called no change. Rerun both on a quieter machine, close together, for a finer gate",
+            percent(drift.spread.exp() - 1.0),
+            drift.groups,
+            percent(drift.band),
+            absorbed
+        ))
+    }
+
     /// Why the two runs may differ for reasons other than the code: a
     /// different CPU, core count, kernel or file system, one run quick, a
     /// shift of the whole run, or a run that warned about its conditions
@@ -420,6 +513,7 @@ impl<'a> Comparison<'a> {
             self.b.quick.to_string(),
         );
         warnings.extend(self.shift_warning());
+        warnings.extend(self.drift_warning());
         for (name, run) in [(self.a_name, self.a), (self.b_name, self.b)] {
             for noise in run.environment.iter().flat_map(|e| &e.warnings) {
                 if !noise.starts_with("a virtual machine") {
@@ -485,7 +579,11 @@ impl<'a> Comparison<'a> {
                 escape(&warning)
             );
         }
-        let _ = writeln!(body, "<li>{}</li>\n</ul>\n</header>", escape(&rule_text()));
+        let _ = writeln!(
+            body,
+            "<li>{}</li>\n</ul>\n</header>",
+            escape(&rule_text(self.drift))
+        );
         for m in &self.scenarios {
             let _ = writeln!(body, "<h2 id=\"{}\">{}</h2>", slug(m.name), escape(m.name));
             if !m.pairs.is_empty() {
@@ -529,7 +627,7 @@ impl<'a> Comparison<'a> {
         for warning in self.warnings() {
             let _ = writeln!(out, "- **Warning:** {warning}");
         }
-        let _ = writeln!(out, "\n{}", rule_text());
+        let _ = writeln!(out, "\n{}", rule_text(self.drift));
         let significant = self.significant();
         if !significant.is_empty() {
             out.push_str("\n## Significant changes\n\n");
@@ -554,12 +652,23 @@ impl<'a> Comparison<'a> {
     }
 }
 
-/// How the verdicts are reached, in one sentence.
-fn rule_text() -> String {
-    format!(
+/// How the verdicts are reached, in one sentence (two when the runs'
+/// drift widened the threshold).
+fn rule_text(drift: Option<Drift>) -> String {
+    let widened = drift
+        .filter(|d| d.band > judge::NOISE_THRESHOLD)
+        .map(|d| {
+            format!(
+                " Between these two runs the threshold is the wider drift band, ±{}.",
+                percent(d.band)
+            )
+        })
+        .unwrap_or_default();
+    let rule = format!(
         "A cell improved or regressed only when its samples say so: a mixed-bootstrap p-value below {} and a {}% interval of the ratio of median times wholly beyond ±{}% (the noise threshold); otherwise no change.",
         judge::SIGNIFICANCE_LEVEL,
         judge::CONFIDENCE_LEVEL * 100.0,
         judge::NOISE_THRESHOLD * 100.0
-    )
+    );
+    rule + &widened
 }
