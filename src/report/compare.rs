@@ -243,7 +243,11 @@ fn pair_table(changes: &[&CellChange], a_name: &str, b_name: &str) -> Table {
                 Rate(c.b.throughput_bytes_per_sec).to_string(),
                 ratio(c.b.throughput_bytes_per_sec / c.a.throughput_bytes_per_sec),
                 change_text(c),
-                c.verdict().word().to_string(),
+                if c.within_drift {
+                    format!("{} (within drift)", c.verdict().word())
+                } else {
+                    c.verdict().word().to_string()
+                },
             ],
             first_of_size: i == 0 || changes[i - 1].a.size != c.a.size,
         })
