@@ -246,7 +246,6 @@ fn cold_reads_come_from_disk_and_warm_reads_do_not() {
 #[test]
 fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
     use demo::align::{CHUNKS, OFFSETS, Verdict};
-    use mmap_lab::judge::Outcome;
     let rounds = 2;
     let (facts, output) = capture(|s| demo::align::run_sized(s, 2 << 20, rounds));
     assert_eq!(facts.rows.len(), CHUNKS.len() * OFFSETS.len());
@@ -271,8 +270,8 @@ fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
         facts.expected_checksum
     )));
 
-    // The verdict, worked out again here from the measured passes, by the
-    // one judgement.
+    // The verdict, from the measured passes by the one judgement
+    // (AlignFacts::outcomes asks crate::judge for each chunk size).
     let time = |chunk: usize, offset: usize| {
         let row = facts
             .rows
@@ -280,31 +279,8 @@ fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
             .find(|r| r.chunk == chunk && r.offset == offset);
         row.unwrap().per_pass.as_secs_f64()
     };
-    let passes = |chunk: usize, offset: usize| -> Vec<f64> {
-        let row = facts
-            .rows
-            .iter()
-            .find(|r| r.chunk == chunk && r.offset == offset);
-        row.unwrap()
-            .passes
-            .iter()
-            .map(|d| d.as_secs_f64())
-            .collect()
-    };
     let ratios: Vec<f64> = CHUNKS.iter().map(|&c| time(c, 16) / time(c, 0)).collect();
-    let outcomes: Vec<Outcome> = CHUNKS
-        .iter()
-        .map(|&c| mmap_lab::judge::judge(&passes(c, 0), &passes(c, 16)).outcome)
-        .collect();
-    let expected = if outcomes.iter().all(|&o| o == Outcome::Slower) {
-        Verdict::Slower
-    } else if outcomes.iter().all(|&o| o == Outcome::Faster) {
-        Verdict::Faster
-    } else if outcomes.iter().all(|&o| o == Outcome::Same) {
-        Verdict::NoPenalty
-    } else {
-        Verdict::Mixed
-    };
+    let expected = Verdict::of(&facts.outcomes(16));
     assert_eq!(facts.verdict, expected, "ratios {ratios:?}");
     let prose = output.split_whitespace().collect::<Vec<_>>().join(" ");
     let low = ratios.iter().copied().fold(f64::INFINITY, f64::min);
@@ -376,19 +352,22 @@ fn every_lesson_has_a_page_and_every_page_is_a_lesson() {
         "docs/lessons/<name>.md for exactly the lessons"
     );
     let index = std::fs::read_to_string(dir.join("README.md")).expect("docs/lessons/README.md");
-    for name in &lessons {
-        assert!(
-            index.contains(&format!("({name}.md)")),
-            "README.md links {name}.md"
-        );
-    }
-    let order: Vec<usize> = LESSONS
-        .iter()
-        .map(|l| index.find(&format!("({}.md)", l.name)).unwrap())
-        .collect();
+    let expected = demo::docs_index();
     assert!(
-        order.is_sorted(),
-        "README.md lists the lessons in teaching order"
+        index.contains(&expected),
+        "docs/lessons/README.md's index must be the registry's (src/demo/mod.rs LESSONS); it should read:\n{expected}"
+    );
+    let rows = index
+        .lines()
+        .filter(|l| l.starts_with("| ") && l.contains(".md) |"));
+    assert_eq!(
+        rows.filter(|l| l
+            .split('|')
+            .nth(1)
+            .is_some_and(|n| n.trim().parse::<usize>().is_ok()))
+            .count(),
+        LESSONS.len(),
+        "the index has no rows beyond the registry's"
     );
 }
 

@@ -5,13 +5,14 @@
 //! how a Rust program chooses.
 
 use super::sandbox::open_read;
-use super::{Sandbox, Steps, and_list};
+use super::{Sandbox, Steps, size_literal};
 use crate::buffer::{PlacedBuffer, page_offset_of};
 use crate::cache;
 use crate::checksum::{Fold, checksum};
 use crate::judge::Outcome;
 use crate::machine;
 use crate::units::{ExactSize, Nanos, Rate};
+use crate::words::{and_list, capitalise, or_list};
 use crate::workload::file_contents;
 use anyhow::Context;
 use std::fs::File;
@@ -371,16 +372,6 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
     Ok(facts)
 }
 
-/// `size` as Rust source, in the shift form the lessons show (`64 << 20`).
-fn size_literal(size: u64) -> String {
-    for shift in [30, 20, 10] {
-        if size >= 1 << shift && size % (1 << shift) == 0 {
-            return format!("{} << {shift}", size >> shift);
-        }
-    }
-    size.to_string()
-}
-
 /// Values joined with commas: `0, 16, 64, 2048`.
 fn list<T: std::fmt::Display>(values: impl Iterator<Item = T>) -> String {
     values.map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
@@ -667,7 +658,7 @@ fn placement_sentence(facts: &AlignFacts) -> String {
         text.push(format!(
             "{} came from the heap, where a small block starts wherever the one \
              before it ended.",
-            capitalised(&and_list(&small))
+            capitalise(&and_list(&small))
         ));
     }
     if !large_heap.is_empty() {
@@ -675,13 +666,13 @@ fn placement_sentence(facts: &AlignFacts) -> String {
             "{} did not get a mmap of its own although large, most likely because \
              glibc raises its 128 KiB mmap threshold after a large block is freed, \
              and later blocks that size come from the heap.",
-            capitalised(&and_list(&large_heap))
+            capitalise(&and_list(&large_heap))
         ));
     }
     if !aligned.is_empty() {
         text.push(format!(
             "{} happened to be page-aligned; nothing promises it.",
-            capitalised(&and_list(&aligned))
+            capitalise(&and_list(&aligned))
         ));
     }
     let cost = facts.ratio(CHUNKS[1], MALLOC_OFFSET);
@@ -701,23 +692,6 @@ fn placement_sentence(facts: &AlignFacts) -> String {
         }
     });
     text.join(" ")
-}
-
-/// Words joined for a sentence with `or`: `a`, `a or b`, `a, b or c`.
-fn or_list(words: &[String]) -> String {
-    match words {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-    }
-}
-
-/// `text` with its first letter in upper case, to start a sentence.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// Breaks prose into lines of at most [`TEXT_WIDTH`] columns, at spaces.
@@ -823,21 +797,5 @@ mod tests {
         assert_eq!(wrap("  one   two "), "one two");
         let sizes = format!("{} 64 KiB, 1 MiB.", "x".repeat(TEXT_WIDTH - 4));
         assert_eq!(wrap(&sizes).lines().nth(1), Some("64 KiB, 1 MiB."));
-    }
-
-    #[test]
-    fn lists_read_as_sentences() {
-        assert_eq!(and_list(&["a"]), "a");
-        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
-        let words = ["16".to_string(), "64".to_string()];
-        assert_eq!(or_list(&words), "16 or 64");
-        assert_eq!(capitalised("the Vec"), "The Vec");
-    }
-
-    #[test]
-    fn sizes_print_as_shifts() {
-        assert_eq!(size_literal(64 << 20), "64 << 20");
-        assert_eq!(size_literal(4096), "4 << 10");
-        assert_eq!(size_literal(1000), "1000");
     }
 }

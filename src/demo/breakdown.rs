@@ -41,33 +41,14 @@ pub fn explain(
     Ok(cells)
 }
 
-/// A result cell for one trial, as the model reads it.
+/// A result cell for one trial, as the model reads it: its rounds are
+/// its samples.
 fn cell(trial: &Trial, kind: &MethodKind, size: u64) -> Cell {
-    let median_ns = trial.per_read.as_nanos() as u64;
+    let samples_ns = trial.rounds.iter().map(|t| t.as_nanos() as u64).collect();
     Cell {
-        method: kind.name(),
-        params: kind.params_json(),
-        facts: kind.facts(),
-        label: trial.label.clone(),
-        size,
-        bytes: size,
-        samples_ns: vec![median_ns],
-        operations_per_sample: 1,
-        counted_samples_ns: Vec::new(),
-        median_ns,
-        min_ns: median_ns,
-        max_ns: median_ns,
-        throughput_bytes_per_sec: size as f64 / median_ns.max(1) as f64 * 1e9,
-        verified: true,
         counters: trial.counters,
         buffer_page_offset: trial.buffer_page_offset,
-        resident_before: None,
-        resident_after: None,
-        layout_before: None,
-        layout_after: None,
-        counters_note: kind.io().counters_note().map(str::to_string),
-        model: None,
-        spread: None,
+        ..Cell::measured(kind, trial.label.clone(), size, size, samples_ns, 1)
     }
 }
 

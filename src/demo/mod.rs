@@ -28,7 +28,7 @@ use crate::error::AppError;
 use std::io::{self, IsTerminal};
 
 pub use sandbox::Sandbox;
-pub use steps::{Steps, byte_literal};
+pub use steps::{Steps, byte_literal, size_literal};
 
 /// One lesson: its name on the command line, one line about it, and how to run it.
 pub struct Lesson {
@@ -196,6 +196,23 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The lessons' table as docs/lessons/README.md must hold it: number, link
+/// to the lesson's page and summary, in teaching order, all from
+/// [`LESSONS`] (a test fails when the page's copy differs).
+pub fn docs_index() -> String {
+    let mut table =
+        String::from("| # | lesson | what it shows |\n|---|--------|---------------|\n");
+    for (index, lesson) in LESSONS.iter().enumerate() {
+        table.push_str(&format!(
+            "| {} | [{name}]({name}.md) | {} |\n",
+            index + 1,
+            lesson.summary,
+            name = lesson.name
+        ));
+    }
+    table
+}
+
 /// One line per lesson: name and summary.
 pub fn listing() -> String {
     let width = LESSONS.iter().map(|l| l.name.len()).max().unwrap_or(0);
@@ -203,15 +220,6 @@ pub fn listing() -> String {
         .iter()
         .map(|l| format!("  {:width$}  {}\n", l.name, l.summary))
         .collect()
-}
-
-/// Names joined for a sentence: `a`, `a and b`, `a, b and c`.
-pub(crate) fn and_list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 #[cfg(test)]
@@ -237,6 +245,17 @@ mod tests {
             .collect();
         let expected: Vec<&str> = LESSONS.iter().map(|l| l.name).collect();
         assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn the_docs_index_has_one_row_per_lesson_in_order() {
+        let index = docs_index();
+        let rows: Vec<&str> = index.lines().skip(2).collect();
+        assert_eq!(rows.len(), LESSONS.len());
+        assert_eq!(
+            rows[0],
+            format!("| 1 | [read](read.md) | {} |", LESSONS[0].summary)
+        );
     }
 
     #[test]

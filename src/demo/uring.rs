@@ -5,7 +5,7 @@
 //! system calls, ring enters and requests, bytes the CPU copied, disk bytes,
 //! and how much of the file a cold read leaves in the page cache.
 
-use super::{Sandbox, Steps, and_list};
+use super::{Sandbox, Steps, size_literal};
 use crate::cache;
 use crate::fill::CacheFill;
 use crate::fixture::{Fixture, VerifyError};
@@ -17,6 +17,7 @@ use crate::report::format::count as thousands;
 use crate::results::Counters;
 use crate::units::{ApproxSize, ExactSize, Nanos};
 use crate::vocab::Cache;
+use crate::words::and_list;
 use crate::workload::record_offsets;
 use anyhow::Context;
 use std::collections::BTreeSet;
@@ -591,16 +592,6 @@ fn count_rows(facts: &UringFacts, cold: bool) -> Vec<Vec<String>> {
             }
         })
         .collect()
-}
-
-/// `size` as Rust source, in the shift form the lessons show (`64 << 20`).
-fn size_literal(size: u64) -> String {
-    for shift in [30, 20, 10] {
-        if size >= 1 << shift && size % (1 << shift) == 0 {
-            return format!("{} << {shift}", size >> shift);
-        }
-    }
-    size.to_string()
 }
 
 /// How one time compared with another, by their ratio and [`EVEN`].
