@@ -112,7 +112,7 @@ fn empty_sees_einval_from_mmap_and_an_empty_map_from_memmap2() {
 
 #[test]
 fn offset_sees_einval_unaligned_and_memmap2_rounds_down() {
-    let (facts, _) = capture(demo::offset::run);
+    let (facts, output) = capture(demo::offset::run);
     assert_eq!(facts.page_size, mmap_lab::machine::page_size());
     assert_eq!(facts.unaligned_errno, Some(libc::EINVAL));
     assert!(facts.aligned_ok);
@@ -121,6 +121,10 @@ fn offset_sees_einval_unaligned_and_memmap2_rounds_down() {
     assert_eq!(facts.pointer_into_page, demo::offset::OFFSET);
     assert!(facts.first_page_kept);
     assert!(facts.edit_landed);
+    assert!(
+        one_line(&output).contains("The EINVAL comes from glibc, not the kernel"),
+        "the errno is glibc's (strace shows no mmap call for offset 100)"
+    );
 }
 
 #[test]
@@ -332,7 +336,7 @@ fn a_lesson_prints_a_heading_and_numbered_steps() {
     let (_, output) = capture(|s| lesson.run(s));
     assert!(output.starts_with("== read: "));
     assert!(output.contains("\n1. Make a small file"));
-    assert!(output.contains("\n     | let map = unsafe { Mmap::map(&file)? };"));
+    assert!(output.contains("\n     | let map = unsafe { Mmap::map(&file) }.context("));
     assert!(!output.contains('\x1b'), "no colour unless asked");
 }
 
@@ -486,5 +490,55 @@ fn layout_shows_two_layouts_of_one_file_and_says_only_what_its_samples_show() {
             "Written in {name}: the map and pread took the same time within the noise"
         ));
         assert_eq!(same, said_same, "{name}: {map:?} {pread:?}");
+    }
+}
+
+#[test]
+fn every_page_shows_exactly_the_code_its_lesson_runs() {
+    use demo::shown::{page_blocks, page_section, regions};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/lessons");
+    for lesson in LESSONS {
+        let found =
+            regions(lesson.source).unwrap_or_else(|e| panic!("src/demo/{}.rs: {e}", lesson.name));
+        let page = std::fs::read_to_string(dir.join(format!("{}.md", lesson.name))).unwrap();
+        let shown: Vec<(String, String)> = found
+            .iter()
+            .map(|r| (r.name.clone(), r.code.clone()))
+            .collect();
+        assert!(
+            page_blocks(&page) == shown,
+            "docs/lessons/{}.md must show the regions of src/demo/{}.rs, in order; its code section should read:\n{}",
+            lesson.name,
+            lesson.name,
+            page_section(&found)
+        );
+    }
+}
+
+#[test]
+fn every_region_a_lesson_shows_is_anchored_in_its_source() {
+    for lesson in LESSONS {
+        let found = demo::shown::regions(lesson.source).unwrap();
+        let mut rest = lesson.source;
+        while let Some(at) = rest.find("show(SOURCE, \"") {
+            rest = &rest[at + "show(SOURCE, \"".len()..];
+            let name = &rest[..rest.find('"').unwrap()];
+            let region = found.iter().find(|r| r.name == name);
+            assert!(
+                region.is_some(),
+                "src/demo/{}.rs shows region {name:?} but has no `// lesson:{name} begin`/`end`",
+                lesson.name
+            );
+        }
+        for region in &found {
+            for line in region.code.lines() {
+                assert!(
+                    line.chars().count() <= 73,
+                    "src/demo/{}.rs region {:?}: a shown line fits 80 columns after the bar (73): {line:?}",
+                    lesson.name,
+                    region.name
+                );
+            }
+        }
     }
 }

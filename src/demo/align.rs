@@ -21,6 +21,9 @@ use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("align.rs");
+
 /// The file read.
 pub const SIZE: u64 = 64 << 20;
 /// Where the buffers start, in bytes past a page boundary.

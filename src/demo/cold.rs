@@ -15,6 +15,9 @@ use crate::units::{ApproxSize, ExactSize, Nanos};
 use crate::vocab::Cache;
 use std::time::Duration;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("cold.rs");
+
 /// The file read.
 pub const SIZE: u64 = 32 << 20;
 /// Seed of the file's generated contents.

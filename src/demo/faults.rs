@@ -16,6 +16,9 @@ use anyhow::Context;
 use memmap2::{Advice, Mmap, MmapOptions};
 use std::path::Path;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("faults.rs");
+
 /// The file mapped.
 pub const SIZE: u64 = 32 << 20;
 /// Where a memory-backed (tmpfs) copy is tried, for comparison.

@@ -19,6 +19,9 @@ use crate::units::{ExactSize, Nanos, Rate};
 use crate::vocab::Cache;
 use std::time::Duration;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("layout.rs");
+
 /// The file's size.
 pub const SIZE: u64 = 64 << 20;
 /// Seed of the generated contents.

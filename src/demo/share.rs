@@ -24,6 +24,9 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::ExitStatus;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("share.rs");
+
 /// What this process writes into page 1 before the child starts.
 pub const PARENT_NOTE: &[u8] = b"parent was here";
 /// What the child writes at the start of pages 0 and 1.

@@ -12,6 +12,9 @@ use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("sigbus.rs");
+
 /// What the lesson saw.
 #[derive(Debug, Clone)]
 pub struct SigbusFacts {

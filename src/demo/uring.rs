@@ -26,6 +26,9 @@ use std::io::{self, Read};
 use std::path::Path;
 use std::time::Duration;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("uring.rs");
+
 /// The file read.
 pub const SIZE: u64 = 64 << 20;
 /// Records read by one operation.

@@ -15,6 +15,9 @@ use crate::units::ExactSize;
 use crate::vocab::Cache;
 use crate::workload::file_contents;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("why.rs");
+
 /// The large file.
 pub const BIG: u64 = 64 << 20;
 /// The small file.
