@@ -102,10 +102,13 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
         "Make a {} file: {pages} pages of {page} bytes.",
         ExactSize(size)
     ))?;
+    steps.show(SOURCE, "make")?;
+    // lesson:make begin
     let contents = file_contents(7, 0, size);
+    // one std::fs::write: now in the page cache (warm)
     let path = sandbox.file("pages.bin", &contents)?;
     let expected = checksum(&contents);
-    steps.code("std::fs::write(&path, &contents)?;   // now in the page cache (warm)")?;
+    // lesson:make end
     steps.result(&format!(
         "{} on {}, written in one write",
         ExactSize(size),
@@ -124,10 +127,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
     )?;
 
     steps.step("Map the file, then read every byte, counting faults in each part.")?;
-    steps.code(
-        "let (map, _, mapping) = probe.measure(|| unsafe { Mmap::map(&file) })?;\n\
-         let (_, _, reading) = probe.measure(|| checksum(&map))?;",
-    )?;
+    steps.show(SOURCE, "map-and-read")?;
     let plain = map_and_read(&mut probe, &path, WAYS[0], expected, false)?;
     steps.result(&format!(
         "faults while mapping: {}, while reading: {}  ({} pages)",
@@ -142,7 +142,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
 
     steps
         .step("On tmpfs (files in memory, small pages) the same read shows fault-around alone.")?;
-    steps.code("// the same file, written to /dev/shm")?;
+    steps.show(SOURCE, "tmpfs")?;
     let tmpfs = match tmpfs_rows(&mut probe, &contents, expected) {
         Ok(rows) if !rows.is_empty() => {
             let row = &rows[0];
@@ -165,13 +165,11 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
     };
 
     steps.step("Change the count: MAP_POPULATE, and madvise advice.")?;
-    steps.code(
-        "unsafe { MmapOptions::new().populate().map(&file)? }   // fault it all in now\n\
-         map.advise(Advice::Random)?      // MADV_RANDOM: no read-ahead from disk\n\
-         map.advise(Advice::Sequential)?  // madvise(MADV_SEQUENTIAL)\n\
-         map.advise(Advice::WillNeed)?    // madvise(MADV_WILLNEED): start reading it all now\n\
-         // each way warm, evicted from the cache (cold), and on tmpfs",
+    steps.show(SOURCE, "ways")?;
+    steps.say(
+        "Each way runs the code of step 2: populate() before the map,\nthe advice right after it.",
     )?;
+    // lesson:ways begin
     let mut rows = vec![plain];
     for way in &WAYS[1..] {
         rows.push(map_and_read(&mut probe, &path, *way, expected, false)?);
@@ -180,6 +178,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
         .iter()
         .map(|way| map_and_read(&mut probe, &path, *way, expected, true))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // lesson:ways end
     fault_table(steps, &rows, &cold, &tmpfs)?;
     explain_ways(steps, &rows, &cold)?;
 
@@ -202,6 +201,7 @@ fn map_and_read(
     if cold {
         cache::evict(path)?;
     }
+    // lesson:map-and-read begin
     let file = open_read(path)?;
     let mut options = MmapOptions::new();
     if way.populate {
@@ -209,12 +209,13 @@ fn map_and_read(
     }
     // SAFETY: the file is private to this lesson and nothing truncates it.
     let (map, _, mapping) = probe.measure(|| unsafe { options.map(&file) })?;
-    let map: Mmap = map.with_context(|| format!("cannot map {}", path.display()))?;
+    let map: Mmap = map.context("cannot map it")?;
     if let Some(advice) = way.advice {
         map.advise(advice)
             .with_context(|| format!("madvise on the map of {}", path.display()))?;
     }
     let (sum, _, reading) = probe.measure(|| checksum(&map))?;
+    // lesson:map-and-read end
     anyhow::ensure!(
         sum == expected,
         "the map of {} read wrong bytes",
@@ -238,11 +239,13 @@ fn tmpfs_rows(probe: &mut Probe, contents: &[u8], expected: u64) -> anyhow::Resu
     if !work.is_memory_backed() {
         return Ok(Vec::new());
     }
-    let path = work.path().join("pages.bin");
-    std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+    // lesson:tmpfs begin
+    let path = work.path().join("pages.bin"); // under /dev/shm
+    std::fs::write(&path, contents).context("cannot write on tmpfs")?;
     WAYS.iter()
         .map(|way| map_and_read(probe, &path, *way, expected, false))
         .collect()
+    // lesson:tmpfs end
 }
 
 /// What the table shows, with this run's numbers.

@@ -84,13 +84,13 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
         "Write the same {} of bytes twice: in one write, and a page at a time.",
         ExactSize(size)
     ))?;
-    steps.code(
-        "one.write_all(&contents)?;                      // one write\n\
-         for page in contents.chunks(4096) {             // 4 KiB writes, as a\n\
-         \x20   paged.write_all(page)?;                     // database writes pages\n\
-         }\n\
-         one.sync_data()?; paged.sync_data()?;          // on disk, still cached",
+    steps.show(SOURCE, "write")?;
+    steps.say(
+        "CacheFill::OneWrite writes the file with one write_all; Writes(4 << 10)\n\
+         writes it 4 KiB at a time, as a database writes pages; both then\n\
+         sync_data, so the bytes are on disk and still cached (src/fill.rs).",
     )?;
+    // lesson:write begin
     let mut files = Vec::new();
     for fill in FILLS {
         let dir = sandbox.work().path().join(format!("fill-{}", files.len()));
@@ -98,6 +98,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
         let read = Operation::SequentialRead(SequentialRead);
         files.push(Fixture::new(read, Cache::Warm, fill, SEED, size, &dir)?);
     }
+    // lesson:write end
     steps.result("two files with the same bytes, both wholly in the page cache")?;
     steps.say(
         "Predict before you look: both files are warm, nothing comes from the\n\
@@ -105,15 +106,15 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
     )?;
 
     steps.step("How the page cache holds each file: folio sizes, and a map's faults.")?;
-    steps.code(
-        "// as root: frame numbers from /proc/self/pagemap, compound-page bits\n\
-         // from /proc/kpageflags; for anyone: faults to touch every page\n\
-         mmap_lab::folio::CacheLayout::of(&[&path])?",
-    )?;
+    steps.show(SOURCE, "layout")?;
+    // lesson:layout begin
+    // as root: frame numbers from /proc/self/pagemap, compound-page bits
+    // from /proc/kpageflags; for anyone: faults to touch every page
     let mut layouts = Vec::new();
     for (fill, file) in FILLS.iter().zip(&files) {
-        layouts.push((*fill, file.layout()?));
+        layouts.push((*fill, file.layout()?)); // src/folio.rs
     }
+    // lesson:layout end
     let rows: Vec<Vec<String>> = layouts
         .iter()
         .map(|(fill, layout)| {
@@ -137,10 +138,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
     steps.step(&format!(
         "Read each file whole, {ROUNDS} times, the two ways taking turns."
     ))?;
-    steps.code(
-        "let map = unsafe { Mmap::map(&file)? }; checksum(&map);\n\
-         loop { let n = file.read_at(&mut buf_64k, offset)?; ... }",
-    )?;
+    steps.show(SOURCE, "time")?;
     let rows = measure(&mut probe, &files)?;
     let table: Vec<Vec<String>> = rows
         .iter()
@@ -198,14 +196,18 @@ fn measure(probe: &mut Probe, files: &[Fixture]) -> anyhow::Result<Vec<LayoutRow
                 .map_err(|e| anyhow::anyhow!("{label} read the file wrongly: {e}"))?;
         }
     }
+    // lesson:time begin
+    // the ways: a map and its checksum; pread with a 64 KiB buffer
     let mut times = vec![Vec::new(); files.len() * ways.len()];
     for _ in 0..ROUNDS {
         for (f, file) in files.iter().enumerate() {
             for (w, (_, kind)) in ways.iter().enumerate() {
-                times[f * ways.len() + w].push(file.timed_sample(kind.io(), 1)?.elapsed);
+                let sample = file.timed_sample(kind.io(), 1)?;
+                times[f * ways.len() + w].push(sample.elapsed);
             }
         }
     }
+    // lesson:time end
     probe.start_counting()?;
     let mut rows = Vec::new();
     for (f, file) in files.iter().enumerate() {
