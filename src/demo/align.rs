@@ -5,7 +5,7 @@
 //! how a Rust program chooses.
 
 use super::sandbox::open_read;
-use super::{Sandbox, Steps, size_literal};
+use super::{Sandbox, Steps};
 use crate::buffer::{PlacedBuffer, page_offset_of};
 use crate::cache;
 use crate::checksum::{Fold, checksum};
@@ -15,6 +15,7 @@ use crate::units::{ExactSize, Nanos, Rate};
 use crate::words::{and_list, capitalise, or_list};
 use crate::workload::file_contents;
 use anyhow::Context;
+use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::FileExt;
@@ -183,19 +184,17 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         "Make a {} file, and read it once so it is warm.",
         ExactSize(size)
     ))?;
-    steps.code(&format!(
-        "let contents = mmap_lab::workload::file_contents({SEED}, 0, {});\n\
-         std::fs::write(&path, &contents)?;   // its pages stay in the page cache\n\
-         let expected = mmap_lab::checksum::checksum(&contents);",
-        size_literal(size)
-    ))?;
+    steps.show(SOURCE, "make")?;
+    // lesson:make begin
     let contents = file_contents(SEED, 0, size);
+    // one std::fs::write: its pages stay in the page cache
     let path = sandbox.file("align.bin", &contents)?;
     let expected = checksum(&contents);
     drop(contents);
     let file = open_read(&path)?;
     let mut first = PlacedBuffer::new(CHUNKS[1], 0);
     let (_, first_sum) = pass(&file, first.as_mut_slice(), size)?;
+    // lesson:make end
     drop(first);
     check(first_sum, expected, "the first read")?;
     let resident = cache::resident_fraction(&path)?;
@@ -214,13 +213,10 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         "One {} buffer at each of those places.",
         ExactSize(CHUNKS[2] as u64)
     ))?;
-    steps.code(
-        "use mmap_lab::buffer::{page_offset_of, PlacedBuffer};\n\
-         let buf = PlacedBuffer::new(1 << 20, 16);\n\
-         // inside: alloc_zeroed(Layout::from_size_align(16 + (1 << 20), 4096))\n\
-         // gives page-aligned memory, and the slice starts 16 bytes in\n\
-         let into_page = page_offset_of(buf.as_slice());   // address % 4096",
-    )?;
+    steps.show(SOURCE, "buffers")?;
+    // lesson:buffers begin
+    // PlacedBuffer::new(len, offset): alloc_zeroed(Layout::from_size_align(
+    // offset + len, page)), the slice starting `offset` bytes in
     let largest = CHUNKS.iter().copied().max().unwrap_or(0);
     let mut buffers: Vec<PlacedBuffer> = OFFSETS
         .iter()
@@ -228,8 +224,9 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         .collect();
     let starts: Vec<u64> = buffers
         .iter()
-        .map(|b| page_offset_of(b.as_slice()))
+        .map(|b| page_offset_of(b.as_slice())) // address % page size
         .collect();
+    // lesson:buffers end
     steps.result(&format!(
         "asked for  {}\ninto_page: {}",
         list(OFFSETS.iter()),
@@ -246,17 +243,7 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         ExactSize(CHUNKS[1] as u64),
         ExactSize(CHUNKS[2] as u64)
     ))?;
-    steps.code(
-        "let mut pos = 0;\n\
-         while pos < len {\n\
-         \x20   let start = Instant::now();\n\
-         \x20   let n = file.read_at(&mut buf.as_mut_slice()[..chunk], pos)?;\n\
-         \x20   in_pread += start.elapsed();              // only pread is timed\n\
-         \x20   fold.update(&buf.as_slice()[..n]);        // checksum every byte\n\
-         \x20   pos += n as u64;\n\
-         }\n\
-         assert_eq!(fold.finish(), expected);",
-    )?;
+    steps.show(SOURCE, "pass")?;
     let rows = measure(&file, &mut buffers, size, rounds, expected)?;
     steps.result(&table(&rows, size))?;
     let passes: usize = rows.iter().map(|r| r.verified_passes).sum();
@@ -281,9 +268,9 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
     };
 
     steps.step("Which CPU copied those bytes, and with what?")?;
-    steps.code(
-        "mmap_lab::machine::cpu_vendor()   // vendor_id in /proc/cpuinfo\n\
-         mmap_lab::machine::cpu_flags()    // which of erms, fsrm, ... it has",
+    steps.say(
+        "machine::cpu_vendor() reads vendor_id in /proc/cpuinfo;\n\
+         machine::cpu_flags() which of erms, fsrm, ... the CPU has.",
     )?;
     steps.result(&format!("{} ({})", machine::cpu_model(), facts.vendor))?;
     steps.result(&format!(
@@ -323,13 +310,7 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
     ))?;
 
     steps.step("Where do ordinary Rust buffers start?")?;
-    steps.code(
-        "let v = vec![0u8; 1 << 20];\n\
-         let mut small = BufReader::new(File::open(&path)?);         // 8 KiB\n\
-         let mut big = BufReader::with_capacity(1 << 20, File::open(&path)?);\n\
-         let whole = std::fs::read(&path)?;\n\
-         page_offset_of(&v); page_offset_of(small.fill_buf()?); ...",
-    )?;
+    steps.show(SOURCE, "placements")?;
     facts.placements = placements(&path)?;
     // Only now free the placed buffers: glibc raises its mmap threshold when
     // a large block is freed, which would have moved the blocks just measured.
@@ -354,14 +335,23 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
     steps.say(&wrap(&placement_sentence(&facts)))?;
 
     steps.step("How a Rust program gets a page-aligned buffer.")?;
-    steps.code(
-        "use std::alloc::{alloc_zeroed, dealloc, Layout};\n\
-         let layout = Layout::from_size_align(1 << 20, 4096)?;  // size, alignment\n\
-         let ptr = unsafe { alloc_zeroed(layout) };  // null if it failed\n\
-         // read into it through a slice; at the end: dealloc(ptr, layout)\n\
-         let buf = PlacedBuffer::new(1 << 20, 0);    // the same, made safe\n\
-         let anon = memmap2::MmapMut::map_anon(1 << 20)?;  // always aligned",
-    )?;
+    steps.show(SOURCE, "aligned")?;
+    let page = machine::page_size() as usize;
+    // lesson:aligned begin
+    let layout = Layout::from_size_align(1 << 20, page)?; // size, alignment
+    // SAFETY: the layout's size is not zero; freed below with it.
+    let ptr = unsafe { alloc_zeroed(layout) };
+    anyhow::ensure!(!ptr.is_null(), "alloc_zeroed found no memory");
+    let heap_start = ptr as usize % page;
+    // read into it through a slice, then:
+    // SAFETY: allocated above with this layout, and no longer used.
+    unsafe { dealloc(ptr, layout) };
+    let anon = memmap2::MmapMut::map_anon(1 << 20)?; // always aligned
+    let anon_start = anon.as_ptr() as usize % page;
+    // lesson:aligned end
+    steps.result(&format!(
+        "alloc_zeroed's block starts at +{heap_start}, the anonymous map at +{anon_start}"
+    ))?;
     steps.say(
         "Layout::from_size_align asks the allocator for an alignment as well as\n\
          a size; PlacedBuffer wraps it safely. An anonymous map from the memmap2\n\
@@ -392,19 +382,19 @@ fn check(got: u64, expected: u64, what: &str) -> anyhow::Result<()> {
 /// One pass over the first `len` bytes of `file` with pread calls of
 /// `buffer.len()` bytes: the time spent inside pread, and the checksum.
 fn pass(file: &File, buffer: &mut [u8], len: u64) -> anyhow::Result<(Duration, u64)> {
+    // lesson:pass begin
     let mut fold = Fold::new();
     let mut in_pread = Duration::ZERO;
     let mut pos = 0;
     while pos < len {
         let start = Instant::now();
-        let n = file
-            .read_at(buffer, pos)
-            .with_context(|| format!("pread at byte {pos}"))?;
-        in_pread += start.elapsed();
+        let n = file.read_at(buffer, pos).context("pread")?;
+        in_pread += start.elapsed(); // only pread is timed
         anyhow::ensure!(n > 0, "the file ended at byte {pos}, before {len}");
-        fold.update(&buffer[..n]);
+        fold.update(&buffer[..n]); // checksum every byte
         pos += n as u64;
     }
+    // lesson:pass end
     Ok((in_pread, fold.finish()))
 }
 
@@ -597,18 +587,22 @@ fn others_sentence(facts: &AlignFacts) -> String {
 /// Where a fresh Vec, BufReader's buffers and fs::read's Vec start. All are
 /// made before any is dropped, so a freed block cannot be handed out again.
 fn placements(path: &Path) -> anyhow::Result<Vec<Placement>> {
+    // lesson:placements begin
     let v = vec![0u8; 1 << 20];
-    let mut small = BufReader::new(open_read(path)?);
+    let mut small = BufReader::new(open_read(path)?); // 8 KiB
     let mut big = BufReader::with_capacity(1 << 20, open_read(path)?);
-    let whole = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let whole = std::fs::read(path).context("cannot read it")?;
+    let v_start = page_offset_of(&v);
     let small_start = page_offset_of(small.fill_buf()?);
     let big_start = page_offset_of(big.fill_buf()?);
+    let whole_start = page_offset_of(&whole);
+    // lesson:placements end
     Ok(vec![
         Placement {
             label: "vec![0u8; 1 << 20]",
             name: "the Vec",
             bytes: v.len() as u64,
-            page_offset: page_offset_of(&v),
+            page_offset: v_start,
         },
         Placement {
             label: "BufReader::new (8 KiB)",
@@ -626,7 +620,7 @@ fn placements(path: &Path) -> anyhow::Result<Vec<Placement>> {
             label: "std::fs::read (the whole file)",
             name: "the Vec from fs::read",
             bytes: whole.len() as u64,
-            page_offset: page_offset_of(&whole),
+            page_offset: whole_start,
         },
     ])
 }
