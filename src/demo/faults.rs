@@ -211,8 +211,7 @@ fn map_and_read(
     let (map, _, mapping) = probe.measure(|| unsafe { options.map(&file) })?;
     let map: Mmap = map.context("cannot map it")?;
     if let Some(advice) = way.advice {
-        map.advise(advice)
-            .with_context(|| format!("madvise on the map of {}", path.display()))?;
+        map.advise(advice).context("madvise")?;
     }
     let (sum, _, reading) = probe.measure(|| checksum(&map))?;
     // lesson:map-and-read end

@@ -93,7 +93,8 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
     // lesson:write begin
     let mut files = Vec::new();
     for fill in FILLS {
-        let dir = sandbox.work().path().join(format!("fill-{}", files.len()));
+        let name = format!("fill-{}", files.len());
+        let dir = sandbox.work().path().join(name);
         std::fs::create_dir(&dir)?;
         let read = Operation::SequentialRead(SequentialRead);
         files.push(Fixture::new(read, Cache::Warm, fill, SEED, size, &dir)?);

@@ -29,7 +29,7 @@ use crate::error::AppError;
 use std::io::{self, IsTerminal};
 
 pub use sandbox::Sandbox;
-pub use steps::{Steps, byte_literal, size_literal};
+pub use steps::{Steps, byte_literal};
 
 /// One lesson: its name on the command line, one line about it, and how to run it.
 pub struct Lesson {

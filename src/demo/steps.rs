@@ -108,7 +108,7 @@ impl<'a> Steps<'a> {
 
     /// Shows lines of Rust. On a screen too narrow for a line, its trailing
     /// `// comment` moves onto a line of its own above it.
-    pub(crate) fn code(&mut self, code: &str) -> io::Result<()> {
+    fn code(&mut self, code: &str) -> io::Result<()> {
         const BAR: &str = "     | ";
         for line in code.lines() {
             let fits = |line: &str| {
@@ -228,16 +228,6 @@ pub fn byte_literal(bytes: &[u8]) -> String {
     format!("b\"{}\"", bytes.escape_ascii())
 }
 
-/// `size` as Rust source, in the shift form the lessons show (`64 << 20`).
-pub fn size_literal(size: u64) -> String {
-    for shift in [30, 20, 10] {
-        if size >= 1 << shift && size % (1 << shift) == 0 {
-            return format!("{} << {shift}", size >> shift);
-        }
-    }
-    size.to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,13 +299,6 @@ mod tests {
             text,
             "     |     // a comment that makes it long\n     |     let x = 1;\n     | let y = 2;  // short\n"
         );
-    }
-
-    #[test]
-    fn sizes_show_in_shift_form_when_they_are_whole() {
-        assert_eq!(size_literal(64 << 20), "64 << 20");
-        assert_eq!(size_literal(4096), "4 << 10");
-        assert_eq!(size_literal(1000), "1000");
     }
 
     #[test]

@@ -363,8 +363,8 @@ fn measure(
     let trials = methods
         .iter()
         .zip(times)
-        .map(|((label, method), times)| {
-            let (sample, counters) = file.counted_sample(method.io(), probe)?;
+        .map(|((label, way), times)| {
+            let (sample, counters) = file.counted_sample(way.io(), probe)?;
             Ok(Trial {
                 label: label.to_string(),
                 per_read: crate::stats::median(&times).unwrap_or_default(),
