@@ -231,7 +231,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ShareFacts> {
         "A new file for this: {} KiB of dots, synced to disk first so that no\n\
          page is dirty before the map writes it; a bigger map than the two\n\
          pages above, so the counts are plain to see.",
-        16 * page >> 10
+        (16 * page) >> 10
     ))?;
     steps.show(SOURCE, "flush")?;
     let dirty = flushes(&sandbox, 16 * page)?;
