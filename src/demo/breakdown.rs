@@ -9,10 +9,10 @@ use crate::fill::CacheFill;
 use crate::layout::Column;
 use crate::method::MethodKind;
 use crate::model::{self, CostBook, OperationFacts};
-use crate::report::deciding_term;
 use crate::results::Cell;
 use crate::units::Nanos;
 use crate::vocab::{Cache, CostTerm, OperationKind};
+use crate::words::and_list;
 use std::path::Path;
 
 /// The model's explanation of each trial, in the trials' order.
@@ -92,8 +92,8 @@ pub fn show(steps: &mut Steps, cells: &[Cell]) -> std::io::Result<()> {
         })
         .collect();
     steps.table(&columns, &rows)?;
-    if let Some(sentence) = deciding_sentence(cells) {
-        steps.say(&sentence)?;
+    if let Some(gap) = model_gap(cells) {
+        steps.say(&gap_sentence(&gap))?;
     }
     Ok(())
 }
@@ -103,9 +103,28 @@ fn signed(ns: f64) -> String {
     format!("{}{}", if ns < 0.0 { "-" } else { "+" }, Nanos(ns.abs()))
 }
 
-/// The sentence naming the model's term with the largest difference
-/// between the map and the fastest read()-style way, chosen from the data.
-pub fn deciding_sentence(cells: &[Cell]) -> Option<String> {
+/// What the model says about the gap between the map and the fastest
+/// read()-style way: the typed facts [`gap_sentence`] words.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelGap {
+    /// The faster of the two, by median.
+    pub faster: String,
+    /// The slower of the two.
+    pub slower: String,
+    /// The measured gap of their medians, in nanoseconds.
+    pub measured_ns: f64,
+    /// True when the project's judgement calls them the same within noise.
+    pub same: bool,
+    /// Each term's cost for the slower less the faster's, largest first
+    /// (negative: the faster paid more there); zero differences left out.
+    pub terms: Vec<(CostTerm, f64)>,
+    /// The residuals (measured less the terms) of the slower and the faster.
+    pub residuals_ns: (f64, f64),
+}
+
+/// The map against the fastest read()-style way, by the model, if both
+/// were measured and modelled.
+pub fn model_gap(cells: &[Cell]) -> Option<ModelGap> {
     let map = cells.iter().find(|c| c.method.is_map())?;
     let call = cells
         .iter()
@@ -116,17 +135,104 @@ pub fn deciding_sentence(cells: &[Cell]) -> Option<String> {
     } else {
         (call, map)
     };
-    let (name, gap) = deciding_term(faster, slower)?;
-    Some(format!(
-        "The model puts the gap between {} and {} mostly in {} ({}): {} more for {}. \
-         Each term is a count times a cost measured just now; \"other\" is \
-         opening, mapping and BufReader's own copy; the residual is the \
-         measured time less the terms.",
-        faster.label,
-        slower.label,
-        name.words(),
-        name.meaning(),
-        Nanos(gap),
-        slower.label
-    ))
+    let (fast_model, slow_model) = (faster.model.as_ref()?, slower.model.as_ref()?);
+    let mut terms: Vec<(CostTerm, f64)> = fast_model
+        .terms_ns
+        .keys()
+        .chain(slow_model.terms_ns.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .map(|&term| {
+            let of = |m: &crate::results::CellModel| m.terms_ns.get(&term).copied().unwrap_or(0.0);
+            (term, of(slow_model) - of(fast_model))
+        })
+        .filter(|(_, gap)| gap.abs() >= 1.0)
+        .collect();
+    terms.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+    Some(ModelGap {
+        faster: faster.label.clone(),
+        slower: slower.label.clone(),
+        measured_ns: slower.median_ns as f64 - faster.median_ns as f64,
+        same: crate::judge::cells(faster, slower).is_same(),
+        terms,
+        residuals_ns: (slow_model.residual_ns, fast_model.residual_ns),
+    })
+}
+
+/// The gap in words: what was measured, the largest differences of the
+/// model's terms each way, and how much the model leaves unexplained.
+pub fn gap_sentence(gap: &ModelGap) -> String {
+    let (slower, faster) = (&gap.slower, &gap.faster);
+    let lead = if gap.same {
+        format!(
+            "{slower} and {faster} took the same time within noise ({} apart).",
+            Nanos(gap.measured_ns)
+        )
+    } else {
+        format!(
+            "Measured, {slower} took {} more than {faster}.",
+            Nanos(gap.measured_ns)
+        )
+    };
+    let parts: Vec<String> = gap
+        .terms
+        .iter()
+        .take(3)
+        .map(|&(term, diff)| {
+            let who = if diff > 0.0 { slower } else { faster };
+            format!("{who} {} more in {}", Nanos(diff.abs()), term.words())
+        })
+        .collect();
+    format!(
+        "{lead} The model (each term a count above times a cost timed just \
+         now) has {}. It leaves {} of {slower}'s time and {} of {faster}'s \
+         unexplained (the residual): where that is large, the model misses \
+         a cost, so read the terms as a rough split, not a measurement. \
+         \"other\" is opening, mapping and BufReader's own copy; \"consume\" \
+         is the checksum reading every byte.",
+        and_list(&parts),
+        signed(gap.residuals_ns.0),
+        signed(gap.residuals_ns.1),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gap(same: bool) -> ModelGap {
+        ModelGap {
+            faster: "mmap".to_string(),
+            slower: "read() 1 MiB".to_string(),
+            measured_ns: 940_000.0,
+            same,
+            terms: vec![
+                (CostTerm::Copies, 1_910_000.0),
+                (CostTerm::Consume, -992_000.0),
+            ],
+            residuals_ns: (3_370_000.0, -120_000.0),
+        }
+    }
+
+    #[test]
+    fn the_gap_sentence_says_the_measured_gap_and_each_terms_side() {
+        let said = gap_sentence(&gap(false));
+        assert!(
+            said.starts_with("Measured, read() 1 MiB took 940.0 µs more than mmap."),
+            "{said}"
+        );
+        assert!(
+            said.contains("read() 1 MiB 1.91 ms more in copies and mmap 992.0 µs more in consume"),
+            "{said}"
+        );
+        assert!(
+            said.contains("It leaves +3.37 ms of read() 1 MiB's time and -120.0 µs of mmap's"),
+            "{said}"
+        );
+        let said = gap_sentence(&gap(true));
+        assert!(
+            said.starts_with("read() 1 MiB and mmap took the same time within noise"),
+            "{said}"
+        );
+    }
 }

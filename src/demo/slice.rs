@@ -96,7 +96,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SliceFacts> {
         )?;
     } else {
         steps.say(&format!(
-            "Total system calls cannot be counted here:\n  {}\n\
+            "Total system calls cannot be counted here:\n  {}.\n\
              The read-family count shows the read; lseek is one more call that this\n\
              counter does not see, so seek + read is two calls. The slice makes none;\n\
              its first touch of a page may take a page fault instead.",
