@@ -542,3 +542,42 @@ fn every_region_a_lesson_shows_is_anchored_in_its_source() {
         }
     }
 }
+
+/// The widest line of `mmap-lab demo ARGS`, run with its output piped
+/// (lines of code, which are laid out for 80 columns, left out when
+/// `prose_only`).
+fn widest_piped_line(args: &[&str], prose_only: bool) -> usize {
+    let output = Command::cargo_bin("mmap-lab")
+        .unwrap()
+        .args(args)
+        .env_remove("COLUMNS")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{args:?}");
+    String::from_utf8(output.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !(prose_only && l.starts_with("     | ")))
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(0)
+}
+
+#[test]
+fn piped_lessons_fit_a_handout_and_width_is_honoured() {
+    // Piped (not a terminal): 80 columns unless --width says otherwise.
+    // slice, offset and sigbus print the longest result lines and paths.
+    for lesson in ["slice", "offset", "sigbus", "empty"] {
+        let widest = widest_piped_line(&["demo", lesson], false);
+        assert!(widest <= 80, "{lesson} piped: a line of {widest} columns");
+    }
+    // Prose and tables follow --width; code keeps its lines (73 columns
+    // at most, checked for every region).
+    let widest = widest_piped_line(&["demo", "slice", "--width", "60"], true);
+    assert!(widest <= 60, "--width 60: a line of {widest} columns");
+    Command::cargo_bin("mmap-lab")
+        .unwrap()
+        .args(["demo", "read", "--width", "10"])
+        .assert()
+        .code(2);
+}

@@ -6,7 +6,7 @@ use super::{Sandbox, Steps};
 use crate::cache;
 use crate::fill::CacheFill;
 use crate::fixture::Fixture;
-use crate::layout::Column;
+use crate::layout::{Column, WIDEST_COUNT, WIDEST_SIZE, WIDEST_TIME};
 use crate::method::{ChunkedCalls, IoMethod, Mapped, MethodKind, Unbuffered};
 use crate::operation::{Operation, SequentialRead};
 use crate::probe::Probe;
@@ -198,12 +198,12 @@ fn read_once(
 /// Columns of the table [`describe`] fills.
 const COLUMNS: [Column; 7] = [
     Column::left("cache"),
-    Column::right("resident"),
-    Column::right("time"),
-    Column::right("disk read"),
-    Column::right("major"),
-    Column::right("minor"),
-    Column::right("reads"),
+    Column::right("resident").holding("100%"),
+    Column::right("time").holding(WIDEST_TIME),
+    Column::right("disk read").holding(WIDEST_SIZE),
+    Column::right("major").holding(WIDEST_COUNT),
+    Column::right("minor").holding(WIDEST_COUNT),
+    Column::right("reads").holding(WIDEST_COUNT),
 ];
 
 /// One row under [`COLUMNS`].
@@ -335,4 +335,14 @@ pub fn warm_again_sentence(pages: u64, faults: u64, disk_bytes: u64) -> String {
         )
     };
     format!("{disk} {folios}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_fits_80_columns_for_any_times_and_counts() {
+        assert!(crate::layout::widest_line(&COLUMNS) + 5 <= 80);
+    }
 }

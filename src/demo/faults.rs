@@ -6,7 +6,7 @@ use super::sandbox::open_read;
 use super::{Sandbox, Steps};
 use crate::cache;
 use crate::checksum::checksum;
-use crate::layout::Column;
+use crate::layout::{Column, WIDEST_COUNT};
 use crate::machine::page_size;
 use crate::probe::Probe;
 use crate::units::ExactSize;
@@ -384,26 +384,40 @@ fn per_fault(pages: u64, faults: u64) -> String {
     }
 }
 
-/// Faults per way: in mmap and while reading, warm, cold (with how many
-/// waited for the disk) and, when measured, on tmpfs.
+/// The columns of the warm table (the tmpfs pair only when measured),
+/// laid out for the widest way label and fault counts.
+fn warm_columns(tmpfs: bool) -> Vec<Column<'static>> {
+    let mut columns = vec![
+        Column::left("warm").holding(WIDEST_WAY),
+        Column::right("in mmap").holding(WIDEST_COUNT),
+        Column::right("reading").holding(WIDEST_COUNT),
+    ];
+    if tmpfs {
+        columns.push(Column::right("tmpfs: in mmap").holding(WIDEST_COUNT));
+        columns.push(Column::right("reading").holding(WIDEST_COUNT));
+    }
+    columns
+}
+
+/// The columns of the cold table.
+const COLD_COLUMNS: [Column<'static>; 4] = [
+    Column::left("cold").holding(WIDEST_WAY),
+    Column::right("in mmap").holding(WIDEST_COUNT),
+    Column::right("reading").holding(WIDEST_COUNT),
+    Column::right("major").holding(WIDEST_COUNT),
+];
+
+/// The longest way label in [`WAYS`].
+const WIDEST_WAY: &str = "advice sequential";
+
+/// Faults per way, in two tables: warm (and, when measured, on tmpfs),
+/// then cold, with how many faults waited for the disk.
 fn fault_table(
     steps: &mut Steps,
     warm: &[FaultRow],
     cold: &[FaultRow],
     tmpfs: &[FaultRow],
 ) -> std::io::Result<()> {
-    let mut columns = vec![
-        Column::left("map"),
-        Column::right("warm: mmap"),
-        Column::right("reading"),
-        Column::right("cold: mmap"),
-        Column::right("reading"),
-        Column::right("major"),
-    ];
-    if !tmpfs.is_empty() {
-        columns.push(Column::right("tmpfs: mmap"));
-        columns.push(Column::right("reading"));
-    }
     let rows: Vec<Vec<String>> = warm
         .iter()
         .enumerate()
@@ -413,14 +427,37 @@ fn fault_table(
                 row.while_mapping.to_string(),
                 row.while_reading.to_string(),
             ];
-            if let Some(c) = cold.get(index) {
-                cells.extend([c.while_mapping, c.while_reading, c.major].map(|n| n.to_string()));
-            }
             if let Some(t) = tmpfs.get(index) {
                 cells.extend([t.while_mapping, t.while_reading].map(|n| n.to_string()));
             }
             cells
         })
         .collect();
-    steps.table(&columns, &rows)
+    steps.table(&warm_columns(!tmpfs.is_empty()), &rows)?;
+    let rows: Vec<Vec<String>> = cold
+        .iter()
+        .map(|c| {
+            vec![
+                c.label.clone(),
+                c.while_mapping.to_string(),
+                c.while_reading.to_string(),
+                c.major.to_string(),
+            ]
+        })
+        .collect();
+    steps.table(&COLD_COLUMNS, &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::widest_line;
+
+    #[test]
+    fn the_fault_tables_fit_80_columns_for_any_counts() {
+        assert!(WAYS.iter().all(|w| w.label.len() <= WIDEST_WAY.len()));
+        // Indented 5 under the results, with every count 7 digits wide.
+        assert!(widest_line(&warm_columns(true)) + 5 <= 80);
+        assert!(widest_line(&COLD_COLUMNS) + 5 <= 80);
+    }
 }

@@ -10,7 +10,7 @@ use crate::fill::CacheFill;
 use crate::fixture::Fixture;
 use crate::folio::CacheLayout;
 use crate::judge::{Judgement, Outcome, judge};
-use crate::layout::Column;
+use crate::layout::{Column, WIDEST_COUNT, WIDEST_TIME};
 use crate::method::{ChunkedCalls, Mapped, MethodKind, Positioned};
 use crate::operation::{Operation, SequentialRead};
 use crate::probe::Probe;
@@ -153,16 +153,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
             ]
         })
         .collect();
-    steps.table(
-        &[
-            Column::left("written"),
-            Column::left("way"),
-            Column::right("time"),
-            Column::right("rate"),
-            Column::right("faults"),
-        ],
-        &table,
-    )?;
+    steps.table(&TIME_COLUMNS, &table)?;
     for sentence in verdicts(&rows) {
         steps.say(&sentence)?;
     }
@@ -187,6 +178,15 @@ fn fill_name(fill: CacheFill) -> &'static str {
         CacheFill::MapBack => "faulted back",
     }
 }
+
+/// The timing table's columns, laid out for the widest values.
+const TIME_COLUMNS: [Column<'static>; 5] = [
+    Column::left("written").holding("faulted back"),
+    Column::left("way").holding("pread 64 KiB"),
+    Column::right("time").holding(WIDEST_TIME),
+    Column::right("rate").holding("999.9 GB/s"),
+    Column::right("faults").holding(WIDEST_COUNT),
+];
 
 /// Times both ways on both files, taking turns, then counts one read each.
 fn measure(probe: &mut Probe, files: &[Fixture]) -> anyhow::Result<Vec<LayoutRow>> {
@@ -307,4 +307,15 @@ pub fn verdicts(rows: &[LayoutRow]) -> Vec<String> {
         });
     }
     sentences
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_timing_table_fits_80_columns_for_any_times() {
+        assert!(ways().iter().all(|(l, _)| l.len() <= "pread 64 KiB".len()));
+        assert!(crate::layout::widest_line(&TIME_COLUMNS) + 5 <= 80);
+    }
 }

@@ -159,6 +159,18 @@ pub struct DemoOptions {
     pub pause: bool,
     /// Never use colour.
     pub no_color: bool,
+    /// The columns to lay out for; `None`: the terminal's, or
+    /// [`HANDOUT_WIDTH`] for a file or a pipe.
+    pub width: Option<usize>,
+}
+
+/// The width lessons are laid out for in a file or a pipe: a handout.
+pub const HANDOUT_WIDTH: usize = 80;
+
+/// The width to lay out for: the one asked for, else the terminal's, else
+/// [`HANDOUT_WIDTH`].
+pub fn layout_width(asked: Option<usize>, terminal: Option<usize>) -> usize {
+    asked.or(terminal).unwrap_or(HANDOUT_WIDTH)
 }
 
 /// Colour only on a terminal, and never with `--no-color` or a non-empty `NO_COLOR`.
@@ -202,7 +214,10 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
     let stdout = io::stdout().lock();
     let mut steps = Steps::new(stdout)
         .with_color(color_wanted(options.no_color))
-        .with_width(crate::layout::terminal_width());
+        .with_width(Some(layout_width(
+            options.width,
+            crate::layout::terminal_width(),
+        )));
     if options.pause {
         steps = steps.with_pause(io::stdin().lock());
     }
@@ -274,6 +289,13 @@ mod tests {
             rows[0],
             format!("| 1 | [read](read.md) | {} |", LESSONS[0].summary)
         );
+    }
+
+    #[test]
+    fn the_width_asked_for_wins_then_the_terminal_then_a_handout() {
+        assert_eq!(layout_width(Some(100), Some(120)), 100);
+        assert_eq!(layout_width(None, Some(120)), 120);
+        assert_eq!(layout_width(None, None), HANDOUT_WIDTH);
     }
 
     #[test]

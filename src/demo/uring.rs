@@ -9,7 +9,7 @@ use super::{Sandbox, Steps};
 use crate::cache;
 use crate::fill::CacheFill;
 use crate::fixture::{Fixture, VerifyError};
-use crate::layout::Column;
+use crate::layout::{Column, WIDEST_COUNT, WIDEST_SIZE, WIDEST_TIME};
 use crate::method::{ChunkedCalls, Direct, MethodKind, Positioned, Unavailable, Uring};
 use crate::operation::{Operation, RandomRead};
 use crate::probe::Probe;
@@ -523,11 +523,11 @@ fn count_all(
 
 /// Columns of the time table.
 const TIME_COLUMNS: [Column; 5] = [
-    Column::left("method"),
-    Column::right("warm"),
-    Column::right("cold"),
-    Column::right("cold reads/s"),
-    Column::right("cached after"),
+    Column::left("method").holding(DIRECT_RING),
+    Column::right("warm").holding(WIDEST_TIME),
+    Column::right("cold").holding(WIDEST_TIME),
+    Column::right("cold reads/s").holding(WIDEST_COUNT),
+    Column::right("cached after").holding("100.0%"),
 ];
 
 /// One row per way under [`TIME_COLUMNS`]; a way that did not run shows dashes.
@@ -560,15 +560,15 @@ fn time_rows(facts: &UringFacts) -> Vec<Vec<String>> {
 /// Columns of the count tables; the syscalls column only where system
 /// calls could be counted.
 fn count_columns(syscalls_counted: bool) -> Vec<Column<'static>> {
-    let mut columns = vec![Column::left("method")];
+    let mut columns = vec![Column::left("method").holding(DIRECT_RING)];
     if syscalls_counted {
-        columns.push(Column::right("syscalls"));
+        columns.push(Column::right("syscalls").holding(WIDEST_COUNT));
     }
     columns.extend([
-        Column::right("reads"),
-        Column::right("enters"),
-        Column::right("requests"),
-        Column::right("disk read"),
+        Column::right("reads").holding(WIDEST_COUNT),
+        Column::right("enters").holding(WIDEST_COUNT),
+        Column::right("requests").holding(WIDEST_COUNT),
+        Column::right("disk read").holding(WIDEST_SIZE),
     ]);
     columns
 }
@@ -1237,6 +1237,14 @@ mod tests {
         assert_eq!(thousands(999), "999");
         assert_eq!(thousands(1000), "1,000");
         assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+
+    #[test]
+    fn the_tables_fit_80_columns_for_any_times_and_counts() {
+        use crate::layout::widest_line;
+        assert!(methods().iter().all(|(l, _)| l.len() <= DIRECT_RING.len()));
+        assert!(widest_line(&TIME_COLUMNS) + 5 <= 80);
+        assert!(widest_line(&count_columns(true)) + 5 <= 80);
     }
 
     #[test]

@@ -539,6 +539,14 @@ mod tests {
     }
 
     #[test]
+    fn the_table_fits_80_columns_for_any_times_and_counts() {
+        let widest = ways().into_iter().map(|(l, _)| l).max_by_key(String::len);
+        let widest = widest.unwrap_or_default();
+        let columns = trial::columns(&widest, true);
+        assert!(crate::layout::widest_line(&columns) + 5 <= 80);
+    }
+
+    #[test]
     fn the_small_sentence_counts_the_read_calls_it_saw() {
         let mut read = trial("read() 4 KiB", 3100);
         read.counters.read_calls = 2;
