@@ -58,7 +58,7 @@ struct Way {
     advice: Option<Advice>,
 }
 
-const WAYS: [Way; 5] = [
+const WAYS: [Way; 6] = [
     Way {
         label: "plain",
         populate: false,
@@ -83,6 +83,11 @@ const WAYS: [Way; 5] = [
         label: "advice willneed",
         populate: false,
         advice: Some(Advice::WillNeed),
+    },
+    Way {
+        label: "advice hugepage",
+        populate: false,
+        advice: Some(Advice::HugePage),
     },
 ];
 
@@ -140,8 +145,8 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
     steps.say(&mapping_sentence(plain.while_mapping))?;
     steps.say(&reading_sentence(pages, plain.while_reading))?;
 
-    steps
-        .step("On tmpfs (files in memory, small pages) the same read shows fault-around alone.")?;
+    steps.step("The same file on tmpfs (/dev/shm), where files live in memory.")?;
+    steps.say(&tmpfs_pages_sentence(shmem_enabled().as_deref()))?;
     steps.show(SOURCE, "tmpfs")?;
     let tmpfs = match tmpfs_rows(&mut probe, &contents, expected) {
         Ok(rows) if !rows.is_empty() => {
@@ -264,8 +269,20 @@ fn explain_ways(steps: &mut Steps, warm: &[FaultRow], cold: &[FaultRow]) -> anyh
     ))?;
     if let [cold_plain, ..] = cold {
         steps.say(&cold_count_sentence(
-            cold_plain.while_mapping + cold_plain.while_reading,
-            plain.while_mapping + plain.while_reading,
+            cold_plain.while_reading,
+            plain.while_reading,
+        ))?;
+    }
+    if let (Some(cold_plain), Some(willneed)) = (cold.first(), cold.get(4)) {
+        steps.say(&willneed_cold_sentence(
+            willneed.while_reading,
+            cold_plain.while_reading,
+        ))?;
+    }
+    if let (Some(cold_plain), Some(huge)) = (cold.first(), cold.get(5)) {
+        steps.say(&hugepage_cold_sentence(
+            huge.while_reading,
+            cold_plain.while_reading,
         ))?;
     }
     if let [_, cold_populate, ..] = cold {
@@ -273,20 +290,50 @@ fn explain_ways(steps: &mut Steps, warm: &[FaultRow], cold: &[FaultRow]) -> anyh
     }
     if let [cold_plain, _, cold_random, ..] = cold {
         steps.say(&format!(
-            "Advice on the cold file: plain took {} faults, {} of them major (waiting\n\
+            "Advice on the cold file: plain took {} faults reading, {} of them major (waiting\n\
              for the disk); random took {}, {} major. MADV_RANDOM turns read-ahead\n\
              from disk off, so each page is read on its own fault. Without it the\n\
              kernel reads ahead in large chunks, and later faults find the pages\n\
              already in the cache (minor faults). Fault-around, which maps pages\n\
              that are already cached, is another thing and works either way: on\n\
              tmpfs, where nothing comes from disk, advice changes nothing.",
-            cold_plain.while_mapping + cold_plain.while_reading,
+            cold_plain.while_reading,
             cold_plain.major,
-            cold_random.while_mapping + cold_random.while_reading,
+            cold_random.while_reading,
             cold_random.major
         ))?;
     }
     Ok(())
+}
+
+/// Where the kernel says whether tmpfs may use huge pages.
+const SHMEM_ENABLED: &str = "/sys/kernel/mm/transparent_hugepage/shmem_enabled";
+
+/// The chosen `shmem_enabled` setting (the bracketed word), if readable.
+fn shmem_enabled() -> Option<String> {
+    let text = std::fs::read_to_string(SHMEM_ENABLED).ok()?;
+    let start = text.find('[')? + 1;
+    let end = start + text[start..].find(']')?;
+    Some(text[start..end].to_string())
+}
+
+/// What tmpfs's page size is, from the `shmem_enabled` setting.
+pub fn tmpfs_pages_sentence(setting: Option<&str>) -> String {
+    match setting {
+        Some("never") | Some("deny") => format!(
+            "Here {SHMEM_ENABLED} is \"never\": tmpfs keeps this file in 4 KiB \
+             pages, a setting, not a property of tmpfs. So the faults below show \
+             fault-around alone."
+        ),
+        Some(other) => format!(
+            "Here {SHMEM_ENABLED} is \"{other}\": tmpfs may keep this file in \
+             huge pages, so the faults below are not fault-around alone."
+        ),
+        None => format!(
+            "({SHMEM_ENABLED} cannot be read here: whether tmpfs uses huge pages \
+             is a setting, unknown on this machine.)"
+        ),
+    }
 }
 
 /// What the faults counted during the mmap call mean, from their number.
@@ -343,17 +390,55 @@ pub fn warm_advice_sentence(random: u64, plain: u64) -> String {
     }
 }
 
-/// The plain map's faults on the cold file against the warm one.
-pub fn cold_count_sentence(cold: u64, warm: u64) -> String {
-    if cold > warm {
+/// WILLNEED's faults while reading the cold file against no advice's.
+pub fn willneed_cold_sentence(willneed: u64, plain: u64) -> String {
+    let how = if willneed > plain {
+        "more than"
+    } else if willneed < plain {
+        "fewer than"
+    } else {
+        "as many as"
+    };
+    format!(
+        "Cold, willneed took {willneed} faults reading, {how} plain's {plain}: it \
+         asks the kernel to start reading the whole file in at once, which \
+         saves no fault by itself; how the pages were read in decides the folio \
+         sizes and so how many pages each fault maps (this lesson counts \
+         faults, not folios: lesson layout shows folios)."
+    )
+}
+
+/// MADV_HUGEPAGE's faults while reading the cold file against no advice's.
+pub fn hugepage_cold_sentence(huge: u64, plain: u64) -> String {
+    if huge < plain {
         format!(
-            "Cold, the plain map took {cold} faults against {warm} warm: pages read\n\
-             back from disk are cached in read-ahead's smaller folios, not the large\n\
-             ones a big write makes, so each fault maps fewer pages."
+            "Cold, hugepage took {huge} faults reading against plain's {plain}: \
+             MADV_HUGEPAGE asks for large folios (and 2 MiB mappings) for this \
+             range, so the file read back from disk sits in bigger blocks and \
+             each fault maps more of it."
         )
     } else {
         format!(
-            "Cold, the plain map took {cold} faults against {warm} warm: read-ahead\n\
+            "Cold, hugepage took {huge} faults reading against plain's {plain}: \
+             MADV_HUGEPAGE asks for large folios for this range, which this \
+             kernel and file system did not give a map here."
+        )
+    }
+}
+
+/// The plain map's faults while reading the cold file against the warm one
+/// (the stray fault mmap itself may take left out of both).
+pub fn cold_count_sentence(cold: u64, warm: u64) -> String {
+    if cold > warm {
+        format!(
+            "Cold, the plain map took {cold} faults reading against {warm} warm: pages a\n\
+             map faults in from disk sit in the smaller folios its read-around makes\n\
+             (read() from disk leaves larger ones: lesson cold), not the large ones a\n\
+             big write makes, so each fault maps fewer pages."
+        )
+    } else {
+        format!(
+            "Cold, the plain map took {cold} faults reading against {warm} warm: read-ahead\n\
              cached the file in folios as large as a fresh write's here."
         )
     }
@@ -452,6 +537,21 @@ fn fault_table(
 mod tests {
     use super::*;
     use crate::layout::widest_line;
+
+    #[test]
+    fn tmpfs_small_pages_are_named_a_setting() {
+        assert!(tmpfs_pages_sentence(Some("never")).contains("a setting, not a property"));
+        assert!(tmpfs_pages_sentence(Some("always")).contains("may keep this file in huge pages"));
+        assert!(tmpfs_pages_sentence(None).contains("cannot be read"));
+    }
+
+    #[test]
+    fn sentences_follow_the_counts() {
+        assert!(cold_count_sentence(17, 16).contains("took 17 faults reading against 16 warm"));
+        assert!(willneed_cold_sentence(40, 17).contains("more than plain's 17"));
+        assert!(hugepage_cold_sentence(15, 200).contains("each fault maps more"));
+        assert!(hugepage_cold_sentence(200, 200).contains("did not give"));
+    }
 
     #[test]
     fn the_fault_tables_fit_80_columns_for_any_counts() {
