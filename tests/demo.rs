@@ -227,6 +227,11 @@ fn cold_reads_come_from_disk_and_warm_reads_do_not() {
     let ratio = map.as_secs_f64() / read.as_secs_f64();
     let said = demo::cold::cold_sentence(verdict, ratio);
     assert!(one_line(&output).contains(&said), "{said:?} in:\n{output}");
+    // read_ahead_kb is printed, as found; no unmeasured cause and no
+    // advice that lesson faults shows does not help.
+    assert!(output.contains(&demo::cold::read_ahead_text(facts.read_ahead_kb)));
+    assert!(!output.contains("reads a window"), "{output}");
+    assert!(!one_line(&output).contains("tells the kernel more"), "{output}");
     let warm_map = &facts.rows[1].counters;
     let said = demo::cold::warm_again_sentence(
         (4 << 20) / mmap_lab::machine::page_size(),

@@ -43,6 +43,8 @@ pub struct ColdRow {
 /// What the lesson saw.
 #[derive(Debug, Clone)]
 pub struct ColdFacts {
+    /// The device's read-ahead window (`read_ahead_kb`), when found.
+    pub read_ahead_kb: Option<u64>,
     /// The cold map against cold read(), as the lesson said it.
     pub verdict: ColdVerdict,
     /// True when the file lived on a memory filesystem (it cannot be cold there).
@@ -86,6 +88,8 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
         sandbox.work().filesystem(),
         resident * 100.0
     ))?;
+    let read_ahead_kb = crate::machine::read_ahead_kb(sandbox.work().path());
+    steps.result(&read_ahead_text(read_ahead_kb))?;
     steps.say(
         "Writing a file leaves its pages in memory (the page cache): the file is\n\
          warm. mincore(2) reports, page by page, what is resident.",
@@ -154,10 +158,21 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
     let verdict = ColdVerdict::of(&rows[0].times, &rows[2].times);
 
     Ok(ColdFacts {
+        read_ahead_kb,
         verdict,
         memory_backed,
         rows,
     })
+}
+
+/// The read-ahead window, for a result line.
+pub fn read_ahead_text(kb: Option<u64>) -> String {
+    match kb {
+        Some(kb) => {
+            format!("read_ahead_kb of its device: {kb} (the most read-ahead reads at once)")
+        }
+        None => "read_ahead_kb of its device: not found (no block device?)".to_string(),
+    }
 }
 
 /// How the file is brought back into the cache before the warm rows.
@@ -277,14 +292,10 @@ fn explain(steps: &mut Steps, rows: &[ColdRow], size: u64) -> anyhow::Result<()>
     steps.say(&cold_sentence(verdict, ratio))?;
     if verdict == ColdVerdict::MapSlower {
         steps.say(
-            "Both wait for the same disk, so the difference is in how the kernel\n\
-             learns what to read next. read() asks for the file in order, so\n\
-             read-ahead sees a sequential reader, widens its window and keeps\n\
-             requests in flight ahead of it. A map shows its reading only through\n\
-             page faults: each fault on a missing page reads a window around that\n\
-             page and waits for it, with less already on its way, and every fault\n\
-             also costs a trap into the kernel. madvise(MADV_SEQUENTIAL) or\n\
-             MADV_WILLNEED on the map (lesson faults) tells the kernel more.",
+            "Both read the same bytes from the same disk; the counters below say\n\
+             what each did, and this lesson does not measure why the map took\n\
+             longer. (In lesson faults, MADV_SEQUENTIAL and MADV_WILLNEED did not\n\
+             cut the cold map's faults; MADV_HUGEPAGE did.)",
         )?;
     }
     steps.say(&format!(
