@@ -231,7 +231,10 @@ fn cold_reads_come_from_disk_and_warm_reads_do_not() {
     // advice that lesson faults shows does not help.
     assert!(output.contains(&demo::cold::read_ahead_text(facts.read_ahead_kb)));
     assert!(!output.contains("reads a window"), "{output}");
-    assert!(!one_line(&output).contains("tells the kernel more"), "{output}");
+    assert!(
+        !one_line(&output).contains("tells the kernel more"),
+        "{output}"
+    );
     let warm_map = &facts.rows[1].counters;
     let said = demo::cold::warm_again_sentence(
         (4 << 20) / mmap_lab::machine::page_size(),
@@ -299,7 +302,7 @@ fn align_honours_each_offset_verifies_every_pass_and_says_what_it_measured() {
             "On this CPU, yes. The buffer 16 bytes past a page boundary took {low:.1}x to {high:.1}x"
         ),
         Verdict::NoPenalty => format!(
-            "This CPU shows no penalty. At every chunk size the buffer 16 bytes past a page boundary took {low:.2}x to {high:.2}x"
+            "No difference this run can show. At every chunk size the buffer 16 bytes past a page boundary took {low:.2}x to {high:.2}x"
         ),
         Verdict::Faster => format!(
             "On this CPU the page-aligned buffer was the slow one: the buffer 16 bytes past a page boundary took only {low:.2}x to {high:.2}x"

@@ -506,10 +506,20 @@ fn verdict_sentence(facts: &AlignFacts) -> String {
              the same bytes, the same calls, only the address differed."
         ),
         Verdict::NoPenalty => format!(
-            "This CPU shows no penalty. At every chunk size the buffer 16 bytes past \
-             a page boundary took {low:.2}x to {high:.2}x the page-aligned buffer's \
-             time, the same within noise: its copy does not care about this \
-             address."
+            "No difference this run can show. At every chunk size the buffer 16 \
+             bytes past a page boundary took {low:.2}x to {high:.2}x the \
+             page-aligned buffer's time, the same within noise: its rounds did \
+             not separate from the page-aligned buffer's by more than the \
+             judgement's 3% with 95% confidence.{}",
+            if high - 1.0 > crate::judge::NOISE_THRESHOLD
+                || 1.0 - low > crate::judge::NOISE_THRESHOLD
+            {
+                " A ratio that far from 1 inside the noise means the rounds \
+                 spread widely: run the lesson again, on a quieter machine, \
+                 before concluding the address does not matter."
+            } else {
+                " Here the address did not matter."
+            }
         ),
         Verdict::Faster => format!(
             "On this CPU the page-aligned buffer was the slow one: the buffer 16 \
@@ -783,6 +793,59 @@ mod tests {
             Verdict::of(&CHUNKS.map(|c| outcome_of(&rows, c, 16))),
             Verdict::Faster
         );
+    }
+
+    /// Facts of made-up rows, the verdict as the judgement gives it.
+    fn facts_of(rows: Vec<AlignRow>) -> AlignFacts {
+        let verdict = Verdict::of(&CHUNKS.map(|c| outcome_of(&rows, c, MALLOC_OFFSET)));
+        AlignFacts {
+            size: 1 << 20,
+            vendor: String::new(),
+            flags: Vec::new(),
+            expected_checksum: 0,
+            rows,
+            verdict,
+            placements: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_wide_ratio_inside_the_noise_is_not_called_no_penalty() {
+        // 1.21x to 1.26x, but two rounds each that spread widely: the
+        // judgement cannot separate them, and the sentence says so.
+        let noisy = |chunk: usize, offset: usize, ms: u64, spread: u64| AlignRow {
+            chunk,
+            offset,
+            page_offset: offset as u64,
+            per_pass: Duration::from_millis(ms),
+            verified_passes: 2,
+            passes: vec![
+                Duration::from_millis(ms - spread),
+                Duration::from_millis(ms + spread),
+            ],
+        };
+        let rows: Vec<AlignRow> = CHUNKS
+            .iter()
+            .zip([121, 123, 126])
+            .flat_map(|(&c, slow)| [noisy(c, 0, 100, 40), noisy(c, 16, slow, 40)])
+            .collect();
+        let facts = facts_of(rows);
+        assert_eq!(facts.verdict, Verdict::NoPenalty);
+        let said = verdict_sentence(&facts);
+        assert!(
+            said.starts_with("No difference this run can show."),
+            "{said}"
+        );
+        assert!(said.contains("took 1.21x to 1.26x"), "{said}");
+        assert!(said.contains("run the lesson again"), "{said}");
+        assert!(!said.contains("does not care"), "{said}");
+        // Close to 1 and steady: the address did not matter.
+        let rows: Vec<AlignRow> = CHUNKS
+            .iter()
+            .flat_map(|&c| [row(c, 0, 100), row(c, 16, 101)])
+            .collect();
+        let said = verdict_sentence(&facts_of(rows));
+        assert!(said.ends_with("Here the address did not matter."), "{said}");
     }
 
     #[test]
