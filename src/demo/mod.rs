@@ -4,26 +4,12 @@
 //! files in a private temporary directory and returns the facts it saw, so
 //! tests can check them.
 
-pub mod align;
 mod breakdown;
-pub mod cold;
-pub mod copy;
-pub mod empty;
-pub mod faults;
-pub mod layout;
-pub mod offset;
 mod raw;
-pub mod read;
 mod sandbox;
-pub mod share;
 pub mod shown;
-pub mod sigbus;
-pub mod slice;
 mod steps;
 mod trial;
-pub mod uring;
-pub mod why;
-pub mod write;
 
 use crate::error::AppError;
 use std::io::{self, IsTerminal};
@@ -53,93 +39,40 @@ impl Lesson {
     }
 }
 
-/// Every lesson, in teaching order.
-pub static LESSONS: &[Lesson] = &[
-    Lesson {
-        name: "read",
-        summary: "map a file and read it whole: bytes, text, and what a map is",
-        source: read::SOURCE,
-        run: |s| read::run(s).map(drop),
-    },
-    Lesson {
-        name: "write",
-        summary: "write through a shared map: the file itself changes",
-        source: write::SOURCE,
-        run: |s| write::run(s).map(drop),
-    },
-    Lesson {
-        name: "copy",
-        summary: "a private copy-on-write map: change the map, not the file",
-        source: copy::SOURCE,
-        run: |s| copy::run(s).map(drop),
-    },
-    Lesson {
-        name: "slice",
-        summary: "bytes 9..98 by slicing a map and by seek + read, counting system calls",
-        source: slice::SOURCE,
-        run: |s| slice::run(s).map(drop),
-    },
-    Lesson {
-        name: "empty",
-        summary: "an empty file cannot be mapped by mmap(2); give it a length first",
-        source: empty::SOURCE,
-        run: |s| empty::run(s).map(drop),
-    },
-    Lesson {
-        name: "offset",
-        summary: "mapping from an offset: page alignment, and how memmap2 hides it",
-        source: offset::SOURCE,
-        run: |s| offset::run(s).map(drop),
-    },
-    Lesson {
-        name: "why",
-        summary: "is a map faster? nine ways to read 64 MiB and 4 KiB, measured now",
-        source: why::SOURCE,
-        run: |s| why::run(s).map(drop),
-    },
-    Lesson {
-        name: "faults",
-        summary: "page faults of a map: far fewer than one per page, and how to change that",
-        source: faults::SOURCE,
-        run: |s| faults::run(s).map(drop),
-    },
-    Lesson {
-        name: "layout",
-        summary: "the same file written two ways: folios, map faults and speed",
-        source: layout::SOURCE,
-        run: |s| layout::run(s).map(drop),
-    },
-    Lesson {
-        name: "cold",
-        summary: "cold versus warm page cache: disk reads and major faults",
-        source: cold::SOURCE,
-        run: |s| cold::run(s).map(drop),
-    },
-    Lesson {
-        name: "align",
-        summary: "where a read buffer starts, and how fast pread fills it",
-        source: align::SOURCE,
-        run: |s| align::run(s).map(drop),
-    },
-    Lesson {
-        name: "sigbus",
-        summary: "a file shrinks under a map: SIGBUS, and why memmap2 says unsafe",
-        source: sigbus::SOURCE,
-        run: |s| sigbus::run(s).map(drop),
-    },
-    Lesson {
-        name: "share",
-        summary: "two processes, one file: shared and private maps, flush, crash, fallocate",
-        source: share::SOURCE,
-        run: |s| share::run(s).map(drop),
-    },
-    Lesson {
-        name: "uring",
-        summary: "fewer system calls without a map: io_uring, queue depth, O_DIRECT",
-        source: uring::SOURCE,
-        run: |s| uring::run(s).map(drop),
-    },
-];
+/// The registry: every lesson, in teaching order, one line each: its
+/// module (`src/demo/NAME.rs`, which holds `run` and `SOURCE`; its page is
+/// docs/lessons/NAME.md) and its one-line summary. `demo --list` and
+/// docs/lessons/README.md's index come from here.
+macro_rules! lessons {
+    ($($name:ident: $summary:literal,)*) => {
+        $(pub mod $name;)*
+
+        /// Every lesson, in teaching order.
+        pub static LESSONS: &[Lesson] = &[$(Lesson {
+            name: stringify!($name),
+            summary: $summary,
+            source: $name::SOURCE,
+            run: |s| $name::run(s).map(drop),
+        },)*];
+    };
+}
+
+lessons! {
+    read: "map a file and read it whole: bytes, text, and what a map is",
+    write: "write through a shared map: the file itself changes",
+    copy: "a private copy-on-write map: change the map, not the file",
+    slice: "bytes 9..98 by slicing a map and by seek + read, counting system calls",
+    empty: "an empty file cannot be mapped by mmap(2); give it a length first",
+    offset: "mapping from an offset: page alignment, and how memmap2 hides it",
+    why: "is a map faster? nine ways to read 64 MiB and 4 KiB, measured now",
+    faults: "page faults of a map: far fewer than one per page, and how to change that",
+    layout: "the same file written two ways: folios, map faults and speed",
+    cold: "cold versus warm page cache: disk reads and major faults",
+    align: "where a read buffer starts, and how fast pread fills it",
+    sigbus: "a file shrinks under a map: SIGBUS, and why memmap2 says unsafe",
+    share: "two processes, one file: shared and private maps, flush, crash, fallocate",
+    uring: "fewer system calls without a map: io_uring, queue depth, O_DIRECT",
+}
 
 /// The lesson called `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Lesson> {
