@@ -239,7 +239,7 @@ fn describe(row: &ColdRow) -> Vec<String> {
 
 /// Timed reads per row (each cold one evicted first): the verdict is
 /// judged on them, not on one read.
-pub const ROUNDS: u32 = 5;
+pub const ROUNDS: u32 = 9;
 
 /// How the cold map compared with cold read().
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,8 +268,11 @@ impl ColdVerdict {
 /// The sentence that goes with a verdict, given the map's time over read()'s.
 pub fn cold_sentence(verdict: ColdVerdict, ratio: f64) -> String {
     match verdict {
+        ColdVerdict::Even if (ratio - 1.0).abs() > crate::judge::NOISE_THRESHOLD => format!(
+            "Cold, the map and read() took the same time within noise: the map's median was {ratio:.2}x read()'s, but the {ROUNDS} cold reads of each spread too widely to call that a difference. Run the lesson again to see whether it holds."
+        ),
         ColdVerdict::Even => format!(
-            "Cold, the map and read() took the same time within noise (the map {ratio:.2}x read()'s): the disk set the pace."
+            "Cold, the map and read() took the same time within noise (the map {ratio:.2}x read()'s)."
         ),
         ColdVerdict::MapSlower => {
             format!("Cold, the map took {ratio:.2}x read()'s time: the way of reading mattered.")
@@ -351,6 +354,16 @@ pub fn warm_again_sentence(pages: u64, faults: u64, disk_bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wide_ratio_inside_the_noise_is_said_to_be_noise() {
+        let said = cold_sentence(ColdVerdict::Even, 1.67);
+        assert!(said.contains("median was 1.67x read()'s, but the 9 cold reads"), "{said}");
+        assert!(!said.contains("the disk set the pace"), "{said}");
+        let said = cold_sentence(ColdVerdict::Even, 1.01);
+        assert!(said.ends_with("(the map 1.01x read()'s)."), "{said}");
+        assert!(cold_sentence(ColdVerdict::MapSlower, 1.4).contains("took 1.40x"));
+    }
 
     #[test]
     fn the_table_fits_80_columns_for_any_times_and_counts() {

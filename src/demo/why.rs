@@ -12,6 +12,7 @@ use crate::method::{Buffered, ChunkedCalls, Mapped, MethodKind, Positioned, Unbu
 use crate::operation::{Operation, SequentialRead};
 use crate::probe::Probe;
 use crate::units::ExactSize;
+use crate::words::and_list;
 use crate::vocab::Cache;
 use crate::workload::file_contents;
 
@@ -271,7 +272,10 @@ fn fared(leaders: &[&str]) -> MapFared {
 /// The answer to "is a map faster?", from the leaders at the two sizes
 /// (see [`leaders`]).
 pub fn verdict_sentence(big: &[&str], small: &[&str]) -> String {
-    let names = |l: &[&str]| l.join(", ");
+    let names = |l: &[&str]| match l {
+        [_, _, _, _, ..] => format!("{} ways, the same within noise,", l.len()),
+        _ => and_list(l),
+    };
     let (big_winner, small_winner) = (names(big), names(small));
     match (fared(big), fared(small)) {
         (MapFared::Won, MapFared::Lost) => format!(
@@ -531,6 +535,12 @@ mod tests {
         assert!(verdict_sentence(&lost, &won).starts_with("Here the map won on the small"));
         let text = verdict_sentence(&won, &tied);
         assert!(text.starts_with("Here, not clearly: for the large file the map won; for the small one the map and pread 4 KiB were the same within noise."), "{text}");
+        let many = ["pread 4 KiB", "pread 64 KiB", "read() 4 KiB", "fs::read"];
+        let text = verdict_sentence(&won, &many);
+        assert!(
+            text.contains("for the small one, no (4 ways, the same within noise, won)"),
+            "{text}"
+        );
         let text = verdict_sentence(&tied, &lost);
         assert!(
             text.contains("for the small one pread 4 KiB beat the map"),
