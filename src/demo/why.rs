@@ -174,9 +174,9 @@ pub fn run_sized(steps: &mut Steps, big: u64, small: u64) -> anyhow::Result<WhyF
          (std::fs::write), which this page cache {} ({} pages per map fault).\n\
          With large folios one fault maps many pages, so the map pays few\n\
          faults. Written a page at a time, as a database writes, or faulted back\n\
-         in from disk, the same file sits in small folios, the map pays one fault\n\
-         per 16 pages at best and loses ground: lesson layout writes one file both\n\
-         ways. The copy read() pays depends on the CPU (lesson align).",
+         in from disk, the same file sits in smaller folios and the map pays more\n\
+         faults (lesson faults counts them cold, lesson layout writes one file\n\
+         both ways). The copy read() pays depends on the CPU (lesson align).",
         crate::machine::kernel_release(),
         sandbox.work().filesystem(),
         if large_folios {
