@@ -303,7 +303,7 @@ pub fn verdict_sentence(big: &[&str], small: &[&str]) -> String {
         (b, s) => {
             let others = |l: &[&str]| {
                 let rest: Vec<&str> = l.iter().copied().filter(|n| *n != MMAP).collect();
-                rest.join(", ")
+                names(&rest)
             };
             let say = |fared: MapFared, leaders: &str| match fared {
                 MapFared::Won => "the map won".to_string(),
