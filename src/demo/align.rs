@@ -849,6 +849,28 @@ mod tests {
     }
 
     #[test]
+    fn the_table_fits_80_columns_with_extreme_values() {
+        // The slowest pass a lesson could show (999.99 ms) and an absurdly
+        // fast one (1 µs: terabytes a second), at every chunk and offset.
+        let mut rows = Vec::new();
+        for chunk in CHUNKS {
+            for offset in OFFSETS {
+                let mut slow = row(chunk, offset, 999);
+                slow.per_pass = Duration::from_nanos(999_990_000);
+                rows.push(slow);
+                let mut fast = row(chunk, offset, 1);
+                fast.per_pass = Duration::from_micros(1);
+                rows.push(fast);
+            }
+        }
+        let text = table(&rows, 64 << 20);
+        for line in text.lines() {
+            // Printed after the 5-column arrow of a result.
+            assert!(line.chars().count() + 5 <= 80, "{line:?}");
+        }
+    }
+
+    #[test]
     fn wraps_prose_at_spaces_within_the_width() {
         let text = "word ".repeat(40);
         let wrapped = wrap(&text);
