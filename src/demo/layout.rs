@@ -121,19 +121,20 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
         .map(|(fill, layout)| {
             vec![
                 fill_name(*fill).to_string(),
-                histogram(layout),
+                folio_shares(layout),
                 faults_text(layout),
             ]
         })
         .collect();
-    steps.table(
-        &[
-            Column::left("written"),
-            Column::left("bytes in folios of"),
-            Column::right("faults/MiB"),
-        ],
-        &rows,
-    )?;
+    steps.table(&FOLIO_COLUMNS, &rows)?;
+    let unreadable: Vec<String> = layouts
+        .iter()
+        .filter(|(_, layout)| layout.folio_bytes.is_none())
+        .map(|(_, layout)| histogram(layout))
+        .collect();
+    if let Some(why) = unreadable.first() {
+        steps.say(&format!("Folio sizes not read: {why}"))?;
+    }
     steps.say(&folio_sentence(&layouts))?;
 
     steps.step(&format!(
@@ -177,6 +178,41 @@ fn fill_name(fill: CacheFill) -> &'static str {
         CacheFill::ReadBack => "read back",
         CacheFill::MapBack => "faulted back",
     }
+}
+
+/// The folio table's columns, laid out for the widest values.
+const FOLIO_COLUMNS: [Column<'static>; 3] = [
+    Column::left("written").holding("faulted back"),
+    Column::left("bytes in folios of").holding(WIDEST_SHARES),
+    Column::right("faults/MiB").holding("256.0"),
+];
+
+/// The widest [`folio_shares`] can print.
+const WIDEST_SHARES: &str = "1024 KiB 33%, 512 KiB 33%, 256 KiB 33%, others 1%";
+
+/// Folio sizes and their shares of the bytes, the three largest shares
+/// and what is left; "not read" when they could not be read.
+pub fn folio_shares(layout: &CacheLayout) -> String {
+    let Some(bytes) = &layout.folio_bytes else {
+        return "not read".to_string();
+    };
+    let all: u64 = bytes.values().sum();
+    if all == 0 {
+        return "nothing resident".to_string();
+    }
+    let mut shares: Vec<(u64, u64)> = bytes.iter().map(|(&s, &n)| (s, n)).collect();
+    shares.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    let share = |n: u64| format!("{:.0}%", n as f64 * 100.0 / all as f64);
+    let mut parts: Vec<String> = shares
+        .iter()
+        .take(3)
+        .map(|&(size, n)| format!("{} {}", ExactSize(size), share(n)))
+        .collect();
+    let rest: u64 = shares.iter().skip(3).map(|&(_, n)| n).sum();
+    if rest > 0 {
+        parts.push(format!("others {}", share(rest)));
+    }
+    parts.join(", ")
 }
 
 /// The timing table's columns, laid out for the widest values.
@@ -312,6 +348,20 @@ pub fn verdicts(rows: &[LayoutRow]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_folio_table_fits_80_columns_however_many_sizes() {
+        let sizes = [4u64 << 10, 8 << 10, 16 << 10, 64 << 10, 1 << 20, 2 << 20];
+        let layout = CacheLayout {
+            folio_bytes: Some(sizes.iter().map(|&s| (s, 1000)).collect()),
+            unreadable: None,
+            faults_per_mib: Some(256.0),
+        };
+        let shares = folio_shares(&layout);
+        assert_eq!(shares, "2 MiB 17%, 1 MiB 17%, 64 KiB 17%, others 50%");
+        assert!(shares.len() <= WIDEST_SHARES.len());
+        assert!(crate::layout::widest_line(&FOLIO_COLUMNS) + 5 <= 80);
+    }
 
     #[test]
     fn the_timing_table_fits_80_columns_for_any_times() {
