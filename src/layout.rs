@@ -32,13 +32,18 @@ pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
         .collect()
 }
 
-/// A column of a [`table`]: its header and whether its values align right.
+/// A column of a [`table`]: its header, whether its values align right,
+/// and the widest value it is laid out for.
 #[derive(Debug, Clone, Copy)]
 pub struct Column<'a> {
     /// The header.
     pub header: &'a str,
     /// Numbers align right, names left.
     pub right: bool,
+    /// The widest value the column can hold (`-999.99 ms`, say): the
+    /// column is this wide whatever this run measured, so a table that
+    /// fits with it fits on every machine. Empty: as wide as its values.
+    pub widest: &'a str,
 }
 
 impl<'a> Column<'a> {
@@ -47,6 +52,7 @@ impl<'a> Column<'a> {
         Column {
             header,
             right: false,
+            widest: "",
         }
     }
 
@@ -55,8 +61,34 @@ impl<'a> Column<'a> {
         Column {
             header,
             right: true,
+            widest: "",
         }
     }
+
+    /// The same column, laid out for values as wide as `widest`.
+    pub const fn holding(self, widest: &'a str) -> Column<'a> {
+        Column { widest, ..self }
+    }
+}
+
+/// The widest a time printed by [`crate::units::Nanos`] can be below
+/// 1,000 s, and with a sign.
+pub const WIDEST_TIME: &str = "999.99 ms";
+/// [`WIDEST_TIME`] with a sign.
+pub const WIDEST_SIGNED_TIME: &str = "-999.99 ms";
+/// The widest size [`crate::units::ApproxSize`] prints.
+pub const WIDEST_SIZE: &str = "1023.9 MiB";
+/// The widest count the lessons' tables are laid out for (9,999,999).
+pub const WIDEST_COUNT: &str = "9999999";
+
+/// The columns a table with `columns` takes on one line when every value
+/// is as wide as its column's [`Column::widest`] (two spaces apart).
+pub fn widest_line(columns: &[Column]) -> usize {
+    let widths: usize = columns
+        .iter()
+        .map(|c| c.header.chars().count().max(c.widest.chars().count()))
+        .sum();
+    widths + 2 * columns.len().saturating_sub(1)
 }
 
 /// How far the later lines of a folded row stand in.
@@ -72,8 +104,11 @@ pub fn table(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> 
         .map(|index| {
             rows.iter()
                 .filter_map(|row| row.get(index))
-                .chain(std::iter::once(&columns[index].header.to_string()))
                 .map(|value| value.chars().count())
+                .chain([
+                    columns[index].header.chars().count(),
+                    columns[index].widest.chars().count(),
+                ])
                 .max()
                 .unwrap_or(0)
         })
@@ -84,7 +119,7 @@ pub fn table(columns: &[Column], rows: &[Vec<String>], width: Option<usize>) -> 
     };
     let parts: Vec<Vec<String>> = groups
         .iter()
-        .map(|group| one_line_table(&columns[group.clone()], rows, group.start))
+        .map(|group| one_line_table(&columns[group.clone()], rows, group.start, &widths))
         .collect();
     let mut text = String::new();
     for line in 0..=rows.len() {
@@ -129,7 +164,12 @@ fn fold(widths: &[usize], width: usize) -> Vec<std::ops::Range<usize>> {
 
 /// The header line and one line per row of `columns` (which start at column
 /// `first` of each row), laid out by comfy-table without wrapping.
-fn one_line_table(columns: &[Column], rows: &[Vec<String>], first: usize) -> Vec<String> {
+fn one_line_table(
+    columns: &[Column],
+    rows: &[Vec<String>],
+    first: usize,
+    widths: &[usize],
+) -> Vec<String> {
     let mut table = Table::new();
     table.load_style(presets::NOTHING);
     table.set_content_arrangement(ContentArrangement::Disabled);
@@ -141,6 +181,10 @@ fn one_line_table(columns: &[Column], rows: &[Vec<String>], first: usize) -> Vec
     for (index, column) in columns.iter().enumerate() {
         if let Some(c) = table.column_mut(index) {
             c.set_padding((0, 2));
+            let width = widths.get(first + index).copied().unwrap_or(0);
+            c.set_constraint(comfy_table::ColumnConstraint::Absolute(
+                comfy_table::Width::Fixed(u16::try_from(width + 2).unwrap_or(u16::MAX)),
+            ));
             if column.right {
                 c.set_cell_alignment(CellAlignment::Right);
             }
@@ -206,6 +250,37 @@ mod tests {
         let text = table(&columns(), &rows(), None);
         assert_eq!(text.lines().count(), 3);
         assert!(text.lines().nth(1).unwrap().starts_with("read() 64 KiB"));
+    }
+
+    #[test]
+    fn a_column_is_as_wide_as_the_widest_value_it_can_hold() {
+        let columns = [
+            Column::left("way"),
+            Column::right("time").holding(WIDEST_TIME),
+            Column::right("n").holding(WIDEST_COUNT),
+        ];
+        let measured = vec![vec![
+            "a".to_string(),
+            "1.00 ms".to_string(),
+            "7".to_string(),
+        ]];
+        let text = table(&columns, &measured, Some(80));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "way       time        n");
+        assert_eq!(lines[1], "a      1.00 ms        7");
+        assert_eq!(widest_line(&columns), lines[0].chars().count());
+        // Made-up extreme values take exactly the room laid out for them.
+        let extreme = vec![vec![
+            "a".to_string(),
+            WIDEST_TIME.to_string(),
+            WIDEST_COUNT.to_string(),
+        ]];
+        let text = table(&columns, &extreme, Some(80));
+        assert!(
+            text.lines()
+                .all(|l| l.chars().count() <= widest_line(&columns)),
+            "{text}"
+        );
     }
 
     #[test]

@@ -56,5 +56,6 @@ pub mod timeline;
 pub mod units;
 pub mod user_text;
 pub mod vocab;
+pub mod words;
 pub mod workdir;
 pub mod workload;

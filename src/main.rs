@@ -118,6 +118,10 @@ enum Command {
         /// Never colour the output (NO_COLOR does the same).
         #[arg(long)]
         no_color: bool,
+        /// Lay the lessons out for this many columns (default: the
+        /// terminal's width, or 80 when the output is a file or a pipe).
+        #[arg(long, value_parser = clap::value_parser!(u16).range(40..=1000))]
+        width: Option<u16>,
     },
 }
 
@@ -208,12 +212,14 @@ fn main() -> ExitCode {
             all,
             pause,
             no_color,
+            width,
         } => demo::command(&DemoOptions {
             lesson,
             list,
             all,
             pause,
             no_color,
+            width: width.map(usize::from),
         }),
     };
     // A run the user stopped never reports success, whatever step it was in.

@@ -9,15 +9,37 @@ use std::path::{Path, PathBuf};
 
 const PARANOID: &str = "/proc/sys/kernel/perf_event_paranoid";
 
+/// Where tracefs lives, mounted on first access when the kernel
+/// automounts it (so /proc/mounts may not list it yet).
+const USUAL_TRACEFS: &str = "/sys/kernel/tracing";
+
+/// Why tracefs cannot be reached when /proc/mounts lists none, from what
+/// listing `usual` (the usual mount point) gave: refused there, tracefs
+/// may well be mounted on first access, which this user cannot make; only
+/// a missing directory or an empty listing says it is not mounted.
+fn unlisted_reason(usual: &Path, listing: Option<io::Error>, note: &str) -> String {
+    match listing {
+        Some(e) if e.kind() == io::ErrorKind::PermissionDenied => format!(
+            "{} exists but this user (uid {}) may not open it ({}: {e}), so tracefs, mounted there on first access, cannot be reached; {}{note}",
+            usual.display(),
+            euid(),
+            mode_and_owner(usual),
+            share_remedy(usual)
+        ),
+        _ => format!(
+            "tracefs is not mounted (no tracefs in /proc/mounts); as root: mount -t tracefs nodev {}{note}",
+            usual.display()
+        ),
+    }
+}
+
 /// The reason tracefs's events cannot be reached (called when no tracefs
 /// directory with readable events was found).
 pub fn tracefs_unreachable() -> String {
     let mounts = tracefs_mounts();
     let Some(first) = mounts.first() else {
-        return format!(
-            "tracefs is not mounted (no tracefs in /proc/mounts); as root: mount -t tracefs nodev /sys/kernel/tracing{}",
-            paranoid_note()
-        );
+        let usual = Path::new(USUAL_TRACEFS);
+        return unlisted_reason(usual, std::fs::read_dir(usual).err(), &paranoid_note());
     };
     for dir in &mounts {
         match std::fs::metadata(dir.join("events")) {
@@ -138,6 +160,20 @@ mod tests {
         }
         let why = open_refused(&io::Error::from_raw_os_error(libc::ENOENT));
         assert!(why.contains("no perf events"), "{why}");
+    }
+
+    #[test]
+    fn a_refused_tracing_directory_is_not_called_unmounted() {
+        let denied = io::Error::from_raw_os_error(libc::EACCES);
+        let why = unlisted_reason(Path::new("/sys/kernel/tracing"), Some(denied), "");
+        assert!(
+            why.starts_with("/sys/kernel/tracing exists but this user"),
+            "{why}"
+        );
+        assert!(!why.contains("not mounted"), "{why}");
+        let missing = io::Error::from_raw_os_error(libc::ENOENT);
+        let why = unlisted_reason(Path::new("/nonexistent"), Some(missing), "");
+        assert!(why.starts_with("tracefs is not mounted"), "{why}");
     }
 
     #[test]

@@ -384,6 +384,48 @@ pub struct Cell {
     pub spread: Option<crate::sampling::Spread>,
 }
 
+impl Cell {
+    /// A verified cell of `kind` labelled `label` from its timed samples
+    /// (nanoseconds, each `operations_per_sample` operations' mean): the
+    /// medians, extremes and throughput worked out once here for `run` and
+    /// the lessons alike. Counters, residency and layouts start empty.
+    pub fn measured(
+        kind: &MethodKind,
+        label: String,
+        size: u64,
+        bytes: u64,
+        samples_ns: Vec<u64>,
+        operations_per_sample: u32,
+    ) -> Cell {
+        let median_ns = crate::stats::median(&samples_ns).unwrap_or(0).max(1);
+        Cell {
+            method: kind.name(),
+            params: kind.params_json(),
+            facts: kind.facts(),
+            label,
+            size,
+            bytes,
+            median_ns,
+            min_ns: samples_ns.iter().copied().min().unwrap_or(0),
+            max_ns: samples_ns.iter().copied().max().unwrap_or(0),
+            throughput_bytes_per_sec: bytes as f64 / median_ns as f64 * 1e9,
+            samples_ns,
+            operations_per_sample,
+            counted_samples_ns: Vec::new(),
+            verified: true,
+            counters: Counters::default(),
+            buffer_page_offset: None,
+            resident_before: None,
+            resident_after: None,
+            layout_before: None,
+            layout_after: None,
+            counters_note: kind.io().counters_note().map(str::to_string),
+            model: None,
+            spread: None,
+        }
+    }
+}
+
 fn one() -> u32 {
     1
 }

@@ -596,32 +596,24 @@ impl Series {
 
     /// The result cell: medians of times, counters and residency.
     fn into_cell(self, spec: &MethodSpec, size: u64, bytes: u64) -> Cell {
-        let median_ns = median(&self.samples_ns).unwrap_or(0).max(1);
         let spread = Spread::of(&self.samples_ns, self.stopped.unwrap_or(Stop::Budget));
         Cell {
-            method: spec.kind.name(),
-            params: spec.kind.params_json(),
-            facts: spec.kind.facts(),
-            label: spec.label.clone(),
-            size,
-            bytes,
-            median_ns,
-            min_ns: self.samples_ns.iter().copied().min().unwrap_or(0),
-            max_ns: self.samples_ns.iter().copied().max().unwrap_or(0),
-            throughput_bytes_per_sec: bytes as f64 / median_ns as f64 * 1e9,
-            samples_ns: self.samples_ns,
-            operations_per_sample: self.burst,
             counted_samples_ns: self.counted_samples_ns,
-            verified: true,
             counters: Counters::median(&self.counters),
             buffer_page_offset: median(&self.buffer_page_offsets),
             resident_before: median(&self.resident_before),
             resident_after: median(&self.resident_after),
             layout_before: self.layout_before,
             layout_after: self.layout_after,
-            counters_note: spec.kind.io().counters_note().map(str::to_string),
-            model: None,
             spread: Some(spread),
+            ..Cell::measured(
+                &spec.kind,
+                spec.label.clone(),
+                size,
+                bytes,
+                self.samples_ns,
+                self.burst,
+            )
         }
     }
 }

@@ -24,4 +24,14 @@ fn sigbus_kills_the_child_and_not_the_parent() {
         );
     }
     assert!(output.contains("killed by signal 7 (SIGBUS)"));
+    // Past the end but inside the file's last page: zeros, no signal, and
+    // the lesson says so (not that any byte past the end faults).
+    let page = mmap_lab::machine::page_size() as usize;
+    assert!(facts.tail_len > page && facts.tail_len < 2 * page);
+    assert_eq!(facts.tail_signal, None);
+    let prose = output.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(prose.contains("bytes past the end of a file but inside its last page read as 0"));
+    assert!(prose.contains("wholly past the file's end"));
+    assert!(!prose.contains("the part of the file's last page past its end, or beyond"));
+    assert!(prose.contains("debug.SetPanicOnFault"));
 }

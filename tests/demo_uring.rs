@@ -76,6 +76,14 @@ fn uring_counts_what_each_way_must_do_and_says_what_it_measured() {
     let prose = one_line(&output);
     assert_eq!(facts.ways.len(), 5);
     assert_eq!(facts.payload(), COUNT * RECORD);
+    // The closing paragraph does not say a cold fault is a read at depth
+    // 1 (a fault reads around the page), and the counts table holds
+    // counters only (what the CPU copied is mmap-lab's own tally).
+    assert!(!prose.contains("like a read at depth 1"), "{output}");
+    assert!(prose.contains("Cold, a fault is not a 4 KiB read at depth 1"));
+    for header in output.lines().filter(|l| l.contains("requests")) {
+        assert!(!header.contains("copied"), "{header}");
+    }
 
     // pread: one read call per record, warm and cold.
     for cold in [false, true] {

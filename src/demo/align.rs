@@ -5,20 +5,25 @@
 //! how a Rust program chooses.
 
 use super::sandbox::open_read;
-use super::{Sandbox, Steps, and_list};
+use super::{Sandbox, Steps};
 use crate::buffer::{PlacedBuffer, page_offset_of};
 use crate::cache;
 use crate::checksum::{Fold, checksum};
 use crate::judge::Outcome;
 use crate::machine;
 use crate::units::{ExactSize, Nanos, Rate};
+use crate::words::{and_list, capitalise, or_list};
 use crate::workload::file_contents;
 use anyhow::Context;
+use std::alloc::{Layout, alloc_zeroed, dealloc};
 use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
+
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("align.rs");
 
 /// The file read.
 pub const SIZE: u64 = 64 << 20;
@@ -179,19 +184,17 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         "Make a {} file, and read it once so it is warm.",
         ExactSize(size)
     ))?;
-    steps.code(&format!(
-        "let contents = mmap_lab::workload::file_contents({SEED}, 0, {});\n\
-         std::fs::write(&path, &contents)?;   // its pages stay in the page cache\n\
-         let expected = mmap_lab::checksum::checksum(&contents);",
-        size_literal(size)
-    ))?;
+    steps.show(SOURCE, "make")?;
+    // lesson:make begin
     let contents = file_contents(SEED, 0, size);
+    // one std::fs::write: its pages stay in the page cache
     let path = sandbox.file("align.bin", &contents)?;
     let expected = checksum(&contents);
     drop(contents);
     let file = open_read(&path)?;
     let mut first = PlacedBuffer::new(CHUNKS[1], 0);
     let (_, first_sum) = pass(&file, first.as_mut_slice(), size)?;
+    // lesson:make end
     drop(first);
     check(first_sum, expected, "the first read")?;
     let resident = cache::resident_fraction(&path)?;
@@ -210,13 +213,10 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         "One {} buffer at each of those places.",
         ExactSize(CHUNKS[2] as u64)
     ))?;
-    steps.code(
-        "use mmap_lab::buffer::{page_offset_of, PlacedBuffer};\n\
-         let buf = PlacedBuffer::new(1 << 20, 16);\n\
-         // inside: alloc_zeroed(Layout::from_size_align(16 + (1 << 20), 4096))\n\
-         // gives page-aligned memory, and the slice starts 16 bytes in\n\
-         let into_page = page_offset_of(buf.as_slice());   // address % 4096",
-    )?;
+    steps.show(SOURCE, "buffers")?;
+    // lesson:buffers begin
+    // PlacedBuffer::new(len, offset): alloc_zeroed(Layout::from_size_align(
+    // offset + len, page)), the slice starting `offset` bytes in
     let largest = CHUNKS.iter().copied().max().unwrap_or(0);
     let mut buffers: Vec<PlacedBuffer> = OFFSETS
         .iter()
@@ -224,8 +224,9 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         .collect();
     let starts: Vec<u64> = buffers
         .iter()
-        .map(|b| page_offset_of(b.as_slice()))
+        .map(|b| page_offset_of(b.as_slice())) // address % page size
         .collect();
+    // lesson:buffers end
     steps.result(&format!(
         "asked for  {}\ninto_page: {}",
         list(OFFSETS.iter()),
@@ -242,17 +243,7 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
         ExactSize(CHUNKS[1] as u64),
         ExactSize(CHUNKS[2] as u64)
     ))?;
-    steps.code(
-        "let mut pos = 0;\n\
-         while pos < len {\n\
-         \x20   let start = Instant::now();\n\
-         \x20   let n = file.read_at(&mut buf.as_mut_slice()[..chunk], pos)?;\n\
-         \x20   in_pread += start.elapsed();              // only pread is timed\n\
-         \x20   fold.update(&buf.as_slice()[..n]);        // checksum every byte\n\
-         \x20   pos += n as u64;\n\
-         }\n\
-         assert_eq!(fold.finish(), expected);",
-    )?;
+    steps.show(SOURCE, "pass")?;
     let rows = measure(&file, &mut buffers, size, rounds, expected)?;
     steps.result(&table(&rows, size))?;
     let passes: usize = rows.iter().map(|r| r.verified_passes).sum();
@@ -277,9 +268,9 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
     };
 
     steps.step("Which CPU copied those bytes, and with what?")?;
-    steps.code(
-        "mmap_lab::machine::cpu_vendor()   // vendor_id in /proc/cpuinfo\n\
-         mmap_lab::machine::cpu_flags()    // which of erms, fsrm, ... it has",
+    steps.say(
+        "machine::cpu_vendor() reads vendor_id in /proc/cpuinfo;\n\
+         machine::cpu_flags() which of erms, fsrm, ... the CPU has.",
     )?;
     steps.result(&format!("{} ({})", machine::cpu_model(), facts.vendor))?;
     steps.result(&format!(
@@ -319,13 +310,7 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
     ))?;
 
     steps.step("Where do ordinary Rust buffers start?")?;
-    steps.code(
-        "let v = vec![0u8; 1 << 20];\n\
-         let mut small = BufReader::new(File::open(&path)?);         // 8 KiB\n\
-         let mut big = BufReader::with_capacity(1 << 20, File::open(&path)?);\n\
-         let whole = std::fs::read(&path)?;\n\
-         page_offset_of(&v); page_offset_of(small.fill_buf()?); ...",
-    )?;
+    steps.show(SOURCE, "placements")?;
     facts.placements = placements(&path)?;
     // Only now free the placed buffers: glibc raises its mmap threshold when
     // a large block is freed, which would have moved the blocks just measured.
@@ -350,14 +335,23 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
     steps.say(&wrap(&placement_sentence(&facts)))?;
 
     steps.step("How a Rust program gets a page-aligned buffer.")?;
-    steps.code(
-        "use std::alloc::{alloc_zeroed, dealloc, Layout};\n\
-         let layout = Layout::from_size_align(1 << 20, 4096)?;  // size, alignment\n\
-         let ptr = unsafe { alloc_zeroed(layout) };  // null if it failed\n\
-         // read into it through a slice; at the end: dealloc(ptr, layout)\n\
-         let buf = PlacedBuffer::new(1 << 20, 0);    // the same, made safe\n\
-         let anon = memmap2::MmapMut::map_anon(1 << 20)?;  // always aligned",
-    )?;
+    steps.show(SOURCE, "aligned")?;
+    let page = machine::page_size() as usize;
+    // lesson:aligned begin
+    let layout = Layout::from_size_align(1 << 20, page)?; // size, alignment
+    // SAFETY: the layout's size is not zero; freed below with it.
+    let ptr = unsafe { alloc_zeroed(layout) };
+    anyhow::ensure!(!ptr.is_null(), "alloc_zeroed found no memory");
+    let heap_start = ptr as usize % page;
+    // read into it through a slice, then:
+    // SAFETY: allocated above with this layout, and no longer used.
+    unsafe { dealloc(ptr, layout) };
+    let anon = memmap2::MmapMut::map_anon(1 << 20)?; // always aligned
+    let anon_start = anon.as_ptr() as usize % page;
+    // lesson:aligned end
+    steps.result(&format!(
+        "alloc_zeroed's block starts at +{heap_start}, the anonymous map at +{anon_start}"
+    ))?;
     steps.say(
         "Layout::from_size_align asks the allocator for an alignment as well as\n\
          a size; PlacedBuffer wraps it safely. An anonymous map from the memmap2\n\
@@ -369,16 +363,6 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
     )?;
 
     Ok(facts)
-}
-
-/// `size` as Rust source, in the shift form the lessons show (`64 << 20`).
-fn size_literal(size: u64) -> String {
-    for shift in [30, 20, 10] {
-        if size >= 1 << shift && size % (1 << shift) == 0 {
-            return format!("{} << {shift}", size >> shift);
-        }
-    }
-    size.to_string()
 }
 
 /// Values joined with commas: `0, 16, 64, 2048`.
@@ -398,19 +382,19 @@ fn check(got: u64, expected: u64, what: &str) -> anyhow::Result<()> {
 /// One pass over the first `len` bytes of `file` with pread calls of
 /// `buffer.len()` bytes: the time spent inside pread, and the checksum.
 fn pass(file: &File, buffer: &mut [u8], len: u64) -> anyhow::Result<(Duration, u64)> {
+    // lesson:pass begin
     let mut fold = Fold::new();
     let mut in_pread = Duration::ZERO;
     let mut pos = 0;
     while pos < len {
         let start = Instant::now();
-        let n = file
-            .read_at(buffer, pos)
-            .with_context(|| format!("pread at byte {pos}"))?;
-        in_pread += start.elapsed();
+        let n = file.read_at(buffer, pos).context("pread")?;
+        in_pread += start.elapsed(); // only pread is timed
         anyhow::ensure!(n > 0, "the file ended at byte {pos}, before {len}");
-        fold.update(&buffer[..n]);
+        fold.update(&buffer[..n]); // checksum every byte
         pos += n as u64;
     }
+    // lesson:pass end
     Ok((in_pread, fold.finish()))
 }
 
@@ -522,10 +506,20 @@ fn verdict_sentence(facts: &AlignFacts) -> String {
              the same bytes, the same calls, only the address differed."
         ),
         Verdict::NoPenalty => format!(
-            "This CPU shows no penalty. At every chunk size the buffer 16 bytes past \
-             a page boundary took {low:.2}x to {high:.2}x the page-aligned buffer's \
-             time, the same within noise: its copy does not care about this \
-             address."
+            "No difference this run can show. At every chunk size the buffer 16 \
+             bytes past a page boundary took {low:.2}x to {high:.2}x the \
+             page-aligned buffer's time, the same within noise: its rounds did \
+             not separate from the page-aligned buffer's by more than the \
+             judgement's 3% with 95% confidence.{}",
+            if high - 1.0 > crate::judge::NOISE_THRESHOLD
+                || 1.0 - low > crate::judge::NOISE_THRESHOLD
+            {
+                " A ratio that far from 1 inside the noise means the rounds \
+                 spread widely: run the lesson again, on a quieter machine, \
+                 before concluding the address does not matter."
+            } else {
+                " Here the address did not matter."
+            }
         ),
         Verdict::Faster => format!(
             "On this CPU the page-aligned buffer was the slow one: the buffer 16 \
@@ -603,18 +597,22 @@ fn others_sentence(facts: &AlignFacts) -> String {
 /// Where a fresh Vec, BufReader's buffers and fs::read's Vec start. All are
 /// made before any is dropped, so a freed block cannot be handed out again.
 fn placements(path: &Path) -> anyhow::Result<Vec<Placement>> {
+    // lesson:placements begin
     let v = vec![0u8; 1 << 20];
-    let mut small = BufReader::new(open_read(path)?);
+    let mut small = BufReader::new(open_read(path)?); // 8 KiB
     let mut big = BufReader::with_capacity(1 << 20, open_read(path)?);
-    let whole = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let whole = std::fs::read(path).context("cannot read it")?;
+    let v_start = page_offset_of(&v);
     let small_start = page_offset_of(small.fill_buf()?);
     let big_start = page_offset_of(big.fill_buf()?);
+    let whole_start = page_offset_of(&whole);
+    // lesson:placements end
     Ok(vec![
         Placement {
             label: "vec![0u8; 1 << 20]",
             name: "the Vec",
             bytes: v.len() as u64,
-            page_offset: page_offset_of(&v),
+            page_offset: v_start,
         },
         Placement {
             label: "BufReader::new (8 KiB)",
@@ -632,7 +630,7 @@ fn placements(path: &Path) -> anyhow::Result<Vec<Placement>> {
             label: "std::fs::read (the whole file)",
             name: "the Vec from fs::read",
             bytes: whole.len() as u64,
-            page_offset: page_offset_of(&whole),
+            page_offset: whole_start,
         },
     ])
 }
@@ -667,7 +665,7 @@ fn placement_sentence(facts: &AlignFacts) -> String {
         text.push(format!(
             "{} came from the heap, where a small block starts wherever the one \
              before it ended.",
-            capitalised(&and_list(&small))
+            capitalise(&and_list(&small))
         ));
     }
     if !large_heap.is_empty() {
@@ -675,13 +673,13 @@ fn placement_sentence(facts: &AlignFacts) -> String {
             "{} did not get a mmap of its own although large, most likely because \
              glibc raises its 128 KiB mmap threshold after a large block is freed, \
              and later blocks that size come from the heap.",
-            capitalised(&and_list(&large_heap))
+            capitalise(&and_list(&large_heap))
         ));
     }
     if !aligned.is_empty() {
         text.push(format!(
             "{} happened to be page-aligned; nothing promises it.",
-            capitalised(&and_list(&aligned))
+            capitalise(&and_list(&aligned))
         ));
     }
     let cost = facts.ratio(CHUNKS[1], MALLOC_OFFSET);
@@ -701,23 +699,6 @@ fn placement_sentence(facts: &AlignFacts) -> String {
         }
     });
     text.join(" ")
-}
-
-/// Words joined for a sentence with `or`: `a`, `a or b`, `a, b or c`.
-fn or_list(words: &[String]) -> String {
-    match words {
-        [] => String::new(),
-        [one] => one.clone(),
-        [rest @ .., last] => format!("{} or {last}", rest.join(", ")),
-    }
-}
-
-/// `text` with its first letter in upper case, to start a sentence.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// Breaks prose into lines of at most [`TEXT_WIDTH`] columns, at spaces.
@@ -814,6 +795,81 @@ mod tests {
         );
     }
 
+    /// Facts of made-up rows, the verdict as the judgement gives it.
+    fn facts_of(rows: Vec<AlignRow>) -> AlignFacts {
+        let verdict = Verdict::of(&CHUNKS.map(|c| outcome_of(&rows, c, MALLOC_OFFSET)));
+        AlignFacts {
+            size: 1 << 20,
+            vendor: String::new(),
+            flags: Vec::new(),
+            expected_checksum: 0,
+            rows,
+            verdict,
+            placements: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_wide_ratio_inside_the_noise_is_not_called_no_penalty() {
+        // 1.21x to 1.26x, but two rounds each that spread widely: the
+        // judgement cannot separate them, and the sentence says so.
+        let noisy = |chunk: usize, offset: usize, ms: u64, spread: u64| AlignRow {
+            chunk,
+            offset,
+            page_offset: offset as u64,
+            per_pass: Duration::from_millis(ms),
+            verified_passes: 2,
+            passes: vec![
+                Duration::from_millis(ms - spread),
+                Duration::from_millis(ms + spread),
+            ],
+        };
+        let rows: Vec<AlignRow> = CHUNKS
+            .iter()
+            .zip([121, 123, 126])
+            .flat_map(|(&c, slow)| [noisy(c, 0, 100, 40), noisy(c, 16, slow, 40)])
+            .collect();
+        let facts = facts_of(rows);
+        assert_eq!(facts.verdict, Verdict::NoPenalty);
+        let said = verdict_sentence(&facts);
+        assert!(
+            said.starts_with("No difference this run can show."),
+            "{said}"
+        );
+        assert!(said.contains("took 1.21x to 1.26x"), "{said}");
+        assert!(said.contains("run the lesson again"), "{said}");
+        assert!(!said.contains("does not care"), "{said}");
+        // Close to 1 and steady: the address did not matter.
+        let rows: Vec<AlignRow> = CHUNKS
+            .iter()
+            .flat_map(|&c| [row(c, 0, 100), row(c, 16, 101)])
+            .collect();
+        let said = verdict_sentence(&facts_of(rows));
+        assert!(said.ends_with("Here the address did not matter."), "{said}");
+    }
+
+    #[test]
+    fn the_table_fits_80_columns_with_extreme_values() {
+        // The slowest pass a lesson could show (999.99 ms) and an absurdly
+        // fast one (1 µs: terabytes a second), at every chunk and offset.
+        let mut rows = Vec::new();
+        for chunk in CHUNKS {
+            for offset in OFFSETS {
+                let mut slow = row(chunk, offset, 999);
+                slow.per_pass = Duration::from_nanos(999_990_000);
+                rows.push(slow);
+                let mut fast = row(chunk, offset, 1);
+                fast.per_pass = Duration::from_micros(1);
+                rows.push(fast);
+            }
+        }
+        let text = table(&rows, 64 << 20);
+        for line in text.lines() {
+            // Printed after the 5-column arrow of a result.
+            assert!(line.chars().count() + 5 <= 80, "{line:?}");
+        }
+    }
+
     #[test]
     fn wraps_prose_at_spaces_within_the_width() {
         let text = "word ".repeat(40);
@@ -823,21 +879,5 @@ mod tests {
         assert_eq!(wrap("  one   two "), "one two");
         let sizes = format!("{} 64 KiB, 1 MiB.", "x".repeat(TEXT_WIDTH - 4));
         assert_eq!(wrap(&sizes).lines().nth(1), Some("64 KiB, 1 MiB."));
-    }
-
-    #[test]
-    fn lists_read_as_sentences() {
-        assert_eq!(and_list(&["a"]), "a");
-        assert_eq!(and_list(&["a", "b", "c"]), "a, b and c");
-        let words = ["16".to_string(), "64".to_string()];
-        assert_eq!(or_list(&words), "16 or 64");
-        assert_eq!(capitalised("the Vec"), "The Vec");
-    }
-
-    #[test]
-    fn sizes_print_as_shifts() {
-        assert_eq!(size_literal(64 << 20), "64 << 20");
-        assert_eq!(size_literal(4096), "4 << 10");
-        assert_eq!(size_literal(1000), "1000");
     }
 }

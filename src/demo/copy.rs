@@ -7,6 +7,9 @@ use crate::probe::Probe;
 use anyhow::Context;
 use memmap2::MmapOptions;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("copy.rs");
+
 /// The file's text; it must come out of the lesson unchanged.
 pub const TEXT: &str = "The file keeps these words, whatever the private copy says.\n";
 /// What the lesson writes into its private copy.
@@ -27,19 +30,22 @@ pub struct CopyFacts {
 pub fn run(steps: &mut Steps) -> anyhow::Result<CopyFacts> {
     let sandbox = Sandbox::new()?;
     steps.step("Make a file with one line of text.")?;
+    steps.show(SOURCE, "make")?;
+    // lesson:make begin
+    // std::fs::write, in the lesson's private directory
     let path = sandbox.file("keep.txt", TEXT.as_bytes())?;
-    steps.code("std::fs::write(&path, \"The file keeps these words, ...\\n\")?;")?;
+    // lesson:make end
     steps.result(TEXT.trim_end())?;
 
     steps.step("Open it read-only and make a private, writable map of it.")?;
-    steps.code(
-        "let file = File::open(&path)?;   // read-only is enough\n\
-         let mut map = unsafe { MmapOptions::new().map_copy(&file)? };  // MAP_PRIVATE",
-    )?;
-    let file = open_read(&path)?;
+    steps.show(SOURCE, "map")?;
+    // lesson:map begin
+    let file = open_read(&path)?; // File::open: read-only is enough
     // SAFETY: the file is private to this lesson and nothing truncates it.
-    let mut map = unsafe { MmapOptions::new().map_copy(&file) }
-        .with_context(|| format!("cannot map {} copy-on-write", path.display()))?;
+    // MAP_PRIVATE, writable:
+    let map = unsafe { MmapOptions::new().map_copy(&file) };
+    let mut map = map.context("cannot map copy-on-write")?;
+    // lesson:map end
     steps.result(&format!("a writable map of {} bytes", map.len()))?;
     steps.say(
         "Python: mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY). Both ask the\n\
@@ -48,12 +54,12 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<CopyFacts> {
     )?;
 
     steps.step("Change the first bytes of the map, counting page faults.")?;
-    steps.code(
-        "let (_, _, counters) =\n\
-         \x20   probe.measure(|| map[..9].copy_from_slice(b\"A PRIVATE\"))?;",
-    )?;
+    steps.show(SOURCE, "change")?;
+    // lesson:change begin
     let mut probe = Probe::counting()?; // counts; times nothing
-    let (_, _, counters) = probe.measure(|| map[..CHANGE.len()].copy_from_slice(CHANGE))?;
+    let change = || map[..CHANGE.len()].copy_from_slice(CHANGE);
+    let (_, _, counters) = probe.measure(change)?;
+    // lesson:change end
     let map_after = map.to_vec();
     steps.result(&format!(
         "map:  {}",
@@ -76,13 +82,12 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<CopyFacts> {
     ))?;
 
     steps.step("Flush, then read the file the ordinary way.")?;
-    steps.code(
-        "map.flush()?;                        // nothing to send: the copy is ours\n\
-         let on_disk = std::fs::read(&path)?;",
-    )?;
-    map.flush()
-        .with_context(|| format!("cannot flush the map of {}", path.display()))?;
-    let file_after = read_back(&path)?;
+    steps.show(SOURCE, "flush")?;
+    // lesson:flush begin
+    // nothing to send: the copy is ours
+    map.flush().context("cannot flush the map")?;
+    let file_after = read_back(&path)?; // std::fs::read
+    // lesson:flush end
     steps.result(&format!("file: {}", byte_literal(&file_after)))?;
     steps.result(&format!(
         "file unchanged, byte for byte: {}",
@@ -94,8 +99,10 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<CopyFacts> {
     );
 
     steps.step("Drop the map: the private copy is gone.")?;
-    steps.code("drop(map);   // the changed page is freed; the file never knew")?;
-    drop(map);
+    steps.show(SOURCE, "drop")?;
+    // lesson:drop begin
+    drop(map); // the changed page is freed; the file never knew
+    // lesson:drop end
     drop(file);
     steps.result("dropped")?;
     steps.say(

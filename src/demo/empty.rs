@@ -10,6 +10,9 @@ use anyhow::Context;
 use memmap2::{Mmap, MmapMut};
 use std::fs::OpenOptions;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("empty.rs");
+
 /// The length the lesson gives the file before mapping it for writing.
 pub const ROOM: u64 = 32;
 /// What the lesson writes once the file has room.
@@ -35,21 +38,17 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     let sandbox = Sandbox::new()?;
     let path = sandbox.path("empty.txt");
     steps.step("Make an empty file, as Python's open(path, \"w\") does.")?;
-    steps.code(
-        "let file = OpenOptions::new().read(true).write(true)\n\
-         \x20   .create(true).truncate(true).open(&path)?;   // 0 bytes",
-    )?;
+    steps.show(SOURCE, "create")?;
+    // lesson:create begin
     let file = OpenOptions::new()
         .read(true)
         .write(true)
         .create(true)
-        .truncate(true)
+        .truncate(true) // 0 bytes
         .open(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    let len = file
-        .metadata()
-        .with_context(|| format!("cannot stat {}", path.display()))?
-        .len();
+        .context("cannot create it")?;
+    let len = file.metadata().context("cannot stat it")?.len();
+    // lesson:create end
     steps.result(&format!("file length: {len} bytes"))?;
     steps.say(
         "Opening with \"w\" (or truncate(true)) empties the file. That is the trap\n\
@@ -62,13 +61,12 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     )?;
 
     steps.step("Ask mmap(2) itself for a map of length 0, through libc.")?;
-    steps.code(
-        "let p = unsafe {\n\
-         \x20   libc::mmap(null_mut(), 0, PROT_READ, MAP_SHARED, fd, 0)\n\
-         };\n\
-         if p == libc::MAP_FAILED { Err(io::Error::last_os_error()) }",
-    )?;
+    steps.show(SOURCE, "raw")?;
+    // lesson:raw begin
+    // libc::mmap(null, 0, PROT_READ, MAP_SHARED, fd, 0), MAP_FAILED
+    // made the errno (src/demo/raw.rs)
     let raw = RawMap::map(&file, 0, 0);
+    // lesson:raw end
     let raw_errno = raw.as_ref().err().and_then(|e| e.raw_os_error());
     match &raw {
         Err(e) => steps.result(&format!("MAP_FAILED, errno = {}", errno_name(e)))?,
@@ -78,11 +76,13 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     steps.say("The kernel refuses a mapping of zero bytes: there would be nothing to map.")?;
 
     steps.step("Ask memmap2 for a map of the empty file, counting map calls.")?;
-    steps.code("let (map, _, counters) = probe.measure(|| unsafe { Mmap::map(&file) })?;")?;
+    steps.show(SOURCE, "memmap2")?;
+    // lesson:memmap2 begin
     let mut probe = Probe::counting()?; // counts; times nothing
     // SAFETY: the file is private to this lesson and nothing truncates it.
     let (map, _, counters) = probe.measure(|| unsafe { Mmap::map(&file) })?;
-    let map = map.with_context(|| format!("cannot map {}", path.display()))?;
+    let map = map.context("cannot map it")?;
+    // lesson:memmap2 end
     let memmap2_len = map.len();
     steps.result(&format!(
         "Ok: map.len() = {memmap2_len}, map.is_empty() = {}",
@@ -103,14 +103,12 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     )?;
 
     steps.step("Map the empty file writable: there is no room to write.")?;
-    steps.code(
-        "let mut map = unsafe { MmapMut::map_mut(&file)? };\n\
-         map.get_mut(0..5)   // room for 5 bytes?",
-    )?;
+    steps.show(SOURCE, "no-room")?;
+    // lesson:no-room begin
     // SAFETY: as above.
-    let mut map = unsafe { MmapMut::map_mut(&file) }
-        .with_context(|| format!("cannot map {} writable", path.display()))?;
-    let no_room_when_empty = map.get_mut(0..5).is_none();
+    let mut map = unsafe { MmapMut::map_mut(&file) }.context("cannot map")?;
+    let no_room_when_empty = map.get_mut(0..5).is_none(); // room for 5?
+    // lesson:no-room end
     drop(map);
     steps.result(if no_room_when_empty {
         "None: a map of 0 bytes has no bytes to write"
@@ -125,21 +123,15 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     steps.step(&format!(
         "Give the file {ROOM} bytes with set_len, then map and write."
     ))?;
-    steps.code(
-        "file.set_len(32)?;                          // ftruncate: 32 zero bytes\n\
-         let mut map = unsafe { MmapMut::map_mut(&file)? };\n\
-         map[..22].copy_from_slice(b\"Room made by set_len.\\n\");\n\
-         map.flush()?;",
-    )?;
-    file.set_len(ROOM)
-        .with_context(|| format!("cannot set the length of {}", path.display()))?;
+    steps.show(SOURCE, "set-len")?;
+    // lesson:set-len begin
+    file.set_len(ROOM).context("cannot set its length")?; // ftruncate
     // SAFETY: as above; the file is not shrunk until this map is dropped.
-    let mut map = unsafe { MmapMut::map_mut(&file) }
-        .with_context(|| format!("cannot map {} writable", path.display()))?;
+    let mut map = unsafe { MmapMut::map_mut(&file) }.context("cannot map")?;
     map[..TEXT.len()].copy_from_slice(TEXT);
-    map.flush()
-        .with_context(|| format!("cannot flush the map of {}", path.display()))?;
-    drop(map);
+    map.flush().context("cannot flush the map")?;
+    drop(map); // never shrink a file while it is mapped (lesson sigbus)
+    // lesson:set-len end
     let padded = read_back(&path)?;
     steps.result(&byte_literal(&padded))?;
     steps.say(
@@ -148,12 +140,10 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<EmptyFacts> {
     )?;
 
     steps.step("Trim the file to what was written, after dropping the map.")?;
-    steps.code(
-        "drop(map);                // never shrink a file while it is mapped (lesson sigbus)\n\
-         file.set_len(22)?;",
-    )?;
-    file.set_len(TEXT.len() as u64)
-        .with_context(|| format!("cannot set the length of {}", path.display()))?;
+    steps.show(SOURCE, "trim")?;
+    // lesson:trim begin
+    file.set_len(TEXT.len() as u64).context("cannot trim it")?;
+    // lesson:trim end
     let final_contents = read_back(&path)?;
     steps.result(&byte_literal(&final_contents))?;
 

@@ -6,7 +6,7 @@ use super::sandbox::open_read;
 use super::{Sandbox, Steps};
 use crate::cache;
 use crate::checksum::checksum;
-use crate::layout::Column;
+use crate::layout::{Column, WIDEST_COUNT};
 use crate::machine::page_size;
 use crate::probe::Probe;
 use crate::units::ExactSize;
@@ -15,6 +15,9 @@ use crate::workload::file_contents;
 use anyhow::Context;
 use memmap2::{Advice, Mmap, MmapOptions};
 use std::path::Path;
+
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("faults.rs");
 
 /// The file mapped.
 pub const SIZE: u64 = 32 << 20;
@@ -55,7 +58,7 @@ struct Way {
     advice: Option<Advice>,
 }
 
-const WAYS: [Way; 5] = [
+const WAYS: [Way; 6] = [
     Way {
         label: "plain",
         populate: false,
@@ -81,6 +84,11 @@ const WAYS: [Way; 5] = [
         populate: false,
         advice: Some(Advice::WillNeed),
     },
+    Way {
+        label: "advice hugepage",
+        populate: false,
+        advice: Some(Advice::HugePage),
+    },
 ];
 
 /// Runs the lesson on a 32 MiB file.
@@ -99,10 +107,13 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
         "Make a {} file: {pages} pages of {page} bytes.",
         ExactSize(size)
     ))?;
+    steps.show(SOURCE, "make")?;
+    // lesson:make begin
     let contents = file_contents(7, 0, size);
+    // one std::fs::write: now in the page cache (warm)
     let path = sandbox.file("pages.bin", &contents)?;
     let expected = checksum(&contents);
-    steps.code("std::fs::write(&path, &contents)?;   // now in the page cache (warm)")?;
+    // lesson:make end
     steps.result(&format!(
         "{} on {}, written in one write",
         ExactSize(size),
@@ -121,10 +132,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
     )?;
 
     steps.step("Map the file, then read every byte, counting faults in each part.")?;
-    steps.code(
-        "let (map, _, mapping) = probe.measure(|| unsafe { Mmap::map(&file) })?;\n\
-         let (_, _, reading) = probe.measure(|| checksum(&map))?;",
-    )?;
+    steps.show(SOURCE, "map-and-read")?;
     let plain = map_and_read(&mut probe, &path, WAYS[0], expected, false)?;
     steps.result(&format!(
         "faults while mapping: {}, while reading: {}  ({} pages)",
@@ -137,9 +145,9 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
     steps.say(&mapping_sentence(plain.while_mapping))?;
     steps.say(&reading_sentence(pages, plain.while_reading))?;
 
-    steps
-        .step("On tmpfs (files in memory, small pages) the same read shows fault-around alone.")?;
-    steps.code("// the same file, written to /dev/shm")?;
+    steps.step("The same file on tmpfs (/dev/shm), where files live in memory.")?;
+    steps.say(&tmpfs_pages_sentence(shmem_enabled().as_deref()))?;
+    steps.show(SOURCE, "tmpfs")?;
     let tmpfs = match tmpfs_rows(&mut probe, &contents, expected) {
         Ok(rows) if !rows.is_empty() => {
             let row = &rows[0];
@@ -162,13 +170,11 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
     };
 
     steps.step("Change the count: MAP_POPULATE, and madvise advice.")?;
-    steps.code(
-        "unsafe { MmapOptions::new().populate().map(&file)? }   // fault it all in now\n\
-         map.advise(Advice::Random)?      // MADV_RANDOM: no read-ahead from disk\n\
-         map.advise(Advice::Sequential)?  // madvise(MADV_SEQUENTIAL)\n\
-         map.advise(Advice::WillNeed)?    // madvise(MADV_WILLNEED): start reading it all now\n\
-         // each way warm, evicted from the cache (cold), and on tmpfs",
+    steps.show(SOURCE, "ways")?;
+    steps.say(
+        "Each way runs the code of step 2: populate() before the map,\nthe advice right after it.",
     )?;
+    // lesson:ways begin
     let mut rows = vec![plain];
     for way in &WAYS[1..] {
         rows.push(map_and_read(&mut probe, &path, *way, expected, false)?);
@@ -177,6 +183,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<FaultFacts> {
         .iter()
         .map(|way| map_and_read(&mut probe, &path, *way, expected, true))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    // lesson:ways end
     fault_table(steps, &rows, &cold, &tmpfs)?;
     explain_ways(steps, &rows, &cold)?;
 
@@ -199,6 +206,7 @@ fn map_and_read(
     if cold {
         cache::evict(path)?;
     }
+    // lesson:map-and-read begin
     let file = open_read(path)?;
     let mut options = MmapOptions::new();
     if way.populate {
@@ -206,12 +214,12 @@ fn map_and_read(
     }
     // SAFETY: the file is private to this lesson and nothing truncates it.
     let (map, _, mapping) = probe.measure(|| unsafe { options.map(&file) })?;
-    let map: Mmap = map.with_context(|| format!("cannot map {}", path.display()))?;
+    let map: Mmap = map.context("cannot map it")?;
     if let Some(advice) = way.advice {
-        map.advise(advice)
-            .with_context(|| format!("madvise on the map of {}", path.display()))?;
+        map.advise(advice).context("madvise")?;
     }
     let (sum, _, reading) = probe.measure(|| checksum(&map))?;
+    // lesson:map-and-read end
     anyhow::ensure!(
         sum == expected,
         "the map of {} read wrong bytes",
@@ -235,11 +243,13 @@ fn tmpfs_rows(probe: &mut Probe, contents: &[u8], expected: u64) -> anyhow::Resu
     if !work.is_memory_backed() {
         return Ok(Vec::new());
     }
-    let path = work.path().join("pages.bin");
-    std::fs::write(&path, contents).with_context(|| format!("cannot write {}", path.display()))?;
+    // lesson:tmpfs begin
+    let path = work.path().join("pages.bin"); // under /dev/shm
+    std::fs::write(&path, contents).context("cannot write on tmpfs")?;
     WAYS.iter()
         .map(|way| map_and_read(probe, &path, *way, expected, false))
         .collect()
+    // lesson:tmpfs end
 }
 
 /// What the table shows, with this run's numbers.
@@ -259,8 +269,20 @@ fn explain_ways(steps: &mut Steps, warm: &[FaultRow], cold: &[FaultRow]) -> anyh
     ))?;
     if let [cold_plain, ..] = cold {
         steps.say(&cold_count_sentence(
-            cold_plain.while_mapping + cold_plain.while_reading,
-            plain.while_mapping + plain.while_reading,
+            cold_plain.while_reading,
+            plain.while_reading,
+        ))?;
+    }
+    if let (Some(cold_plain), Some(willneed)) = (cold.first(), cold.get(4)) {
+        steps.say(&willneed_cold_sentence(
+            willneed.while_reading,
+            cold_plain.while_reading,
+        ))?;
+    }
+    if let (Some(cold_plain), Some(huge)) = (cold.first(), cold.get(5)) {
+        steps.say(&hugepage_cold_sentence(
+            huge.while_reading,
+            cold_plain.while_reading,
         ))?;
     }
     if let [_, cold_populate, ..] = cold {
@@ -268,20 +290,50 @@ fn explain_ways(steps: &mut Steps, warm: &[FaultRow], cold: &[FaultRow]) -> anyh
     }
     if let [cold_plain, _, cold_random, ..] = cold {
         steps.say(&format!(
-            "Advice on the cold file: plain took {} faults, {} of them major (waiting\n\
+            "Advice on the cold file: plain took {} faults reading, {} of them major (waiting\n\
              for the disk); random took {}, {} major. MADV_RANDOM turns read-ahead\n\
              from disk off, so each page is read on its own fault. Without it the\n\
              kernel reads ahead in large chunks, and later faults find the pages\n\
              already in the cache (minor faults). Fault-around, which maps pages\n\
              that are already cached, is another thing and works either way: on\n\
              tmpfs, where nothing comes from disk, advice changes nothing.",
-            cold_plain.while_mapping + cold_plain.while_reading,
+            cold_plain.while_reading,
             cold_plain.major,
-            cold_random.while_mapping + cold_random.while_reading,
+            cold_random.while_reading,
             cold_random.major
         ))?;
     }
     Ok(())
+}
+
+/// Where the kernel says whether tmpfs may use huge pages.
+const SHMEM_ENABLED: &str = "/sys/kernel/mm/transparent_hugepage/shmem_enabled";
+
+/// The chosen `shmem_enabled` setting (the bracketed word), if readable.
+fn shmem_enabled() -> Option<String> {
+    let text = std::fs::read_to_string(SHMEM_ENABLED).ok()?;
+    let start = text.find('[')? + 1;
+    let end = start + text[start..].find(']')?;
+    Some(text[start..end].to_string())
+}
+
+/// What tmpfs's page size is, from the `shmem_enabled` setting.
+pub fn tmpfs_pages_sentence(setting: Option<&str>) -> String {
+    match setting {
+        Some("never") | Some("deny") => format!(
+            "Here {SHMEM_ENABLED} is \"never\": tmpfs keeps this file in 4 KiB \
+             pages, a setting, not a property of tmpfs. So the faults below show \
+             fault-around alone."
+        ),
+        Some(other) => format!(
+            "Here {SHMEM_ENABLED} is \"{other}\": tmpfs may keep this file in \
+             huge pages, so the faults below are not fault-around alone."
+        ),
+        None => format!(
+            "({SHMEM_ENABLED} cannot be read here: whether tmpfs uses huge pages \
+             is a setting, unknown on this machine.)"
+        ),
+    }
 }
 
 /// What the faults counted during the mmap call mean, from their number.
@@ -338,17 +390,55 @@ pub fn warm_advice_sentence(random: u64, plain: u64) -> String {
     }
 }
 
-/// The plain map's faults on the cold file against the warm one.
-pub fn cold_count_sentence(cold: u64, warm: u64) -> String {
-    if cold > warm {
+/// WILLNEED's faults while reading the cold file against no advice's.
+pub fn willneed_cold_sentence(willneed: u64, plain: u64) -> String {
+    let how = if willneed > plain {
+        "more than"
+    } else if willneed < plain {
+        "fewer than"
+    } else {
+        "as many as"
+    };
+    format!(
+        "Cold, willneed took {willneed} faults reading, {how} plain's {plain}: it \
+         asks the kernel to start reading the whole file in at once, which \
+         saves no fault by itself; how the pages were read in decides the folio \
+         sizes and so how many pages each fault maps (this lesson counts \
+         faults, not folios: lesson layout shows folios)."
+    )
+}
+
+/// MADV_HUGEPAGE's faults while reading the cold file against no advice's.
+pub fn hugepage_cold_sentence(huge: u64, plain: u64) -> String {
+    if huge < plain {
         format!(
-            "Cold, the plain map took {cold} faults against {warm} warm: pages read\n\
-             back from disk are cached in read-ahead's smaller folios, not the large\n\
-             ones a big write makes, so each fault maps fewer pages."
+            "Cold, hugepage took {huge} faults reading against plain's {plain}: \
+             MADV_HUGEPAGE asks for large folios (and 2 MiB mappings) for this \
+             range, so the file read back from disk sits in bigger blocks and \
+             each fault maps more of it."
         )
     } else {
         format!(
-            "Cold, the plain map took {cold} faults against {warm} warm: read-ahead\n\
+            "Cold, hugepage took {huge} faults reading against plain's {plain}: \
+             MADV_HUGEPAGE asks for large folios for this range, which this \
+             kernel and file system did not give a map here."
+        )
+    }
+}
+
+/// The plain map's faults while reading the cold file against the warm one
+/// (the stray fault mmap itself may take left out of both).
+pub fn cold_count_sentence(cold: u64, warm: u64) -> String {
+    if cold > warm {
+        format!(
+            "Cold, the plain map took {cold} faults reading against {warm} warm: pages a\n\
+             map faults in from disk sit in the smaller folios its read-around makes\n\
+             (read() from disk leaves larger ones: lesson cold), not the large ones a\n\
+             big write makes, so each fault maps fewer pages."
+        )
+    } else {
+        format!(
+            "Cold, the plain map took {cold} faults reading against {warm} warm: read-ahead\n\
              cached the file in folios as large as a fresh write's here."
         )
     }
@@ -379,26 +469,40 @@ fn per_fault(pages: u64, faults: u64) -> String {
     }
 }
 
-/// Faults per way: in mmap and while reading, warm, cold (with how many
-/// waited for the disk) and, when measured, on tmpfs.
+/// The columns of the warm table (the tmpfs pair only when measured),
+/// laid out for the widest way label and fault counts.
+fn warm_columns(tmpfs: bool) -> Vec<Column<'static>> {
+    let mut columns = vec![
+        Column::left("warm").holding(WIDEST_WAY),
+        Column::right("in mmap").holding(WIDEST_COUNT),
+        Column::right("reading").holding(WIDEST_COUNT),
+    ];
+    if tmpfs {
+        columns.push(Column::right("tmpfs: in mmap").holding(WIDEST_COUNT));
+        columns.push(Column::right("reading").holding(WIDEST_COUNT));
+    }
+    columns
+}
+
+/// The columns of the cold table.
+const COLD_COLUMNS: [Column<'static>; 4] = [
+    Column::left("cold").holding(WIDEST_WAY),
+    Column::right("in mmap").holding(WIDEST_COUNT),
+    Column::right("reading").holding(WIDEST_COUNT),
+    Column::right("major").holding(WIDEST_COUNT),
+];
+
+/// The longest way label in [`WAYS`].
+const WIDEST_WAY: &str = "advice sequential";
+
+/// Faults per way, in two tables: warm (and, when measured, on tmpfs),
+/// then cold, with how many faults waited for the disk.
 fn fault_table(
     steps: &mut Steps,
     warm: &[FaultRow],
     cold: &[FaultRow],
     tmpfs: &[FaultRow],
 ) -> std::io::Result<()> {
-    let mut columns = vec![
-        Column::left("map"),
-        Column::right("warm: mmap"),
-        Column::right("reading"),
-        Column::right("cold: mmap"),
-        Column::right("reading"),
-        Column::right("major"),
-    ];
-    if !tmpfs.is_empty() {
-        columns.push(Column::right("tmpfs: mmap"));
-        columns.push(Column::right("reading"));
-    }
     let rows: Vec<Vec<String>> = warm
         .iter()
         .enumerate()
@@ -408,14 +512,52 @@ fn fault_table(
                 row.while_mapping.to_string(),
                 row.while_reading.to_string(),
             ];
-            if let Some(c) = cold.get(index) {
-                cells.extend([c.while_mapping, c.while_reading, c.major].map(|n| n.to_string()));
-            }
             if let Some(t) = tmpfs.get(index) {
                 cells.extend([t.while_mapping, t.while_reading].map(|n| n.to_string()));
             }
             cells
         })
         .collect();
-    steps.table(&columns, &rows)
+    steps.table(&warm_columns(!tmpfs.is_empty()), &rows)?;
+    let rows: Vec<Vec<String>> = cold
+        .iter()
+        .map(|c| {
+            vec![
+                c.label.clone(),
+                c.while_mapping.to_string(),
+                c.while_reading.to_string(),
+                c.major.to_string(),
+            ]
+        })
+        .collect();
+    steps.table(&COLD_COLUMNS, &rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::widest_line;
+
+    #[test]
+    fn tmpfs_small_pages_are_named_a_setting() {
+        assert!(tmpfs_pages_sentence(Some("never")).contains("a setting, not a property"));
+        assert!(tmpfs_pages_sentence(Some("always")).contains("may keep this file in huge pages"));
+        assert!(tmpfs_pages_sentence(None).contains("cannot be read"));
+    }
+
+    #[test]
+    fn sentences_follow_the_counts() {
+        assert!(cold_count_sentence(17, 16).contains("took 17 faults reading against 16 warm"));
+        assert!(willneed_cold_sentence(40, 17).contains("more than plain's 17"));
+        assert!(hugepage_cold_sentence(15, 200).contains("each fault maps more"));
+        assert!(hugepage_cold_sentence(200, 200).contains("did not give"));
+    }
+
+    #[test]
+    fn the_fault_tables_fit_80_columns_for_any_counts() {
+        assert!(WAYS.iter().all(|w| w.label.len() <= WIDEST_WAY.len()));
+        // Indented 5 under the results, with every count 7 digits wide.
+        assert!(widest_line(&warm_columns(true)) + 5 <= 80);
+        assert!(widest_line(&COLD_COLUMNS) + 5 <= 80);
+    }
 }

@@ -10,7 +10,7 @@ use crate::fill::CacheFill;
 use crate::fixture::Fixture;
 use crate::folio::CacheLayout;
 use crate::judge::{Judgement, Outcome, judge};
-use crate::layout::Column;
+use crate::layout::{Column, WIDEST_COUNT, WIDEST_TIME};
 use crate::method::{ChunkedCalls, Mapped, MethodKind, Positioned};
 use crate::operation::{Operation, SequentialRead};
 use crate::probe::Probe;
@@ -18,6 +18,9 @@ use crate::report::{faults_text, histogram};
 use crate::units::{ExactSize, Nanos, Rate};
 use crate::vocab::Cache;
 use std::time::Duration;
+
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("layout.rs");
 
 /// The file's size.
 pub const SIZE: u64 = 64 << 20;
@@ -81,20 +84,22 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
         "Write the same {} of bytes twice: in one write, and a page at a time.",
         ExactSize(size)
     ))?;
-    steps.code(
-        "one.write_all(&contents)?;                      // one write\n\
-         for page in contents.chunks(4096) {             // 4 KiB writes, as a\n\
-         \x20   paged.write_all(page)?;                     // database writes pages\n\
-         }\n\
-         one.sync_data()?; paged.sync_data()?;          // on disk, still cached",
+    steps.show(SOURCE, "write")?;
+    steps.say(
+        "CacheFill::OneWrite writes the file with one write_all; Writes(4 << 10)\n\
+         writes it 4 KiB at a time, as a database writes pages; both then\n\
+         sync_data, so the bytes are on disk and still cached (src/fill.rs).",
     )?;
+    // lesson:write begin
     let mut files = Vec::new();
     for fill in FILLS {
-        let dir = sandbox.work().path().join(format!("fill-{}", files.len()));
+        let name = format!("fill-{}", files.len());
+        let dir = sandbox.work().path().join(name);
         std::fs::create_dir(&dir)?;
         let read = Operation::SequentialRead(SequentialRead);
         files.push(Fixture::new(read, Cache::Warm, fill, SEED, size, &dir)?);
     }
+    // lesson:write end
     steps.result("two files with the same bytes, both wholly in the page cache")?;
     steps.say(
         "Predict before you look: both files are warm, nothing comes from the\n\
@@ -102,42 +107,40 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
     )?;
 
     steps.step("How the page cache holds each file: folio sizes, and a map's faults.")?;
-    steps.code(
-        "// as root: frame numbers from /proc/self/pagemap, compound-page bits\n\
-         // from /proc/kpageflags; for anyone: faults to touch every page\n\
-         mmap_lab::folio::CacheLayout::of(&[&path])?",
-    )?;
+    steps.show(SOURCE, "layout")?;
+    // lesson:layout begin
+    // as root: frame numbers from /proc/self/pagemap, compound-page bits
+    // from /proc/kpageflags; for anyone: faults to touch every page
     let mut layouts = Vec::new();
     for (fill, file) in FILLS.iter().zip(&files) {
-        layouts.push((*fill, file.layout()?));
+        layouts.push((*fill, file.layout()?)); // src/folio.rs
     }
+    // lesson:layout end
     let rows: Vec<Vec<String>> = layouts
         .iter()
         .map(|(fill, layout)| {
             vec![
                 fill_name(*fill).to_string(),
-                histogram(layout),
+                folio_shares(layout),
                 faults_text(layout),
             ]
         })
         .collect();
-    steps.table(
-        &[
-            Column::left("written"),
-            Column::left("bytes in folios of"),
-            Column::right("faults/MiB"),
-        ],
-        &rows,
-    )?;
+    steps.table(&FOLIO_COLUMNS, &rows)?;
+    let unreadable: Vec<String> = layouts
+        .iter()
+        .filter(|(_, layout)| layout.folio_bytes.is_none())
+        .map(|(_, layout)| histogram(layout))
+        .collect();
+    if let Some(why) = unreadable.first() {
+        steps.say(&format!("Folio sizes not read: {why}"))?;
+    }
     steps.say(&folio_sentence(&layouts))?;
 
     steps.step(&format!(
         "Read each file whole, {ROUNDS} times, the two ways taking turns."
     ))?;
-    steps.code(
-        "let map = unsafe { Mmap::map(&file)? }; checksum(&map);\n\
-         loop { let n = file.read_at(&mut buf_64k, offset)?; ... }",
-    )?;
+    steps.show(SOURCE, "time")?;
     let rows = measure(&mut probe, &files)?;
     let table: Vec<Vec<String>> = rows
         .iter()
@@ -151,16 +154,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
             ]
         })
         .collect();
-    steps.table(
-        &[
-            Column::left("written"),
-            Column::left("way"),
-            Column::right("time"),
-            Column::right("rate"),
-            Column::right("faults"),
-        ],
-        &table,
-    )?;
+    steps.table(&TIME_COLUMNS, &table)?;
     for sentence in verdicts(&rows) {
         steps.say(&sentence)?;
     }
@@ -186,6 +180,50 @@ fn fill_name(fill: CacheFill) -> &'static str {
     }
 }
 
+/// The folio table's columns, laid out for the widest values.
+const FOLIO_COLUMNS: [Column<'static>; 3] = [
+    Column::left("written").holding("faulted back"),
+    Column::left("bytes in folios of").holding(WIDEST_SHARES),
+    Column::right("faults/MiB").holding("256.0"),
+];
+
+/// The widest [`folio_shares`] can print.
+const WIDEST_SHARES: &str = "1024 KiB 33%, 512 KiB 33%, 256 KiB 33%, others 1%";
+
+/// Folio sizes and their shares of the bytes, the three largest shares
+/// and what is left; "not read" when they could not be read.
+pub fn folio_shares(layout: &CacheLayout) -> String {
+    let Some(bytes) = &layout.folio_bytes else {
+        return "not read".to_string();
+    };
+    let all: u64 = bytes.values().sum();
+    if all == 0 {
+        return "nothing resident".to_string();
+    }
+    let mut shares: Vec<(u64, u64)> = bytes.iter().map(|(&s, &n)| (s, n)).collect();
+    shares.sort_by(|a, b| b.1.cmp(&a.1).then(b.0.cmp(&a.0)));
+    let share = |n: u64| format!("{:.0}%", n as f64 * 100.0 / all as f64);
+    let mut parts: Vec<String> = shares
+        .iter()
+        .take(3)
+        .map(|&(size, n)| format!("{} {}", ExactSize(size), share(n)))
+        .collect();
+    let rest: u64 = shares.iter().skip(3).map(|&(_, n)| n).sum();
+    if rest > 0 {
+        parts.push(format!("others {}", share(rest)));
+    }
+    parts.join(", ")
+}
+
+/// The timing table's columns, laid out for the widest values.
+const TIME_COLUMNS: [Column<'static>; 5] = [
+    Column::left("written").holding("faulted back"),
+    Column::left("way").holding("pread 64 KiB"),
+    Column::right("time").holding(WIDEST_TIME),
+    Column::right("rate").holding("999.9 GB/s"),
+    Column::right("faults").holding(WIDEST_COUNT),
+];
+
 /// Times both ways on both files, taking turns, then counts one read each.
 fn measure(probe: &mut Probe, files: &[Fixture]) -> anyhow::Result<Vec<LayoutRow>> {
     let ways = ways();
@@ -195,14 +233,18 @@ fn measure(probe: &mut Probe, files: &[Fixture]) -> anyhow::Result<Vec<LayoutRow
                 .map_err(|e| anyhow::anyhow!("{label} read the file wrongly: {e}"))?;
         }
     }
+    // lesson:time begin
+    // the ways: a map and its checksum; pread with a 64 KiB buffer
     let mut times = vec![Vec::new(); files.len() * ways.len()];
     for _ in 0..ROUNDS {
         for (f, file) in files.iter().enumerate() {
             for (w, (_, kind)) in ways.iter().enumerate() {
-                times[f * ways.len() + w].push(file.timed_sample(kind.io(), 1)?.elapsed);
+                let sample = file.timed_sample(kind.io(), 1)?;
+                times[f * ways.len() + w].push(sample.elapsed);
             }
         }
     }
+    // lesson:time end
     probe.start_counting()?;
     let mut rows = Vec::new();
     for (f, file) in files.iter().enumerate() {
@@ -301,4 +343,29 @@ pub fn verdicts(rows: &[LayoutRow]) -> Vec<String> {
         });
     }
     sentences
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_folio_table_fits_80_columns_however_many_sizes() {
+        let sizes = [4u64 << 10, 8 << 10, 16 << 10, 64 << 10, 1 << 20, 2 << 20];
+        let layout = CacheLayout {
+            folio_bytes: Some(sizes.iter().map(|&s| (s, 1000)).collect()),
+            unreadable: None,
+            faults_per_mib: Some(256.0),
+        };
+        let shares = folio_shares(&layout);
+        assert_eq!(shares, "2 MiB 17%, 1 MiB 17%, 64 KiB 17%, others 50%");
+        assert!(shares.len() <= WIDEST_SHARES.len());
+        assert!(crate::layout::widest_line(&FOLIO_COLUMNS) + 5 <= 80);
+    }
+
+    #[test]
+    fn the_timing_table_fits_80_columns_for_any_times() {
+        assert!(ways().iter().all(|(l, _)| l.len() <= "pread 64 KiB".len()));
+        assert!(crate::layout::widest_line(&TIME_COLUMNS) + 5 <= 80);
+    }
 }

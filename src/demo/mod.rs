@@ -4,25 +4,12 @@
 //! files in a private temporary directory and returns the facts it saw, so
 //! tests can check them.
 
-pub mod align;
 mod breakdown;
-pub mod cold;
-pub mod copy;
-pub mod empty;
-pub mod faults;
-pub mod layout;
-pub mod offset;
 mod raw;
-pub mod read;
 mod sandbox;
-pub mod share;
-pub mod sigbus;
-pub mod slice;
+pub mod shown;
 mod steps;
 mod trial;
-pub mod uring;
-pub mod why;
-pub mod write;
 
 use crate::error::AppError;
 use std::io::{self, IsTerminal};
@@ -36,6 +23,9 @@ pub struct Lesson {
     pub name: &'static str,
     /// One line saying what it shows.
     pub summary: &'static str,
+    /// The lesson's own source, whose `// lesson:NAME` regions its steps
+    /// and its page show ([`shown`]).
+    pub source: &'static str,
     run: fn(&mut Steps) -> anyhow::Result<()>,
 }
 
@@ -49,79 +39,40 @@ impl Lesson {
     }
 }
 
-/// Every lesson, in teaching order.
-pub static LESSONS: &[Lesson] = &[
-    Lesson {
-        name: "read",
-        summary: "map a file and read it whole: bytes, text, and what a map is",
-        run: |s| read::run(s).map(drop),
-    },
-    Lesson {
-        name: "write",
-        summary: "write through a shared map: the file itself changes",
-        run: |s| write::run(s).map(drop),
-    },
-    Lesson {
-        name: "copy",
-        summary: "a private copy-on-write map: change the map, not the file",
-        run: |s| copy::run(s).map(drop),
-    },
-    Lesson {
-        name: "slice",
-        summary: "bytes 9..98 by slicing a map and by seek + read, counting system calls",
-        run: |s| slice::run(s).map(drop),
-    },
-    Lesson {
-        name: "empty",
-        summary: "an empty file cannot be mapped by mmap(2); give it a length first",
-        run: |s| empty::run(s).map(drop),
-    },
-    Lesson {
-        name: "offset",
-        summary: "mapping from an offset: page alignment, and how memmap2 hides it",
-        run: |s| offset::run(s).map(drop),
-    },
-    Lesson {
-        name: "why",
-        summary: "is a map faster? nine ways to read 64 MiB and 4 KiB, measured now",
-        run: |s| why::run(s).map(drop),
-    },
-    Lesson {
-        name: "faults",
-        summary: "page faults of a map: far fewer than one per page, and how to change that",
-        run: |s| faults::run(s).map(drop),
-    },
-    Lesson {
-        name: "layout",
-        summary: "the same file written two ways: folios, map faults and speed",
-        run: |s| layout::run(s).map(drop),
-    },
-    Lesson {
-        name: "cold",
-        summary: "cold versus warm page cache: disk reads and major faults",
-        run: |s| cold::run(s).map(drop),
-    },
-    Lesson {
-        name: "align",
-        summary: "where a read buffer starts, and how fast pread fills it",
-        run: |s| align::run(s).map(drop),
-    },
-    Lesson {
-        name: "sigbus",
-        summary: "a file shrinks under a map: SIGBUS, and why memmap2 says unsafe",
-        run: |s| sigbus::run(s).map(drop),
-    },
-    Lesson {
-        name: "share",
-        summary: "two processes, one file: shared and private maps, flush, crash, fallocate",
-        run: |s| share::run(s).map(drop),
-    },
-    Lesson {
-        name: "uring",
-        summary: "fewer system calls without a map: io_uring, queue depth, O_DIRECT",
-        run: |s| uring::run(s).map(drop),
-    },
-];
+/// The registry: every lesson, in teaching order, one line each: its
+/// module (`src/demo/NAME.rs`, which holds `run` and `SOURCE`; its page is
+/// docs/lessons/NAME.md) and its one-line summary. `demo --list` and
+/// docs/lessons/README.md's index come from here.
+macro_rules! lessons {
+    ($($name:ident: $summary:literal,)*) => {
+        $(pub mod $name;)*
+
+        /// Every lesson, in teaching order.
+        pub static LESSONS: &[Lesson] = &[$(Lesson {
+            name: stringify!($name),
+            summary: $summary,
+            source: $name::SOURCE,
+            run: |s| $name::run(s).map(drop),
+        },)*];
+    };
+}
+
+lessons! {
+    read: "map a file and read it whole: bytes, text, and what a map is",
+    write: "write through a shared map: the file itself changes",
+    copy: "a private copy-on-write map: change the map, not the file",
+    slice: "bytes 9..98 by slicing a map and by seek + read, counting system calls",
+    empty: "an empty file cannot be mapped by mmap(2); give it a length first",
+    offset: "mapping from an offset: page alignment, and how memmap2 hides it",
+    why: "is a map faster? nine ways to read 64 MiB and 4 KiB, measured now",
+    faults: "page faults of a map: far fewer than one per page, and how to change that",
+    layout: "the same file written two ways: folios, map faults and speed",
+    cold: "cold versus warm page cache: disk reads and major faults",
+    align: "where a read buffer starts, and how fast pread fills it",
+    sigbus: "a file shrinks under a map: SIGBUS, and why memmap2 says unsafe",
+    share: "two processes, one file: shared and private maps, flush, crash, fallocate",
+    uring: "fewer system calls without a map: io_uring, queue depth, O_DIRECT",
+}
 
 /// The lesson called `name`, if there is one.
 pub fn find(name: &str) -> Option<&'static Lesson> {
@@ -141,6 +92,18 @@ pub struct DemoOptions {
     pub pause: bool,
     /// Never use colour.
     pub no_color: bool,
+    /// The columns to lay out for; `None`: the terminal's, or
+    /// [`HANDOUT_WIDTH`] for a file or a pipe.
+    pub width: Option<usize>,
+}
+
+/// The width lessons are laid out for in a file or a pipe: a handout.
+pub const HANDOUT_WIDTH: usize = 80;
+
+/// The width to lay out for: the one asked for, else the terminal's, else
+/// [`HANDOUT_WIDTH`].
+pub fn layout_width(asked: Option<usize>, terminal: Option<usize>) -> usize {
+    asked.or(terminal).unwrap_or(HANDOUT_WIDTH)
 }
 
 /// Colour only on a terminal, and never with `--no-color` or a non-empty `NO_COLOR`.
@@ -184,7 +147,10 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
     let stdout = io::stdout().lock();
     let mut steps = Steps::new(stdout)
         .with_color(color_wanted(options.no_color))
-        .with_width(crate::layout::terminal_width());
+        .with_width(Some(layout_width(
+            options.width,
+            crate::layout::terminal_width(),
+        )));
     if options.pause {
         steps = steps.with_pause(io::stdin().lock());
     }
@@ -196,6 +162,23 @@ pub fn command(options: &DemoOptions) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The lessons' table as docs/lessons/README.md must hold it: number, link
+/// to the lesson's page and summary, in teaching order, all from
+/// [`LESSONS`] (a test fails when the page's copy differs).
+pub fn docs_index() -> String {
+    let mut table =
+        String::from("| # | lesson | what it shows |\n|---|--------|---------------|\n");
+    for (index, lesson) in LESSONS.iter().enumerate() {
+        table.push_str(&format!(
+            "| {} | [{name}]({name}.md) | {} |\n",
+            index + 1,
+            lesson.summary,
+            name = lesson.name
+        ));
+    }
+    table
+}
+
 /// One line per lesson: name and summary.
 pub fn listing() -> String {
     let width = LESSONS.iter().map(|l| l.name.len()).max().unwrap_or(0);
@@ -203,15 +186,6 @@ pub fn listing() -> String {
         .iter()
         .map(|l| format!("  {:width$}  {}\n", l.name, l.summary))
         .collect()
-}
-
-/// Names joined for a sentence: `a`, `a and b`, `a, b and c`.
-pub(crate) fn and_list(names: &[&str]) -> String {
-    match names {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
 }
 
 #[cfg(test)]
@@ -237,6 +211,24 @@ mod tests {
             .collect();
         let expected: Vec<&str> = LESSONS.iter().map(|l| l.name).collect();
         assert_eq!(names, expected);
+    }
+
+    #[test]
+    fn the_docs_index_has_one_row_per_lesson_in_order() {
+        let index = docs_index();
+        let rows: Vec<&str> = index.lines().skip(2).collect();
+        assert_eq!(rows.len(), LESSONS.len());
+        assert_eq!(
+            rows[0],
+            format!("| 1 | [read](read.md) | {} |", LESSONS[0].summary)
+        );
+    }
+
+    #[test]
+    fn the_width_asked_for_wins_then_the_terminal_then_a_handout() {
+        assert_eq!(layout_width(Some(100), Some(120)), 100);
+        assert_eq!(layout_width(None, Some(120)), 120);
+        assert_eq!(layout_width(None, None), HANDOUT_WIDTH);
     }
 
     #[test]

@@ -9,6 +9,9 @@ use crate::machine::page_size;
 use anyhow::Context;
 use memmap2::MmapOptions;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("offset.rs");
+
 /// The unaligned offset the lesson asks for.
 pub const OFFSET: u64 = 100;
 /// Bytes mapped from the offset.
@@ -49,9 +52,12 @@ pub fn contents(len: u64) -> Vec<u8> {
 /// Runs the lesson.
 pub fn run(steps: &mut Steps) -> anyhow::Result<OffsetFacts> {
     let sandbox = Sandbox::new()?;
-    let page = page_size();
     steps.step("What is the page size here?")?;
-    steps.code("let page = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };   // mmap_lab::machine::page_size()")?;
+    steps.show(SOURCE, "page")?;
+    // lesson:page begin
+    // page_size() asks libc::sysconf(libc::_SC_PAGESIZE)
+    let page = page_size();
+    // lesson:page end
     steps.result(&format!("{page} bytes"))?;
     steps.say(
         "The kernel maps files in whole pages. Python calls this number\n\
@@ -59,11 +65,12 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<OffsetFacts> {
     )?;
 
     steps.step("Make a file of three pages, in 20-byte records that say where they start.")?;
+    steps.show(SOURCE, "make")?;
+    // lesson:make begin
+    // "[byte      0] -----\n[byte     20] -----\n..."
     let original = contents(3 * page);
-    let path = sandbox.file("pages.txt", &original)?;
-    steps.code(
-        "std::fs::write(&path, records)?;   // \"[byte      0] -----\\n[byte     20] ...\"",
-    )?;
+    let path = sandbox.file("pages.txt", &original)?; // std::fs::write
+    // lesson:make end
     steps.result(&format!(
         "{} bytes; bytes 100..120 are {}",
         original.len(),
@@ -71,9 +78,12 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<OffsetFacts> {
     ))?;
 
     steps.step("Ask mmap(2) for 40 bytes from offset 100, through libc.")?;
-    steps.code("libc::mmap(null_mut(), 40, PROT_READ, MAP_SHARED, fd, 100)")?;
+    steps.show(SOURCE, "unaligned")?;
+    // lesson:unaligned begin
     let file = open_read_write(&path)?;
+    // libc::mmap(null, LEN, PROT_READ, MAP_SHARED, fd, OFFSET): 40 from 100
     let unaligned = RawMap::map(&file, LEN, OFFSET);
+    // lesson:unaligned end
     let unaligned_errno = unaligned.as_ref().err().and_then(|e| e.raw_os_error());
     match &unaligned {
         Err(e) => steps.result(&format!("MAP_FAILED, errno = {}", errno_name(e)))?,
@@ -81,17 +91,21 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<OffsetFacts> {
     }
     drop(unaligned);
     steps.say(
-        "100 is not a multiple of the page size. Python passes the offset straight\n\
-         to mmap(2), so mmap.mmap(fd, 40, offset=100) raises OSError: [Errno 22].",
+        "100 is not a multiple of the page size. The EINVAL comes from glibc,\n\
+         not the kernel: glibc's mmap() checks the offset itself and fails\n\
+         without making the system call. See it: strace -f -e trace=mmap\n\
+         mmap-lab demo offset shows no mmap call with offset 100 (0x64).\n\
+         Python calls the same mmap(), so mmap.mmap(fd, 40, offset=100) raises\n\
+         OSError: [Errno 22] from glibc too.",
     )?;
 
     steps.step(&format!(
         "The same with offset {page}, a whole page: accepted."
     ))?;
-    steps.code(&format!(
-        "libc::mmap(null_mut(), 40, PROT_READ, MAP_SHARED, fd, {page})"
-    ))?;
+    steps.show(SOURCE, "aligned")?;
+    // lesson:aligned begin
     let aligned = RawMap::map(&file, LEN, page);
+    // lesson:aligned end
     let aligned_ok = aligned.is_ok();
     match &aligned {
         Ok(map) => steps.result(&byte_literal(&map.bytes()[..20]))?,
@@ -100,15 +114,14 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<OffsetFacts> {
     drop(aligned);
 
     steps.step("Ask memmap2 for 40 bytes from offset 100.")?;
-    steps.code(
-        "let map = unsafe { MmapOptions::new().offset(100).len(40).map(&file)? };\n\
-         let into_page = map.as_ptr() as usize % page;",
-    )?;
+    steps.show(SOURCE, "memmap2")?;
+    // lesson:memmap2 begin
+    let options = MmapOptions::new().offset(OFFSET).len(LEN).clone();
     // SAFETY: the file is private to this lesson and nothing truncates it.
-    let map = unsafe { MmapOptions::new().offset(OFFSET).len(LEN).map(&file) }
-        .with_context(|| format!("cannot map {} from offset {OFFSET}", path.display()))?;
+    let map = unsafe { options.map(&file) }.context("cannot map it")?;
     let memmap2_bytes = map.to_vec();
     let pointer_into_page = map.as_ptr() as u64 % page;
+    // lesson:memmap2 end
     drop(map);
     let file_bytes = original[OFFSET as usize..OFFSET as usize + LEN].to_vec();
     steps.result(&format!(
@@ -127,18 +140,15 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<OffsetFacts> {
     )?;
 
     steps.step("Write through a map that starts one page in: the start of the file is kept.")?;
-    steps.code(&format!(
-        "let mut map = unsafe {{ MmapOptions::new().offset({page}).map_mut(&file)? }};\n\
-         map[..6].copy_from_slice(b\"EDITED\");\n\
-         map.flush()?;"
-    ))?;
+    steps.show(SOURCE, "edit")?;
+    // lesson:edit begin
     // SAFETY: as above.
-    let mut map = unsafe { MmapOptions::new().offset(page).map_mut(&file) }
-        .with_context(|| format!("cannot map {} writable from offset {page}", path.display()))?;
+    let map = unsafe { MmapOptions::new().offset(page).map_mut(&file) };
+    let mut map = map.context("cannot map it writable")?;
     map[..EDIT.len()].copy_from_slice(EDIT);
-    map.flush()
-        .with_context(|| format!("cannot flush the map of {}", path.display()))?;
+    map.flush().context("cannot flush the map")?;
     drop(map);
+    // lesson:edit end
     let after = read_back(&path)?;
     let page_start = page as usize;
     let first_page_kept = after[..page_start] == original[..page_start];

@@ -10,6 +10,9 @@ use anyhow::Context;
 use memmap2::Mmap;
 use std::fs;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("read.rs");
+
 /// The file the lesson maps.
 pub const TEXT: &str = "Every byte of this file is reachable through a memory map.\n";
 
@@ -34,20 +37,21 @@ pub struct ReadFacts {
 pub fn run(steps: &mut Steps) -> anyhow::Result<ReadFacts> {
     let sandbox = Sandbox::new()?;
     steps.step("Make a small file to map (in a private temporary directory).")?;
-    steps.code("std::fs::write(&path, \"Every byte of this file ...\\n\")?;")?;
+    steps.show(SOURCE, "make")?;
+    // lesson:make begin
+    // std::fs::write, in the lesson's private directory
     let path = sandbox.file("sample.txt", TEXT.as_bytes())?;
+    // lesson:make end
     steps.result(&format!("sample.txt holds {} bytes", TEXT.len()))?;
 
     steps.step("Open it and map all of it, read-only.")?;
-    steps.code(
-        "let file = File::open(&path)?;\n\
-         // unsafe: we promise the file does not shrink (lesson sigbus)\n\
-         let map = unsafe { Mmap::map(&file)? };",
-    )?;
-    let file = open_read(&path)?;
-    // SAFETY: the file is private to this lesson and nothing truncates it.
-    let map =
-        unsafe { Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))?;
+    steps.show(SOURCE, "map")?;
+    // lesson:map begin
+    let file = open_read(&path)?; // File::open, its error naming the file
+    // SAFETY: the file is private to this lesson and nothing truncates it
+    // (lesson sigbus shows what happens when a mapped file shrinks).
+    let map = unsafe { Mmap::map(&file) }.context("cannot map it")?;
+    // lesson:map end
     steps.result(&format!("map.len() = {} bytes: the whole file", map.len()))?;
     steps.say(
         "Python: mmap.mmap(f.fileno(), length=0, access=mmap.ACCESS_READ).\n\
@@ -56,8 +60,11 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ReadFacts> {
     )?;
 
     steps.step("Read it whole, as bytes.")?;
-    steps.code("let bytes: &[u8] = &map[..];   // a Mmap derefs to a byte slice")?;
-    let bytes = map[..].to_vec();
+    steps.show(SOURCE, "bytes")?;
+    // lesson:bytes begin
+    let bytes: &[u8] = &map[..]; // a Mmap derefs to a byte slice
+    // lesson:bytes end
+    let bytes = bytes.to_vec();
     steps.result(&byte_literal(&bytes))?;
     steps.result(&format!("as numbers: {:?} ...", &bytes[..6]))?;
     steps.say(
@@ -66,20 +73,21 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ReadFacts> {
     )?;
 
     steps.step("Decode the bytes as text.")?;
-    steps.code("let text: &str = std::str::from_utf8(&map)?;   // Python: txt.decode()")?;
-    let text = std::str::from_utf8(&map)
-        .with_context(|| format!("{} is not UTF-8", path.display()))?
-        .to_string();
+    steps.show(SOURCE, "text")?;
+    // lesson:text begin
+    // Python: txt.decode()
+    let text: &str = std::str::from_utf8(&map).context("not UTF-8")?;
+    // lesson:text end
+    let text = text.to_string();
     steps.result(text.trim_end())?;
     steps.say("from_utf8 checks the bytes and fails on invalid UTF-8, as decode() raises.")?;
 
     steps.step("What is the map? A range of addresses in this process.")?;
-    steps.code(
-        "let start = map.as_ptr() as usize;\n\
-         println!(\"{:#x}..{:#x}\", start, start + map.len());",
-    )?;
+    steps.show(SOURCE, "addresses")?;
+    // lesson:addresses begin
     let start = map.as_ptr() as usize;
     let page_aligned = start as u64 % page_size() == 0;
+    // lesson:addresses end
     steps.result(&format!(
         "{start:#x}..{:#x}   (a different address every run)",
         start + map.len()
@@ -98,20 +106,16 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ReadFacts> {
     )?;
 
     steps.step("The evidence: count what the kernel did, map versus fs::read.")?;
-    steps.code(
-        "let (_, _, by_map) = probe.measure(|| {   // mmap-lab's counter probe\n\
-         \x20   let map = unsafe { Mmap::map(&file)? };\n\
-         \x20   Ok(checksum(&map))                     // touch every byte\n\
-         })?;\n\
-         let (_, _, by_read) = probe.measure(|| fs::read(&path))?;",
-    )?;
-    let mut probe = Probe::counting()?; // counts; times nothing
+    steps.show(SOURCE, "count")?;
+    // lesson:count begin
+    let mut probe = Probe::counting()?; // mmap-lab's counters; times nothing
     let (mapped_sum, _, by_map) = probe.measure(|| -> std::io::Result<u64> {
         // SAFETY: as above.
         let map = unsafe { Mmap::map(&file)? };
-        Ok(checksum(&map))
+        Ok(checksum(&map)) // touch every byte
     })?;
     let (read_back, _, by_read) = probe.measure(|| fs::read(&path))?;
+    // lesson:count end
     let read_back = read_back.with_context(|| format!("cannot read {}", path.display()))?;
     anyhow::ensure!(
         mapped_sum? == checksum(&read_back),
@@ -132,14 +136,12 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ReadFacts> {
     )?;
 
     steps.step("Close the file: the map lives on until it is dropped.")?;
-    steps.code(
-        "drop(file);                 // close(2)\n\
-         let first = map[0];         // still readable\n\
-         drop(map);                  // munmap(2): Python's mmap_object.close()",
-    )?;
-    drop(file);
-    let first_byte_after_close = map[0];
-    drop(map);
+    steps.show(SOURCE, "close")?;
+    // lesson:close begin
+    drop(file); // close(2)
+    let first_byte_after_close = map[0]; // still readable
+    drop(map); // munmap(2): Python's mmap_object.close()
+    // lesson:close end
     steps.result(&format!(
         "map[0] after close = {first_byte_after_close} ({:?})",
         first_byte_after_close as char

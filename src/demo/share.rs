@@ -24,6 +24,9 @@ use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::ExitStatus;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("share.rs");
+
 /// What this process writes into page 1 before the child starts.
 pub const PARENT_NOTE: &[u8] = b"parent was here";
 /// What the child writes at the start of pages 0 and 1.
@@ -86,36 +89,33 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ShareFacts> {
     let len = 2 * page;
 
     steps.step("Make a file of two pages and map it shared (MAP_SHARED).")?;
-    steps.code(
-        "let file = OpenOptions::new().read(true).write(true).open(&path)?;\n\
-         let mut map = unsafe { MmapMut::map_mut(&file)? };\n\
-         map[page..page + 15].copy_from_slice(b\"parent was here\");   // page 1; no flush",
-    )?;
-    let path = sandbox.file("shared.bin", &vec![b'.'; len])?;
+    steps.show(SOURCE, "shared")?;
+    // lesson:shared begin
+    let path = sandbox.file("shared.bin", &vec![b'.'; len])?; // dots
     let file = open_read_write(&path)?;
-    // SAFETY: the file is private to this lesson; only this process and its
-    // child change it, and nothing truncates it.
-    let mut shared = unsafe { MmapMut::map_mut(&file) }
-        .with_context(|| format!("cannot map {}", path.display()))?;
+    // SAFETY: the file is private to this lesson; only this process and
+    // its child change it, and nothing truncates it.
+    let mut shared = unsafe { MmapMut::map_mut(&file) }.context("no map")?;
+    // "parent was here" at the start of page 1; no flush
     shared[page..page + PARENT_NOTE.len()].copy_from_slice(PARENT_NOTE);
+    // lesson:shared end
     steps.result(&format!(
         "map.len() = {len}; page 1 starts {}",
         byte_literal(&shared[page..page + PARENT_NOTE.len()])
     ))?;
 
     steps.step("A second process maps the same file, reads page 1 and writes page 0.")?;
-    steps.code(
-        "// in a forked child, with a map of its own (open + mmap, MAP_SHARED):\n\
-         let saw = child_map[page..].starts_with(b\"parent was here\");\n\
-         child_map[..14].copy_from_slice(b\"child was here\");\n\
-         libc::_exit(if saw { 0 } else { 10 });   // no flush, no munmap",
-    )?;
+    steps.show(SOURCE, "child")?;
+    // lesson:child begin
+    // run_child forks; the child opens the file, maps it MAP_SHARED with
+    // libc::mmap, runs this, and exits (no flush, no munmap)
     let status = run_child(&path, len, |map| {
         // SAFETY: `map` is the child's own writable map of `len` bytes.
         let saw = unsafe { starts_with(map.add(page), PARENT_NOTE) };
-        unsafe { put(map, CHILD_NOTE) };
+        unsafe { put(map, CHILD_NOTE) }; // "child was here" on page 0
         Ending::Exit(if saw { SAW_PARENT } else { MISSED_PARENT })
     })?;
+    // lesson:child end
     let child_saw_parent = status.code() == Some(SAW_PARENT);
     let parent_saw_child = shared.starts_with(CHILD_NOTE);
     steps.result(&format!(
@@ -147,27 +147,25 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ShareFacts> {
     drop(shared);
 
     steps.step("Now a private map (MAP_PRIVATE): read page 0, write page 1.")?;
-    steps.code(
-        "let mut private = unsafe { MmapOptions::new().map_copy(&file)? };\n\
-         let before = private[..14].to_vec();                      // read only\n\
-         private[page..page + 10].copy_from_slice(b\"mine alone\");  // this page is copied\n\
-         // then the child writes \"child was here\" at the start of pages 0 and 1",
-    )?;
-    std::fs::write(&path, vec![b'.'; len])
-        .with_context(|| format!("cannot rewrite {}", path.display()))?;
+    steps.show(SOURCE, "private")?;
+    // lesson:private begin
+    // first back to dots, so the child's earlier note is gone
+    std::fs::write(&path, vec![b'.'; len]).context("cannot rewrite it")?;
     // SAFETY: as above.
-    let mut private = unsafe { MmapOptions::new().map_copy(&file) }
-        .with_context(|| format!("cannot map {} privately", path.display()))?;
+    let private = unsafe { MmapOptions::new().map_copy(&file) };
+    let mut private = private.context("cannot map it privately")?;
     let private_page0_before = private[..CHILD_NOTE.len()].to_vec();
+    // "mine alone" on page 1: this page is copied
     private[page..page + PRIVATE_NOTE.len()].copy_from_slice(PRIVATE_NOTE);
     run_child(&path, len, |map| {
         // SAFETY: `map` is the child's own writable map of `len` bytes.
         unsafe {
-            put(map, CHILD_NOTE);
-            put(map.add(page), CHILD_NOTE);
+            put(map, CHILD_NOTE); // "child was here" on page 0
+            put(map.add(page), CHILD_NOTE); // and on page 1
         }
         Ending::Exit(0)
     })?;
+    // lesson:private end
     let private_page0_after = private[..CHILD_NOTE.len()].to_vec();
     let private_page1_after = private[page..page + CHILD_NOTE.len()].to_vec();
     drop(private);
@@ -202,20 +200,17 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ShareFacts> {
     ))?;
 
     steps.step("A process writes through a map and is killed before any flush.")?;
-    steps.code(
-        "// child: write through its map, then kill(getpid(), SIGKILL)\n\
-         std::fs::read(&path)?   // afterwards, in this process",
-    )?;
-    std::fs::write(&path, vec![b'.'; len])
-        .with_context(|| format!("cannot rewrite {}", path.display()))?;
+    steps.show(SOURCE, "crash")?;
+    // lesson:crash begin
+    std::fs::write(&path, vec![b'.'; len]).context("cannot rewrite it")?;
     let crash = run_child(&path, len, |map| {
         // SAFETY: `map` is the child's own writable map of `len` bytes.
         unsafe { put(map, CRASH_NOTE) };
-        Ending::Kill
+        Ending::Kill // kill(getpid(), SIGKILL)
     })?;
     let crash_signal = crash.signal();
-    let after_crash =
-        std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let after_crash = std::fs::read(&path).context("cannot read it")?;
+    // lesson:crash end
     let crash_write_kept = after_crash.starts_with(CRASH_NOTE);
     steps.result(&format!(
         "the child ended by signal {}; the file starts {}",
@@ -232,12 +227,13 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ShareFacts> {
     })?;
 
     steps.step("So what does flush do? Count the map's dirty pages.")?;
-    steps.code(
-        "map.fill(b'x');      // dirty every page\n\
-         map.flush_async()?;  // msync(MS_ASYNC)\n\
-         map.flush()?;        // msync(MS_SYNC): write the pages, wait for the disk\n\
-         // after each: the map's Shared_Dirty + Private_Dirty in smaps",
-    )?;
+    steps.say(&format!(
+        "A new file for this: {} KiB of dots, synced to disk first so that no\n\
+         page is dirty before the map writes it; a bigger map than the two\n\
+         pages above, so the counts are plain to see.",
+        (16 * page) >> 10
+    ))?;
+    steps.show(SOURCE, "flush")?;
     let dirty = flushes(&sandbox, 16 * page)?;
     steps.result(&format!(
         "dirty: {} KiB after writing, {} KiB after flush_async, {} KiB after flush",
@@ -257,11 +253,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<ShareFacts> {
     )?;
 
     steps.step("Give the file its blocks before writing through a map.")?;
-    steps.code(
-        "file.set_len(n)?;                              // a sparse file: a hole, no blocks\n\
-         libc::fallocate(fd, 0, 0, n as libc::off_t);   // blocks reserved now\n\
-         file.metadata()?.blocks() * 512                // bytes allocated",
-    )?;
+    steps.show(SOURCE, "fallocate")?;
     let file_len = 16 * page as u64;
     let sparse_allocated = allocated_after(&sandbox, "sparse.bin", file_len, false)?
         .map_err(|errno| anyhow::anyhow!("errno {errno} without fallocate"))?;
@@ -345,44 +337,43 @@ fn allocated_after(
     len: u64,
     reserve: bool,
 ) -> anyhow::Result<Result<u64, i32>> {
+    // lesson:fallocate begin
     let path = sandbox.path(name);
-    let file = std::fs::File::create(&path)
-        .with_context(|| format!("cannot create {}", path.display()))?;
-    file.set_len(len)
-        .with_context(|| format!("cannot set the length of {}", path.display()))?;
+    let file = std::fs::File::create(&path).context("cannot create it")?;
+    // a sparse file: a hole, no blocks
+    file.set_len(len).context("cannot set its length")?;
     if reserve {
+        let fd = file.as_raw_fd();
         // SAFETY: fallocate on an open descriptor of our own file.
-        let rc = unsafe { libc::fallocate(file.as_raw_fd(), 0, 0, len as libc::off_t) };
+        let rc = unsafe { libc::fallocate(fd, 0, 0, len as libc::off_t) };
         if rc != 0 {
-            let errno = io::Error::last_os_error().raw_os_error().unwrap_or(0);
-            return Ok(Err(errno));
+            let errno = io::Error::last_os_error().raw_os_error();
+            return Ok(Err(errno.unwrap_or(0)));
         }
     }
-    let blocks = file
-        .metadata()
-        .with_context(|| format!("cannot stat {}", path.display()))?
-        .blocks();
-    Ok(Ok(blocks * 512))
+    let blocks = file.metadata().context("cannot stat it")?.blocks();
+    Ok(Ok(blocks * 512)) // bytes allocated
+    // lesson:fallocate end
 }
 
 /// Writes every byte of a fresh shared map of `len` bytes, then flushes it
 /// both ways, reading the map's dirty bytes from /proc/self/smaps each time.
 fn flushes(sandbox: &Sandbox, len: usize) -> anyhow::Result<Dirty> {
+    // lesson:flush begin
     let path = sandbox.file("flushed.bin", &vec![b'.'; len])?;
     let file = open_read_write(&path)?;
-    file.sync_all()
-        .with_context(|| format!("cannot sync {}", path.display()))?;
+    file.sync_all().context("cannot sync it")?;
     // SAFETY: the file is private to this lesson.
-    let mut map = unsafe { MmapMut::map_mut(&file) }
-        .with_context(|| format!("cannot map {}", path.display()))?;
-    map.fill(b'x');
+    let mut map = unsafe { MmapMut::map_mut(&file) }.context("no map")?;
+    map.fill(b'x'); // dirty every page
+    // dirty_bytes: the map's Shared_Dirty + Private_Dirty in smaps
     let after_write = dirty_bytes(map.as_ptr())?;
-    map.flush_async()
-        .with_context(|| format!("msync(MS_ASYNC) on the map of {}", path.display()))?;
+    map.flush_async().context("msync(MS_ASYNC)")?;
     let after_flush_async = dirty_bytes(map.as_ptr())?;
-    map.flush()
-        .with_context(|| format!("msync(MS_SYNC) on the map of {}", path.display()))?;
+    // msync(MS_SYNC): write the pages, wait for the disk
+    map.flush().context("msync(MS_SYNC)")?;
     let after_flush = dirty_bytes(map.as_ptr())?;
+    // lesson:flush end
     Ok(Dirty {
         after_write,
         after_flush_async,

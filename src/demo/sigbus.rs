@@ -12,6 +12,9 @@ use std::io;
 use std::os::unix::process::ExitStatusExt;
 use std::process::ExitStatus;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("sigbus.rs");
+
 /// What the lesson saw.
 #[derive(Debug, Clone)]
 pub struct SigbusFacts {
@@ -21,6 +24,11 @@ pub struct SigbusFacts {
     pub child_exit_code: Option<i32>,
     /// The map's length after the file was cut to 0 bytes.
     pub map_len_after_truncate: usize,
+    /// The length the file was grown back to, inside its second page.
+    pub tail_len: usize,
+    /// How a child that read the bytes at `tail_len` and at the end of
+    /// that page ended: the signal, if one ended it.
+    pub tail_signal: Option<i32>,
 }
 
 /// Runs the lesson.
@@ -28,16 +36,15 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SigbusFacts> {
     let sandbox = Sandbox::new()?;
     let len = 2 * page_size() as usize;
     steps.step("Make a file of two pages and map it.")?;
-    steps.code(
-        "let map = unsafe { Mmap::map(&file)? };\n\
-         let first = map[0];",
-    )?;
+    steps.show(SOURCE, "map")?;
+    // lesson:map begin
     let path = sandbox.file("shrinking.txt", &vec![b'x'; len])?;
     let file = open_read_write(&path)?;
-    // SAFETY: not upheld on purpose: this lesson truncates the file while it
-    // is mapped, and only a forked child touches the map afterwards.
-    let map =
-        unsafe { Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))?;
+    // SAFETY: not upheld on purpose: this lesson truncates the file while
+    // it is mapped, and only a forked child touches the map afterwards.
+    // The `unsafe` is you promising what the compiler cannot check.
+    let map = unsafe { Mmap::map(&file) }.context("cannot map it")?;
+    // lesson:map end
     steps.result(&format!(
         "map.len() = {}, map[0] = {:?}",
         map.len(),
@@ -45,9 +52,11 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SigbusFacts> {
     ))?;
 
     steps.step("Another program cuts the file to 0 bytes (played here by this one).")?;
-    steps.code("file.set_len(0)?;   // ftruncate(fd, 0), as `: > file` in a shell would")?;
-    file.set_len(0)
-        .with_context(|| format!("cannot truncate {}", path.display()))?;
+    steps.show(SOURCE, "cut")?;
+    // lesson:cut begin
+    // ftruncate(fd, 0), as `: > file` in a shell would
+    file.set_len(0).context("cannot truncate it")?;
+    // lesson:cut end
     let map_len_after_truncate = map.len();
     steps.result(&format!(
         "the file has 0 bytes; the map still says map.len() = {map_len_after_truncate}"
@@ -59,17 +68,12 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SigbusFacts> {
     )?;
 
     steps.step("A child process reads map[0].")?;
-    steps.code(
-        "match unsafe { libc::fork() } {\n\
-         \x20   0 => { unsafe { std::ptr::read_volatile(map.as_ptr()) }; ... }\n\
-         \x20   child => { libc::waitpid(child, &mut status, 0); }\n\
-         }\n\
-         let status = ExitStatus::from_raw(status);\n\
-         status.signal()   // Some(7) = SIGBUS",
-    )?;
-    let status = touch_in_child(&map).context("cannot run the child process")?;
-    drop(map);
-    let child_signal = status.signal();
+    steps.show(SOURCE, "touch")?;
+    steps.show(SOURCE, "child")?;
+    // lesson:touch begin
+    let status = touch_in_child(&map, &[0]).context("cannot fork")?;
+    let child_signal = status.signal(); // Some(7) is SIGBUS
+    // lesson:touch end
     let child_exit_code = status.code();
     match child_signal {
         Some(signal) => steps.result(&format!(
@@ -82,20 +86,52 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SigbusFacts> {
     }
     steps.say(
         "SIGBUS (\"bus error\") is how the kernel says: this address is mapped,\n\
-         but the file has nothing there: the touched byte lies in the part of\n\
-         the file's last page past its end, or beyond. No Result comes back and\n\
-         no Python exception is raised; the default action of the signal ends\n\
-         the process, as here. A signal handler can catch it and recover (the\n\
-         JVM and Go do, to turn it into an exception or a panic), but that takes\n\
+         but no page of the file stands behind it: the touched byte's page lies\n\
+         wholly past the file's end. No Result comes back and no Python\n\
+         exception is raised; the default action of the signal ends the\n\
+         process, as here. A signal handler can catch it and recover (the JVM\n\
+         turns it into an InternalError; Go crashes too, unless the program\n\
+         called debug.SetPanicOnFault, which makes it a panic), but that takes\n\
          care few programs need. SIGBUS also comes from an I/O error while\n\
          reading a page in, and from writing through a map into a hole of a\n\
          sparse file when the disk is full (lesson share).",
     )?;
 
+    let tail_len = len / 2 + 904;
+    steps.step(&format!(
+        "Grow the file back to {tail_len} bytes: its second page is now its \
+         last, part file and part past the end. A child reads byte {tail_len} \
+         (the first past the end) and byte {} (the page's last).",
+        len - 1
+    ))?;
+    steps.show(SOURCE, "tail")?;
+    // lesson:tail begin
+    file.set_len(tail_len as u64).context("cannot grow it")?;
+    let touched = [tail_len, len - 1];
+    let status = touch_in_child(&map, &touched).context("cannot fork")?;
+    let tail_signal = status.signal();
+    // lesson:tail end
+    drop(map);
+    match tail_signal {
+        None => steps.result(&format!(
+            "the child read both bytes and exited with code {:?}: no signal",
+            status.code()
+        ))?,
+        Some(signal) => steps.result(&format!(
+            "the child was killed by signal {signal} ({})",
+            signal_name(signal)
+        ))?,
+    }
+    if tail_signal.is_none() {
+        steps.say(
+            "The kernel maps whole pages: bytes past the end of a file but inside\n\
+             its last page read as 0, with no signal (and what is written there\n\
+             never reaches the file). Only a page wholly past the end raises\n\
+             SIGBUS.",
+        )?;
+    }
+
     steps.step("Why memmap2 marks Mmap::map as unsafe.")?;
-    steps.code(
-        "let map = unsafe { Mmap::map(&file)? };   // you promise what the compiler cannot check",
-    )?;
     steps.say(
         "A &[u8] in Rust promises its bytes stay put and unchanged while you hold\n\
          it. Behind a map, another process can change them (a write) or remove\n\
@@ -109,36 +145,56 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SigbusFacts> {
         child_signal,
         child_exit_code,
         map_len_after_truncate,
+        tail_len,
+        tail_signal,
     })
 }
 
-/// Forks a child that reads the first byte of `map` and exits 0 if it lives;
+/// Forks a child that reads the bytes of `map` at `offsets` and exits 0 if it lives;
 /// returns how the child ended. Between fork and exit the child makes only
 /// async-signal-safe calls, so forking a multi-threaded process is sound.
-fn touch_in_child(map: &Mmap) -> io::Result<ExitStatus> {
+fn touch_in_child(map: &Mmap, offsets: &[usize]) -> io::Result<ExitStatus> {
     let address = map.as_ptr();
-    // SAFETY: the child only calls async-signal-safe functions (prctl,
+    if offsets.iter().any(|&at| at >= map.len()) {
+        return Err(io::Error::other("a byte to touch lies past the map"));
+    }
+    // lesson:child begin
+    // SAFETY: the child only makes async-signal-safe calls (prctl,
     // setrlimit, signal, _exit) and reads memory, then exits.
     let child = unsafe { libc::fork() };
     if child < 0 {
         return Err(io::Error::last_os_error());
     }
     if child == 0 {
-        // SAFETY: see above. No core dump for an expected crash, and the
-        // default action for SIGBUS (Rust's runtime installs a handler).
+        // SAFETY: as for the fork.
         unsafe {
-            libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
-            let no_core = libc::rlimit {
-                rlim_cur: 0,
-                rlim_max: 0,
-            };
-            libc::setrlimit(libc::RLIMIT_CORE, &no_core);
-            libc::signal(libc::SIGBUS, libc::SIG_DFL);
-            std::ptr::read_volatile(address);
+            crash_quietly(); // no core dump; SIGBUS's default action
+            for &at in offsets {
+                std::ptr::read_volatile(address.add(at));
+            }
             libc::_exit(0);
         }
     }
-    wait_for(child)
+    wait_for(child) // waitpid
+    // lesson:child end
+}
+
+/// In a child about to crash on purpose: no core dump, and the default
+/// action for SIGBUS (Rust's runtime installs a handler).
+///
+/// # Safety
+/// Only async-signal-safe calls: fine between fork and exit.
+unsafe fn crash_quietly() {
+    let no_core = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: plain system calls on this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_DUMPABLE, 0, 0, 0, 0);
+        libc::setrlimit(libc::RLIMIT_CORE, &no_core);
+        libc::signal(libc::SIGBUS, libc::SIG_DFL);
+    }
 }
 
 /// The C name of a few signals.

@@ -9,6 +9,9 @@ use anyhow::Context;
 use memmap2::Mmap;
 use std::io::{Read, Seek, SeekFrom};
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("slice.rs");
+
 /// The file the lesson slices (more than 98 bytes).
 pub const TEXT: &str = "A map can be sliced like any byte array: take a range, search it, \
 compare it, and only the pages you touch are brought in. Seek and read ask the kernel \
@@ -37,24 +40,24 @@ pub struct SliceFacts {
 pub fn run(steps: &mut Steps) -> anyhow::Result<SliceFacts> {
     let sandbox = Sandbox::new()?;
     steps.step("Make a file of a few sentences and map it.")?;
-    steps.code(
-        "let file = File::open(&path)?;\n\
-         let map = unsafe { Mmap::map(&file)? };",
-    )?;
+    steps.show(SOURCE, "map")?;
+    // lesson:map begin
     let path = sandbox.file("sentences.txt", TEXT.as_bytes())?;
-    let mut file = open_read(&path)?;
+    let mut file = open_read(&path)?; // File::open
     // SAFETY: the file is private to this lesson and nothing truncates it.
-    let map =
-        unsafe { Mmap::map(&file) }.with_context(|| format!("cannot map {}", path.display()))?;
+    let map = unsafe { Mmap::map(&file) }.context("cannot map it")?;
+    // lesson:map end
     steps.result(&format!("{} bytes mapped", map.len()))?;
 
     let mut probe = Probe::counting()?; // counts; times nothing
     let counted = probe.syscall_counting().available;
 
     steps.step("Take bytes 9..98 from the map (Python: mmap_object[9:98]).")?;
-    steps
-        .code("let by_map: Vec<u8> = map[9..98].to_vec();   // &map[9..98] alone copies nothing")?;
+    steps.show(SOURCE, "slice")?;
+    // lesson:slice begin
+    // RANGE is 9..98; &map[RANGE] alone copies nothing
     let (by_map, _, map_counters) = probe.measure(|| map[RANGE].to_vec())?;
+    // lesson:slice end
     steps.result(&byte_literal(&by_map))?;
     steps.say(
         "Ranges are half-open in both languages: 9..98 is 89 bytes, from byte 9\n\
@@ -62,28 +65,23 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SliceFacts> {
     )?;
 
     steps.step("The same bytes with seek + read on the open file.")?;
-    steps.code(
-        "file.seek(SeekFrom::Start(9))?;\n\
-         let mut by_read = vec![0u8; 89];\n\
-         file.read_exact(&mut by_read)?;",
-    )?;
-    let (by_read, _, read_counters) = probe.measure(|| -> std::io::Result<Vec<u8>> {
+    steps.show(SOURCE, "seek-read")?;
+    // lesson:seek-read begin
+    let seek_and_read = || -> std::io::Result<Vec<u8>> {
         file.seek(SeekFrom::Start(RANGE.start as u64))?;
         let mut buffer = vec![0u8; RANGE.len()];
         file.read_exact(&mut buffer)?;
         Ok(buffer)
-    })?;
+    };
+    let (by_read, _, read_counters) = probe.measure(seek_and_read)?;
+    // lesson:seek-read end
     let by_read = by_read.with_context(|| format!("cannot read {}", path.display()))?;
     steps.result(&byte_literal(&by_read))?;
     steps.result(&format!("same bytes both ways: {}", by_map == by_read))?;
     anyhow::ensure!(by_map == by_read, "the map and seek + read disagree");
 
     steps.step("What steps 2 and 3 cost, as the kernel counted them.")?;
-    steps.code(
-        "// the counters were read around steps 2 and 3 as they ran:\n\
-         let (by_map, _, map_counters) = probe.measure(|| map[9..98].to_vec())?;\n\
-         let (by_read, _, read_counters) = probe.measure(|| { seek; read })?;",
-    )?;
+    steps.say("The counters were read around steps 2 and 3 as they ran.")?;
     steps.result(&cost_table(&map_counters, &read_counters, counted))?;
     steps.say(
         "\"kernel copied\" is what read calls copied out of the kernel. The\n\
@@ -98,7 +96,7 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SliceFacts> {
         )?;
     } else {
         steps.say(&format!(
-            "Total system calls cannot be counted here:\n  {}\n\
+            "Total system calls cannot be counted here:\n  {}.\n\
              The read-family count shows the read; lseek is one more call that this\n\
              counter does not see, so seek + read is two calls. The slice makes none;\n\
              its first touch of a page may take a page fault instead.",
@@ -107,11 +105,13 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SliceFacts> {
     }
 
     steps.step("But the map itself is not free: count making and dropping one.")?;
-    steps.code("probe.measure(|| drop(unsafe { Mmap::map(&file) }))?;")?;
+    steps.show(SOURCE, "setup")?;
+    // lesson:setup begin
     let (made, _, setup_counters) = probe.measure(|| {
         // SAFETY: as above.
         unsafe { Mmap::map(&file) }.map(drop)
     })?;
+    // lesson:setup end
     made.with_context(|| format!("cannot map {}", path.display()))?;
     match (setup_counters.syscalls, setup_counters.map_calls) {
         (Some(all), Some(map_calls)) => steps.result(&format!(
@@ -122,20 +122,23 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<SliceFacts> {
         }
     }
     steps.say(
-        "For one small range, pread (read_at) is a single call and wins. A map\n\
-         pays off when you take many slices, or jump around a large file.",
+        "For one small range, pread (read_at) is a single call and sets up no\n\
+         map (this lesson counted calls; it did not time them: lesson why\n\
+         does). A map pays off when you take many slices, or jump around a\n\
+         large file.",
     )?;
 
     steps.step("A map behaves like a byte string: search it, compare it.")?;
-    steps.code(
-        "map.starts_with(b\"A map\")\n\
-         map.windows(6).position(|w| w == b\"kernel\")   // Python: map.find(b\"kernel\")\n\
-         map.get(9..5000)                               // past the end: None",
-    )?;
+    steps.show(SOURCE, "search")?;
+    // lesson:search begin
+    let starts = map.starts_with(b"A map");
+    // Python: map.find(b"kernel")
     let found = map.windows(6).position(|w| w == b"kernel");
-    steps.result(&format!("{}", map.starts_with(b"A map")))?;
+    let past_end = map.get(9..5000); // past the end: None
+    // lesson:search end
+    steps.result(&format!("{starts}"))?;
     steps.result(&format!("{found:?}"))?;
-    steps.result(&format!("{:?}", map.get(9..5000).map(<[u8]>::len)))?;
+    steps.result(&format!("{:?}", past_end.map(<[u8]>::len)))?;
     steps.say(
         "Python's slice quietly stops at the end of the map; in Rust, map[9..5000]\n\
          would panic, and map.get(9..5000) returns None for you to handle.",

@@ -98,9 +98,17 @@ impl<'a> Steps<'a> {
         Ok(())
     }
 
-    /// Shows the lines of Rust that do the step. On a screen too narrow for
-    /// a line, its trailing `// comment` moves onto a line of its own above it.
-    pub fn code(&mut self, code: &str) -> io::Result<()> {
+    /// Shows the region called `name` of a lesson's own `source` (see
+    /// [`super::shown`]): the lines of Rust that do the step, as they run.
+    /// A missing region is an error naming it.
+    pub fn show(&mut self, source: &str, name: &str) -> io::Result<()> {
+        let code = super::shown::region(source, name).map_err(io::Error::other)?;
+        self.code(&code)
+    }
+
+    /// Shows lines of Rust. On a screen too narrow for a line, its trailing
+    /// `// comment` moves onto a line of its own above it.
+    fn code(&mut self, code: &str) -> io::Result<()> {
         const BAR: &str = "     | ";
         for line in code.lines() {
             let fits = |line: &str| {

@@ -3,7 +3,7 @@
 //! the lessons show.
 
 use super::Steps;
-use crate::layout::Column;
+use crate::layout::{Column, WIDEST_COUNT, WIDEST_SIZE, WIDEST_TIME};
 use crate::results::Counters;
 use crate::units::{ApproxSize, Nanos};
 use std::time::Duration;
@@ -33,19 +33,30 @@ impl Trial {
     }
 }
 
+/// The columns of [`show`]'s table, laid out for labels as wide as
+/// `widest_label` and the widest numbers they can hold.
+pub fn columns(widest_label: &str, syscalls_counted: bool) -> Vec<Column<'_>> {
+    let mut columns = vec![
+        Column::left("method").holding(widest_label),
+        Column::right("time").holding(WIDEST_TIME),
+        Column::right("reads").holding(WIDEST_COUNT),
+        Column::right("kernel copied").holding(WIDEST_SIZE),
+        Column::right("faults").holding(WIDEST_COUNT),
+    ];
+    if syscalls_counted {
+        columns.push(Column::right("syscalls").holding(WIDEST_COUNT));
+    }
+    columns
+}
+
 /// Shows trials as a table: time, read calls, bytes the kernel copied to
 /// user space, page faults and (only when they could be counted) system calls.
 pub fn show(steps: &mut Steps, trials: &[Trial], syscalls_counted: bool) -> std::io::Result<()> {
-    let mut columns = vec![
-        Column::left("method"),
-        Column::right("time"),
-        Column::right("reads"),
-        Column::right("kernel copied"),
-        Column::right("faults"),
-    ];
-    if syscalls_counted {
-        columns.push(Column::right("syscalls"));
-    }
+    let widest_label = trials
+        .iter()
+        .map(|t| t.label.as_str())
+        .max_by_key(|l| l.len());
+    let columns = columns(widest_label.unwrap_or(""), syscalls_counted);
     let rows: Vec<Vec<String>> = trials
         .iter()
         .map(|trial| {

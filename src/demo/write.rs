@@ -9,6 +9,9 @@ use anyhow::Context;
 use memmap2::MmapMut;
 use std::fs::OpenOptions;
 
+/// This file: the code its steps show ([`super::shown`]).
+pub const SOURCE: &str = include_str!("write.rs");
+
 /// The file's text before the lesson writes.
 pub const OLD_TEXT: &str = "This line was put here the ordinary way, with std::fs::write.\n";
 /// The sentence written through the map, over the start of the old text.
@@ -34,21 +37,21 @@ pub struct WriteFacts {
 pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
     let sandbox = Sandbox::new()?;
     steps.step("Make a file with one line of text.")?;
-    steps.code("std::fs::write(&path, \"This line was put here ...\\n\")?;")?;
+    steps.show(SOURCE, "make")?;
+    // lesson:make begin
+    // std::fs::write, in the lesson's private directory
     let path = sandbox.file("notes.txt", OLD_TEXT.as_bytes())?;
+    // lesson:make end
     steps.result(OLD_TEXT.trim_end())?;
 
     steps.step("A writable map needs a descriptor opened for reading too.")?;
-    steps.code(
-        "let write_only = OpenOptions::new().write(true).open(&path)?;\n\
-         unsafe { MmapMut::map_mut(&write_only) }   // fails",
-    )?;
-    let write_only = OpenOptions::new()
-        .write(true)
-        .open(&path)
-        .with_context(|| format!("cannot open {} for writing", path.display()))?;
-    // SAFETY: the file is private to this lesson; the call is expected to fail.
+    steps.show(SOURCE, "write-only")?;
+    // lesson:write-only begin
+    let write_only = OpenOptions::new().write(true).open(&path);
+    let write_only = write_only.context("cannot open it write-only")?;
+    // SAFETY: the file is private to this lesson; this is expected to fail.
     let refused = unsafe { MmapMut::map_mut(&write_only) }.err();
+    // lesson:write-only end
     drop(write_only);
     let write_only_errno = refused.as_ref().and_then(|e| e.raw_os_error());
     match &refused {
@@ -61,20 +64,21 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
     )?;
 
     steps.step("Open for reading and writing, and map it writable (ACCESS_WRITE).")?;
-    steps.code(
-        "// Python's \"r+\": read and write\n\
-         let file = OpenOptions::new().read(true).write(true).open(&path)?;\n\
-         let mut map = unsafe { MmapMut::map_mut(&file)? };  // MAP_SHARED, writable",
-    )?;
+    steps.show(SOURCE, "map")?;
+    // lesson:map begin
+    // Python's "r+": OpenOptions::new().read(true).write(true).open(&path)
     let file = open_read_write(&path)?;
     // SAFETY: the file is private to this lesson and nothing truncates it.
-    let mut map = unsafe { MmapMut::map_mut(&file) }
-        .with_context(|| format!("cannot map {} writable", path.display()))?;
+    // MAP_SHARED, writable:
+    let mut map = unsafe { MmapMut::map_mut(&file) }.context("cannot map")?;
+    // lesson:map end
     steps.result(&format!("a writable map of {} bytes", map.len()))?;
 
     steps.step("A map holds bytes, not text: convert the sentence first.")?;
-    steps.code("let new: &[u8] = \"A map wrote this. \".as_bytes();  // Python: text.encode()")?;
-    let new = NEW_TEXT.as_bytes();
+    steps.show(SOURCE, "encode")?;
+    // lesson:encode begin
+    let new: &[u8] = NEW_TEXT.as_bytes(); // Python: text.encode()
+    // lesson:encode end
     steps.result(&format!("{}  ({} bytes)", byte_literal(new), new.len()))?;
     steps.say(&format!(
         "A Rust &str is already UTF-8, so as_bytes() costs nothing. Bytes are not\n\
@@ -83,8 +87,10 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
     ))?;
 
     steps.step("Write the bytes at the start of the map.")?;
-    steps.code("map[..new.len()].copy_from_slice(new);")?;
+    steps.show(SOURCE, "copy-in")?;
+    // lesson:copy-in begin
     map[..new.len()].copy_from_slice(new);
+    // lesson:copy-in end
     steps.result(&String::from_utf8_lossy(&map).replace('\n', ""))?;
     steps.say(
         "The sentence replaced the first bytes; it did not push the rest along.\n\
@@ -93,9 +99,11 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
     )?;
 
     steps.step("A map cannot make the file longer.")?;
-    steps.code("let past_end = map.get_mut(map.len() - 2..map.len() + 10);")?;
+    steps.show(SOURCE, "past-end")?;
+    // lesson:past-end begin
     let len = map.len();
     let growing_refused = map.get_mut(len - 2..len + 10).is_none();
+    // lesson:past-end end
     steps.result(if growing_refused {
         "None: no bytes exist past the end of the map"
     } else {
@@ -109,8 +117,10 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
     )?;
 
     steps.step("Before any flush, read the file the ordinary way.")?;
-    steps.code("let now = std::fs::read(&path)?;")?;
-    let now = read_back(&path)?;
+    steps.show(SOURCE, "read-before")?;
+    // lesson:read-before begin
+    let now = read_back(&path)?; // std::fs::read, its error naming the file
+    // lesson:read-before end
     let seen_before_flush = now.starts_with(new);
     steps.result(String::from_utf8_lossy(&now).trim_end())?;
     steps.result(&format!(
@@ -122,20 +132,20 @@ pub fn run(steps: &mut Steps) -> anyhow::Result<WriteFacts> {
     )?;
 
     steps.step("Flush to disk, then unmap and close.")?;
-    steps.code(
-        "map.flush()?;   // msync(MS_SYNC): returns once the disk has the change\n\
-         drop(map);      // munmap\n\
-         drop(file);     // close",
-    )?;
-    map.flush()
-        .with_context(|| format!("cannot flush the map of {}", path.display()))?;
-    drop(map);
-    drop(file);
+    steps.show(SOURCE, "flush")?;
+    // lesson:flush begin
+    // msync(MS_SYNC): returns once the disk has the change
+    map.flush().context("cannot flush the map")?;
+    drop(map); // munmap
+    drop(file); // close
+    // lesson:flush end
     steps.result("flushed")?;
 
     steps.step("Read the file back with plain std I/O.")?;
-    steps.code("let after = std::fs::read(&path)?;")?;
+    steps.show(SOURCE, "read-after")?;
+    // lesson:read-after begin
     let after = read_back(&path)?;
+    // lesson:read-after end
     let mut expected = new.to_vec();
     expected.extend_from_slice(&OLD_TEXT.as_bytes()[new.len()..]);
     steps.result(&byte_literal(&after))?;

@@ -26,7 +26,6 @@ mod table;
 use crate::results::{Results, write_atomically};
 use anyhow::Context;
 pub(crate) use layout::{faults_text, histogram};
-pub(crate) use narrative::deciding_term;
 use std::path::{Path, PathBuf};
 
 /// Where criterion puts its HTML report, relative to the current directory.

@@ -9,6 +9,7 @@ use crate::operation;
 use crate::results::{Cell, Limits, PeerLine, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
 use crate::vocab::CostTerm;
+use crate::words::{and_list, capitalise};
 
 /// Writes the paragraph for one scenario as plain sentences.
 pub(crate) fn paragraph(scenario: &ScenarioResult, limits: &Limits) -> String {
@@ -108,15 +109,6 @@ fn lead_sentence(lead: &Lead, size: u64) -> String {
     }
 }
 
-/// "a", "a and b", "a, b and c".
-fn and_list(items: &[&str]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.to_string(),
-        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
-    }
-}
-
 /// What the call-based methods are called for this operation.
 fn call_style(scenario: &ScenarioResult) -> &'static str {
     // copy_on_write only reads the file: its name says "write" but its calls are reads.
@@ -194,13 +186,6 @@ fn race_sentence(race: &Race, style: &str) -> String {
             }
         }
     }
-}
-
-fn capitalise(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// "1 read call", "2 read calls".
