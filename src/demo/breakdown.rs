@@ -68,6 +68,7 @@ fn cell(trial: &Trial, kind: &MethodKind, size: u64) -> Cell {
         counters_note: kind.io().counters_note().map(str::to_string),
         model: None,
         spread: None,
+        split: None,
     }
 }
 

@@ -68,7 +68,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<ColdFacts> {
          mmap_lab::cache::resident_fraction(&path)?   // mincore(2) over a map of the file",
     )?;
     let mut file = Fixture::new(
-        Operation::SequentialRead(SequentialRead),
+        Operation::SequentialRead(SequentialRead::default()),
         Cache::Cold,
         CacheFill::OneWrite,
         SEED,

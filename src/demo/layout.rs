@@ -92,7 +92,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
     for fill in FILLS {
         let dir = sandbox.work().path().join(format!("fill-{}", files.len()));
         std::fs::create_dir(&dir)?;
-        let read = Operation::SequentialRead(SequentialRead);
+        let read = Operation::SequentialRead(SequentialRead::default());
         files.push(Fixture::new(read, Cache::Warm, fill, SEED, size, &dir)?);
     }
     steps.result("two files with the same bytes, both wholly in the page cache")?;

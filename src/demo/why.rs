@@ -316,7 +316,7 @@ pub fn verdict_sentence(big: &[&str], small: &[&str]) -> String {
 
 /// A generated file of `size` bytes in the sandbox, read whole.
 fn make_file(sandbox: &Sandbox, size: u64) -> anyhow::Result<Fixture> {
-    let read = Operation::SequentialRead(SequentialRead);
+    let read = Operation::SequentialRead(SequentialRead::default());
     Ok(Fixture::new(
         read,
         Cache::Warm,

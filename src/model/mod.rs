@@ -285,6 +285,7 @@ mod tests {
             counters_note: None,
             model: None,
             spread: None,
+            split: None,
         }
     }
 
