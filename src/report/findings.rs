@@ -7,7 +7,7 @@
 
 use super::metrics::{is_map, ranked_at, sizes};
 use crate::judge::{self, Judgement, Outcome};
-use crate::results::{Cell, ScenarioResult};
+use crate::results::{Cell, Results, ScenarioResult};
 
 /// Who was fastest at one size.
 #[derive(Debug, Clone)]
@@ -279,4 +279,71 @@ mod tests {
         assert_eq!(size, 4096);
         assert!(race(&standings(&made_up_race(&[(4096, 1000, 1500)]))).is_none());
     }
+}
+
+/// One method at one size shared by more threads, against fewer: a cell
+/// of a scenario whose operations several threads share, against the cell
+/// with the same label and size in the scenario that differs only in its
+/// thread count (the one with the fewest threads).
+#[derive(Debug, Clone)]
+pub(crate) struct Scaling<'a> {
+    /// The cell with more threads.
+    pub cell: &'a Cell,
+    /// The same method and size with fewer threads.
+    pub base: &'a Cell,
+    /// The base scenario's thread count.
+    pub base_threads: u32,
+    /// The base scenario's name.
+    pub base_scenario: &'a str,
+    /// The cell's times judged against the base's (both move the same
+    /// bytes, so a time ratio below 1 is a speed-up).
+    pub judgement: Judgement,
+}
+
+/// How `scenario`'s cells scaled against its sibling with the fewest
+/// threads in `results`; empty for one thread or with no sibling.
+pub(crate) fn scaling<'a>(results: &'a Results, scenario: &'a ScenarioResult) -> Vec<Scaling<'a>> {
+    if scenario.threads < 2 {
+        return Vec::new();
+    }
+    let sibling = results
+        .scenarios
+        .iter()
+        .filter(|other| {
+            other.threads < scenario.threads
+                && other.operation == scenario.operation
+                && other.cache == scenario.cache
+                && other.cache_fill == scenario.cache_fill
+                && params_but_threads(other) == params_but_threads(scenario)
+        })
+        .min_by_key(|other| other.threads);
+    let Some(base) = sibling else {
+        return Vec::new();
+    };
+    scenario
+        .cells
+        .iter()
+        .filter_map(|cell| {
+            let found = base
+                .cells
+                .iter()
+                .find(|b| b.label == cell.label && b.size == cell.size && b.bytes == cell.bytes)?;
+            Some(Scaling {
+                cell,
+                base: found,
+                base_threads: base.threads,
+                base_scenario: &base.name,
+                judgement: judge::cells(found, cell),
+            })
+        })
+        .collect()
+}
+
+/// The operation's parameters without its thread count.
+fn params_but_threads(scenario: &ScenarioResult) -> serde_json::Value {
+    let mut params = scenario.operation_params.clone();
+    if let Some(fields) = params.as_object_mut() {
+        fields.remove("threads");
+    }
+    params
 }

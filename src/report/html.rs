@@ -219,6 +219,10 @@ fn scenario(results: &Results, s: &ScenarioResult, palette: &Palette) -> anyhow:
         escape(&s.file)
     );
     let mut story = paragraph(s, &results.limits);
+    if let Some(threads) = super::narrative::threads(results, s) {
+        story.push(' ');
+        story.push_str(&threads);
+    }
     if let Some(changes) = layout::ranking_changes(results, s) {
         story.push(' ');
         story.push_str(&changes);

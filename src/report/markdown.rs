@@ -117,6 +117,10 @@ pub(crate) fn summary(results: &Results) -> String {
             s.operation, s.cache, s.operation_params
         );
         let mut story = paragraph(s, l);
+        if let Some(threads) = super::narrative::threads(results, s) {
+            story.push(' ');
+            story.push_str(&threads);
+        }
         if let Some(changes) = layout::ranking_changes(results, s) {
             story.push(' ');
             story.push_str(&changes);
