@@ -248,13 +248,15 @@ fn the_run_records_threads_and_how_the_work_was_split() {
     )
     .unwrap();
     let out = temp.path().join("out");
-    Command::cargo_bin("mmap-lab")
+    let run = Command::cargo_bin("mmap-lab")
         .unwrap()
         .args(["run", "--quick", "--out"])
         .arg(&out)
         .arg(&file)
         .assert()
         .success();
+    let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
+    assert!(stdout.contains("3 threads, throughput their total"), "{stdout}");
     let results: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
     let scenarios = results["scenarios"].as_array().unwrap();
@@ -279,4 +281,5 @@ fn the_run_records_threads_and_how_the_work_was_split() {
     assert!(summary.contains("Throughput is the total across the threads"));
     assert!(summary.contains("Against 1 thread (shared-1-thread)"));
     assert!(summary.contains("mmap (3 threads)"));
+    assert!(summary.contains("3 threads (throughput is their total)"));
 }

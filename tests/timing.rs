@@ -14,9 +14,9 @@ use mmap_lab::results::Results;
 use mmap_lab::workdir::WorkDir;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
-use std::sync::Mutex;
 use std::io;
 use std::path::Path;
+use std::sync::Mutex;
 
 /// A read that notes how many perf events were open while it ran.
 #[derive(Default)]
