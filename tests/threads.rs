@@ -256,7 +256,10 @@ fn the_run_records_threads_and_how_the_work_was_split() {
         .assert()
         .success();
     let stdout = String::from_utf8_lossy(&run.get_output().stdout).to_string();
-    assert!(stdout.contains("3 threads, throughput their total"), "{stdout}");
+    assert!(
+        stdout.contains("3 threads, throughput their total"),
+        "{stdout}"
+    );
     let results: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("results.json")).unwrap()).unwrap();
     let scenarios = results["scenarios"].as_array().unwrap();
@@ -282,4 +285,8 @@ fn the_run_records_threads_and_how_the_work_was_split() {
     assert!(summary.contains("Against 1 thread (shared-1-thread)"));
     assert!(summary.contains("mmap (3 threads)"));
     assert!(summary.contains("3 threads (throughput is their total)"));
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        html.contains("the total of 3 threads sharing each operation; the ceilings are one thread")
+    );
 }
