@@ -105,41 +105,35 @@ pub fn combine_reference<'a>(parts: impl Iterator<Item = Vec<&'a [u8]>>) -> u64 
 }
 
 /// Runs `part(index, fold)` for each index below `threads`, each on its
-/// own thread with its own fold, and returns the folds in index order.
-/// When the calling thread is counting ([`crate::probe::Probe::measure`]),
-/// each thread counts its own part from its own per-thread sources and
-/// adds it to what the caller reads. Where the threads' copy buffers
-/// started is noted on the calling thread, as one thread's would be.
+/// own kept thread ([`super::pool`]) with its own fold, and returns the
+/// folds in index order once all have finished. When the calling thread is
+/// counting ([`crate::probe::Probe::measure`]), each thread counts its own
+/// part from its own per-thread sources and adds it to what the caller
+/// reads. Where the threads' copy buffers started is noted on the calling
+/// thread, as one thread's would be. A part that panics panics here, after
+/// the others have finished.
 pub fn run_parts(
     threads: usize,
     part: impl Fn(usize, &mut Fold) -> io::Result<()> + Sync,
 ) -> io::Result<Vec<Fold>> {
     let counting = crate::probe::WorkerCounting::current();
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|index| {
-                let (part, counting) = (&part, counting.clone());
-                scope.spawn(move || {
-                    let mut fold = Fold::new();
-                    match counting {
-                        Some(counting) => counting.count(|| part(index, &mut fold))?,
-                        None => part(index, &mut fold)?,
-                    }
-                    Ok::<_, io::Error>((fold, take_noted_offset()))
-                })
-            })
-            .collect();
-        let mut folds = Vec::with_capacity(threads);
-        for worker in workers {
-            let joined = worker.join();
-            let (fold, offset) = joined.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-            if let Some(offset) = offset {
-                note_offset(offset);
-            }
-            folds.push(fold);
+    let outcomes = super::pool::run_each(threads, |index| {
+        let mut fold = Fold::new();
+        match &counting {
+            Some(counting) => counting.count(|| part(index, &mut fold))?,
+            None => part(index, &mut fold)?,
         }
-        Ok(folds)
-    })
+        Ok::<_, io::Error>((fold, take_noted_offset()))
+    })?;
+    let mut folds = Vec::with_capacity(threads);
+    for outcome in outcomes {
+        let (fold, offset) = outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+        if let Some(offset) = offset {
+            note_offset(offset);
+        }
+        folds.push(fold);
+    }
+    Ok(folds)
 }
 
 #[cfg(test)]
