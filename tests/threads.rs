@@ -224,8 +224,8 @@ fn counters_are_summed_over_the_threads() {
             // Each thread's reads are seen by its own syscall counter.
             assert!(c.syscalls.unwrap() >= 100, "{threads} threads: {c:?}");
         }
-        // A shared map: the threads fault its pages in, not the thread
-        // that mapped it, and their faults are counted.
+        // A shared map: its pages are faulted in by whichever thread reads
+        // them first, and every thread's faults are counted.
         let m = random_counters(threads, 1);
         assert_eq!(m.read_calls, 0);
         assert!(m.minor_faults >= 1, "{threads} threads: {m:?}");

@@ -3,9 +3,13 @@
 //! and its io_uring ring between operations (thread-locals, as the calling
 //! thread does), and starting threads is not part of what is timed.
 //!
-//! Worker `i` always runs part `i`, so a part's buffer is the same from one
-//! operation to the next. A caller hands each worker one job and waits until
-//! every job has finished (or panicked) before it returns.
+//! The calling thread runs part 0 itself, as the thread that asked for the
+//! work; worker `i` always runs part `i + 1`, so a part's buffer is the same
+//! from one operation to the next. (A caller that only waited would wake
+//! its workers onto its own CPU, where the scheduler tends to put a thread
+//! woken by another, and they would take turns there.) A caller hands each
+//! worker one job, runs its own part, and waits until every job has
+//! finished (or panicked) before it returns.
 
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
@@ -32,25 +36,27 @@ struct Shared<R> {
     finished: Condvar,
 }
 
-/// Runs `work(i)` for each `i` below `count`, on worker `i` (started on
-/// first use), and returns each outcome (a panic is returned, not raised)
-/// in index order once every one has finished.
+/// Runs `work(i)` for each `i` below `count`: `work(0)` on the calling
+/// thread, the others on worker `i - 1` (started on first use), and
+/// returns each outcome (a panic is returned, not raised) in index order
+/// once every one has finished.
 pub fn run_each<R: Send + 'static>(
     count: usize,
     work: impl Fn(usize) -> R + Sync,
 ) -> io::Result<Vec<thread::Result<R>>> {
+    let handed = count.saturating_sub(1);
     let shared = Arc::new(Shared {
         outcomes: (0..count).map(|_| Mutex::new(None)).collect(),
-        left: Mutex::new(count),
+        left: Mutex::new(handed),
         finished: Condvar::new(),
     });
     {
         let mut workers = lock(&WORKERS);
-        while workers.len() < count {
+        while workers.len() < handed {
             let started = start_worker(workers.len())?;
             workers.push(started);
         }
-        for (index, worker) in workers.iter().enumerate().take(count) {
+        for (index, worker) in (1..count).zip(workers.iter()) {
             let (work, shared) = (&work, Arc::clone(&shared));
             let job = move || {
                 let outcome = panic::catch_unwind(AssertUnwindSafe(|| work(index)));
@@ -75,6 +81,10 @@ pub fn run_each<R: Send + 'static>(
                 job();
             }
         }
+    }
+    if count > 0 {
+        let own = panic::catch_unwind(AssertUnwindSafe(|| work(0)));
+        *lock(&shared.outcomes[0]) = Some(own);
     }
     let mut left = lock(&shared.left);
     while *left > 0 {
@@ -118,22 +128,29 @@ mod tests {
         };
         let (first, second) = (ids(first), ids(second));
         assert_eq!(first, second, "the same worker runs the same part");
-        assert!(!first.contains(&thread::current().id()));
+        assert_eq!(first[0], thread::current().id(), "the caller runs part 0");
         assert_ne!(first[0], first[1]);
         assert_ne!(first[1], first[2]);
+        assert_ne!(first[0], first[2]);
     }
 
     #[test]
     fn a_panicking_part_is_returned_after_the_others_finish() {
-        let outcomes = run_each(2, |index| {
-            if index == 0 {
-                panic!("part 0 panicked");
+        for panicking in [0, 1] {
+            let outcomes = run_each(3, |index| {
+                if index == panicking {
+                    panic!("part {index} panicked");
+                }
+                thread::sleep(std::time::Duration::from_millis(20));
+                index
+            })
+            .unwrap();
+            for (index, outcome) in outcomes.iter().enumerate() {
+                match outcome {
+                    Ok(value) => assert_eq!(*value, index),
+                    Err(_) => assert_eq!(index, panicking),
+                }
             }
-            thread::sleep(std::time::Duration::from_millis(20));
-            index
-        })
-        .unwrap();
-        assert!(outcomes[0].is_err());
-        assert_eq!(*outcomes[1].as_ref().unwrap(), 1);
+        }
     }
 }
