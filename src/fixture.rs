@@ -42,8 +42,9 @@ pub enum VerifyError {
 pub struct Sample {
     /// Wall time of the operation alone.
     pub elapsed: Duration,
-    /// What it cost, on the measuring thread; `None` for a timed sample,
-    /// which runs with no counter open.
+    /// What it cost, on the measuring thread (and the threads it shared
+    /// the operation with); `None` for a timed sample, which runs with no
+    /// counter open.
     pub counters: Option<Counters>,
     /// For cold runs, the fraction of the inputs still resident before it.
     pub resident_before: Option<f64>,
