@@ -1,12 +1,14 @@
 //! Threads sharing one operation (`threads`): the field's bounds and the
 //! list form, every method that can share the work agreeing with the
-//! reference under 2 threads, counters summed over the threads in closed
-//! form, and the split recorded in results.json.
+//! reference under 2 threads, parts combined out of order caught in
+//! verification and in timed runs, counters summed over the threads in
+//! closed form, and the split recorded in results.json.
 
 mod common;
 
 use assert_cmd::Command;
 use common::{counters_for, syscalls_countable};
+use mmap_lab::checksum::Fold;
 use mmap_lab::fixture::Fixture;
 use mmap_lab::method::Unavailable;
 use mmap_lab::operation::{Operation, SequentialRead};
@@ -289,4 +291,87 @@ fn the_run_records_threads_and_how_the_work_was_split() {
     assert!(
         html.contains("the total of 3 threads sharing each operation; the ceilings are one thread")
     );
+}
+
+/// Positioned reads whose threaded reads go wrong from the `good`-th
+/// operation on: they hand back the parts' folds in reverse order, the
+/// same bytes consumed but not by the parts that should have.
+struct Swapping {
+    calls: std::sync::atomic::AtomicUsize,
+    good: usize,
+}
+
+impl mmap_lab::method::IoMethod for Swapping {
+    fn label(&self) -> String {
+        "swapping".to_string()
+    }
+    fn facts(&self) -> mmap_lab::method::MethodFacts {
+        mmap_lab::method::Positioned::default().facts()
+    }
+}
+
+impl mmap_lab::method::Io for Swapping {
+    fn read_file(&self, path: &Path, fold: &mut Fold) -> std::io::Result<()> {
+        mmap_lab::method::Positioned::default().read_file(path, fold)
+    }
+    fn read_records(
+        &self,
+        path: &Path,
+        offsets: &[u64],
+        record: u64,
+        fold: &mut Fold,
+    ) -> std::io::Result<()> {
+        mmap_lab::method::Positioned::default().read_records(path, offsets, record, fold)
+    }
+    fn read_range(
+        &self,
+        path: &Path,
+        start: u64,
+        end: u64,
+        fold: &mut Fold,
+    ) -> std::io::Result<()> {
+        mmap_lab::method::Positioned::default().read_range(path, start, end, fold)
+    }
+    fn read_ranges_in_threads(
+        &self,
+        path: &Path,
+        ranges: &[(u64, u64)],
+    ) -> std::io::Result<Vec<Fold>> {
+        let mut folds =
+            mmap_lab::method::Positioned::default().read_ranges_in_threads(path, ranges)?;
+        if self.calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) >= self.good {
+            folds.reverse();
+        }
+        Ok(folds)
+    }
+    fn overwrite(&self, _: &Path, _: u64, _: &[u8], _: bool) -> std::io::Result<()> {
+        unreachable!("reads only")
+    }
+    fn create(&self, _: &Path, _: &[u8], _: bool) -> std::io::Result<()> {
+        unreachable!("reads only")
+    }
+}
+
+#[test]
+fn parts_consumed_in_the_wrong_order_fail_verification_and_timed_runs() {
+    let s =
+        &parse(r#""operation": "sequential_read", "threads": 2, "methods": [{"method": "mmap"}]"#)
+            .unwrap()[0];
+    let work = WorkDir::create(None).unwrap();
+    let fixture = Fixture::generate(s, 1 << 20, work.path()).unwrap();
+    let wrong = Swapping {
+        calls: Default::default(),
+        good: 0,
+    };
+    let error = fixture.verify_method(&wrong).unwrap_err().to_string();
+    assert!(error.contains("the reference is"), "{error}");
+    // Right when verified, wrong afterwards: the timed runs catch it.
+    let later = Swapping {
+        calls: Default::default(),
+        good: 1,
+    };
+    fixture.verify_method(&later).unwrap();
+    let error = fixture.timed_sample(&later, 1).unwrap_err().to_string();
+    assert!(error.contains("the reference is"), "{error}");
+    fixture.remove().unwrap();
 }
