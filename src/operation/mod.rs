@@ -13,7 +13,6 @@ mod fields;
 mod io;
 mod many_files;
 mod overwrite;
-mod pool;
 mod random_read;
 mod sequential_read;
 mod sequential_write;

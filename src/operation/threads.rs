@@ -104,38 +104,48 @@ pub fn combine_reference<'a>(parts: impl Iterator<Item = Vec<&'a [u8]>>) -> u64 
     combined.finish()
 }
 
-/// Runs `part(index, fold)` for each index below `threads`, part 0 on the
-/// calling thread and each other on its own kept thread ([`super::pool`]),
-/// each with its own fold, and returns the folds in index order once all
-/// have finished. When the calling thread is counting
-/// ([`crate::probe::Probe::measure`]), its probe counts part 0 and each
-/// other thread counts its own part from its own per-thread sources and
-/// adds it to what the caller reads. Where the threads' copy buffers
-/// started is noted on the calling thread, as one thread's would be. A
-/// part that panics panics here, after the others have finished.
+/// Runs `part(index, fold)` for each index below `threads`, each on a
+/// thread of its own started for this operation (a kept thread woken for
+/// each operation scaled worse on a busy 2-core machine: the scheduler
+/// tends to wake it where its waker runs, while a new thread goes to the
+/// idlest CPU), each with its own fold, and returns the folds in index
+/// order once all have finished. When the calling thread is counting
+/// ([`crate::probe::Probe::measure`]), each thread counts its own part
+/// from its own per-thread sources and adds it to what the caller reads.
+/// Where the threads' copy buffers started is noted on the calling thread,
+/// as one thread's would be. A part that panics panics here, after the
+/// others have finished.
 pub fn run_parts(
     threads: usize,
     part: impl Fn(usize, &mut Fold) -> io::Result<()> + Sync,
 ) -> io::Result<Vec<Fold>> {
     let counting = crate::probe::WorkerCounting::current();
-    let outcomes = super::pool::run_each(threads, |index| {
-        let mut fold = Fold::new();
-        match &counting {
-            // Part 0 runs on the calling thread, whose own probe counts it.
-            Some(counting) if index > 0 => counting.count(|| part(index, &mut fold))?,
-            _ => part(index, &mut fold)?,
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|index| {
+                let (part, counting) = (&part, counting.clone());
+                scope.spawn(move || {
+                    let mut fold = Fold::new();
+                    match counting {
+                        Some(counting) => counting.count(|| part(index, &mut fold))?,
+                        None => part(index, &mut fold)?,
+                    }
+                    Ok::<_, io::Error>((fold, take_noted_offset()))
+                })
+            })
+            .collect();
+        let outcomes: Vec<_> = workers.into_iter().map(|worker| worker.join()).collect();
+        let mut folds = Vec::with_capacity(threads);
+        for outcome in outcomes {
+            let (fold, offset) =
+                outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+            if let Some(offset) = offset {
+                note_offset(offset);
+            }
+            folds.push(fold);
         }
-        Ok::<_, io::Error>((fold, take_noted_offset()))
-    })?;
-    let mut folds = Vec::with_capacity(threads);
-    for outcome in outcomes {
-        let (fold, offset) = outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
-        if let Some(offset) = offset {
-            note_offset(offset);
-        }
-        folds.push(fold);
-    }
-    Ok(folds)
+        Ok(folds)
+    })
 }
 
 #[cfg(test)]
