@@ -433,7 +433,7 @@ pub(crate) fn threads(results: &Results, scenario: &ScenarioResult) -> Option<St
             _ => "a contiguous range",
         }
     );
-    let scaled = scaling(results, scenario);
+    let scaled = scaling(&results.scenarios, scenario);
     if let Some(first) = scaled.first() {
         let each: Vec<String> = scaled.iter().map(scaling_words).collect();
         text.push_str(&format!(
