@@ -56,6 +56,12 @@ pub fn note_copy_buffer(bytes: &[u8]) {
     NOTED_OFFSET.with(|noted| noted.set(Some(page_offset_of(bytes))));
 }
 
+/// Notes on this thread a page offset another thread noted (a thread
+/// that shared this operation; they all place their buffers alike).
+pub fn note_offset(offset: u64) {
+    NOTED_OFFSET.with(|noted| noted.set(Some(offset)));
+}
+
 /// The page offset noted since the last call, if any (a map notes none:
 /// nothing is copied).
 pub fn take_noted_offset() -> Option<u64> {

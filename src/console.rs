@@ -18,8 +18,14 @@ pub fn render(scenario: &ScenarioResult, width: Option<usize>) -> String {
     } else {
         String::new()
     };
+    // Several threads share each operation: throughputs are their total.
+    let threads = if scenario.threads > 1 {
+        format!(", {} threads, throughput their total", scenario.threads)
+    } else {
+        String::new()
+    };
     let title = format!(
-        "{} ({}, {} cache{fill}){}",
+        "{} ({}, {} cache{fill}{threads}){}",
         scenario.name,
         scenario.operation,
         scenario.cache,

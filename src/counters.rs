@@ -16,8 +16,9 @@ macro_rules! counters {
         $field:ident: $ty:ty, $unit:ident, $header:literal, $group:literal / $part:literal, $terminal:expr;
     )+) => {
         /// What one operation cost the kernel and the CPU, per operation,
-        /// measured on the measuring thread alone and calibrated so an empty
-        /// operation reads zero.
+        /// measured on the measuring thread alone (summed with the threads
+        /// it shared the operation with, when several did) and calibrated
+        /// so an empty operation reads zero.
         /// Counters missing from older files read as zero (or null).
         #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
         #[serde(default)]

@@ -13,7 +13,7 @@ use crate::checksum::Fold;
 use crate::fill::CacheFill;
 use crate::folio::CacheLayout;
 use crate::method::IoMethod;
-use crate::operation::{Files, Operation, Plan};
+use crate::operation::{Files, Operation, Plan, ThreadPart};
 use crate::probe::Probe;
 use crate::results::Counters;
 use crate::scenario::Scenario;
@@ -42,8 +42,9 @@ pub enum VerifyError {
 pub struct Sample {
     /// Wall time of the operation alone.
     pub elapsed: Duration,
-    /// What it cost, on the measuring thread; `None` for a timed sample,
-    /// which runs with no counter open.
+    /// What it cost, on the measuring thread (and the threads it shared
+    /// the operation with); `None` for a timed sample, which runs with no
+    /// counter open.
     pub counters: Option<Counters>,
     /// For cold runs, the fraction of the inputs still resident before it.
     pub resident_before: Option<f64>,
@@ -144,6 +145,13 @@ impl Fixture {
         Ok(())
     }
 
+    /// How threads share each operation, one entry per thread; `None`
+    /// for one thread.
+    pub fn split(&self) -> Option<Vec<ThreadPart>> {
+        let size = self.inputs.contents.first().map_or(0, |c| c.len() as u64);
+        self.operation.split(&self.plan, size)
+    }
+
     /// The generated input files, in index order.
     pub fn input_paths(&self) -> &[PathBuf] {
         &self.inputs.paths
@@ -189,7 +197,7 @@ impl Fixture {
         let resident_before = self.prepare(self.cache)?;
         take_noted_offset();
         let (outcome, elapsed, mut counters) = probe.measure(|| self.execute(method, &data))?;
-        outcome?;
+        self.check_checksum(outcome?)?;
         counters.bytes_copied = Some(method.bytes_copied(&counters));
         let sample = Sample {
             elapsed,
@@ -223,7 +231,7 @@ impl Fixture {
             let start = Instant::now();
             let outcome = self.execute(method, &data);
             total += start.elapsed();
-            std::hint::black_box(outcome?);
+            self.check_checksum(outcome?)?;
         }
         let after = self.resident_after(resident_before)?;
         Ok((total, resident_before.zip(after)))
@@ -287,14 +295,28 @@ impl Fixture {
     /// Checks one operation's outcome (the checksum of what it consumed,
     /// for a read) and the files it touched.
     fn verify(&self, outcome: u64) -> Result<(), String> {
-        if let Some(expected) = self.expected_checksum
-            && outcome != expected
-        {
-            return Err(format!(
-                "checksum of the consumed bytes is {outcome:#018x}, the reference is {expected:#018x}"
-            ));
-        }
+        self.checksum_mismatch(outcome).map_or(Ok(()), Err)?;
         self.verify_files_after_samples()
+    }
+
+    /// Checks the checksum of a timed or counted operation against the
+    /// reference after its clock stopped (a comparison of two numbers):
+    /// every run is checked, threaded or not.
+    fn check_checksum(&self, outcome: u64) -> io::Result<()> {
+        match self.checksum_mismatch(outcome) {
+            Some(mismatch) => Err(io::Error::other(mismatch)),
+            None => Ok(()),
+        }
+    }
+
+    /// Why `outcome` is not the reference checksum, if it is not.
+    fn checksum_mismatch(&self, outcome: u64) -> Option<String> {
+        let expected = self.expected_checksum?;
+        (outcome != expected).then(|| {
+            format!(
+                "checksum of the consumed bytes is {outcome:#018x}, the reference is {expected:#018x}"
+            )
+        })
     }
 
     /// Checks the files on disk: an overwritten file holds the patch and

@@ -17,13 +17,20 @@
 //! timed one. Closing them costs the kernel a few hundred milliseconds (it
 //! waits for every CPU to leave the tracepoint), so the runner counts a
 //! whole size's operations in one session. Timed operations use no probe.
+//!
+//! An operation shared by threads ([`crate::operation::run_parts`]) is
+//! counted by each of its threads from its own per-thread sources (a
+//! probe of its own, calibrated like this one) and the sum is added to
+//! what the measuring thread counted itself ([`WorkerCounting`]).
 
 use crate::method::{RingTally, ring_tally};
 use crate::perf::{SyscallCounter, SyscallReading, Tracepoints};
 use crate::results::{Counters, SyscallCounting};
+use std::cell::RefCell;
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// Empty operations measured to find the probe's own cost.
@@ -48,6 +55,10 @@ struct ThreadUsage {
     ctx_switches: u64,
 }
 
+/// An operation's value, wall time, the measuring thread's own raw
+/// counters and the summed counters of the threads it started.
+type Measured<T> = (T, Duration, Counters, Option<Counters>);
+
 /// Everything read at one instant.
 #[derive(Debug, Clone, Copy, Default)]
 struct Snapshot {
@@ -69,6 +80,46 @@ pub struct Probe {
     /// from [`Probe::start_counting`] to [`Probe::stop_counting`].
     counter: Option<SyscallCounter>,
     baseline: Counters,
+    /// True for a thread's own probe inside a shared operation: it adds
+    /// nothing from threads it starts (it starts none).
+    worker: bool,
+}
+
+thread_local! {
+    /// While this thread measures an operation: where the threads it
+    /// starts add their counters.
+    static WORKER_TOTALS: RefCell<Option<Arc<Mutex<Option<Counters>>>>> =
+        const { RefCell::new(None) };
+}
+
+/// The counters of the threads an operation started, summed, for the
+/// probe of the thread that started them. Each thread counts its own
+/// part from its own sources (`/proc/thread-self/io`,
+/// `getrusage(RUSAGE_THREAD)`, its own syscall counters and ring tally).
+#[derive(Debug, Clone)]
+pub struct WorkerCounting(Arc<Mutex<Option<Counters>>>);
+
+impl WorkerCounting {
+    /// The totals the calling thread's probe is collecting now, or `None`
+    /// when it is not measuring (a timed operation counts nothing).
+    pub fn current() -> Option<WorkerCounting> {
+        WORKER_TOTALS.with(|totals| totals.borrow().clone().map(WorkerCounting))
+    }
+
+    /// Runs `work` on the calling (worker) thread under a probe of its own
+    /// and adds what it cost to the totals.
+    pub fn count<T>(&self, work: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+        let mut probe = Probe::counting()?;
+        probe.worker = true;
+        let (value, _, counters) = probe.measure(work)?;
+        drop(probe);
+        let mut totals = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        *totals = Some(match *totals {
+            None => counters,
+            Some(sum) => sum.zip_with(counters, u64::saturating_add),
+        });
+        value
+    }
 }
 
 impl Probe {
@@ -106,6 +157,7 @@ impl Probe {
             syscalls,
             counter,
             baseline: Counters::default(),
+            worker: false,
         };
         probe.calibrate()?;
         Ok(probe)
@@ -130,12 +182,13 @@ impl Probe {
         &mut self,
         operation: impl FnOnce() -> T,
     ) -> io::Result<(T, Duration, Counters)> {
-        let (value, elapsed, raw) = self.measure_raw(operation)?;
-        Ok((
-            value,
-            elapsed,
-            raw.zip_with(self.baseline, u64::saturating_sub),
-        ))
+        let (value, elapsed, raw, workers) = self.measure_raw(operation)?;
+        let own = raw.zip_with(self.baseline, u64::saturating_sub);
+        let counters = match workers {
+            Some(workers) => own.zip_with(workers, u64::saturating_add),
+            None => own,
+        };
+        Ok((value, elapsed, counters))
     }
 
     /// Opens the syscall counters (where they can be) until
@@ -153,12 +206,11 @@ impl Probe {
         self.counter = None;
     }
 
-    /// Counters for `operation` before calibration is subtracted. Outside a
-    /// counting session the syscall counters are opened for it alone.
-    fn measure_raw<T>(
-        &mut self,
-        operation: impl FnOnce() -> T,
-    ) -> io::Result<(T, Duration, Counters)> {
+    /// Counters for `operation` before calibration is subtracted, and the
+    /// sum of what the threads it started counted (already calibrated),
+    /// if it started any. Outside a counting session the syscall counters
+    /// are opened for it alone.
+    fn measure_raw<T>(&mut self, operation: impl FnOnce() -> T) -> io::Result<Measured<T>> {
         if self.counter.is_some() {
             return self.count_around(operation);
         }
@@ -168,16 +220,20 @@ impl Probe {
         measured
     }
 
-    fn count_around<T>(
-        &mut self,
-        operation: impl FnOnce() -> T,
-    ) -> io::Result<(T, Duration, Counters)> {
-        let before = self.snapshot(true)?;
+    fn count_around<T>(&mut self, operation: impl FnOnce() -> T) -> io::Result<Measured<T>> {
+        let workers = Arc::new(Mutex::new(None));
+        if !self.worker {
+            WORKER_TOTALS.with(|totals| *totals.borrow_mut() = Some(Arc::clone(&workers)));
+        }
+        let before = self.snapshot(true);
         let start = Instant::now();
         let value = operation();
         let elapsed = start.elapsed();
-        let after = self.snapshot(false)?;
-        Ok((value, elapsed, difference(&before, &after)))
+        let after = self.snapshot(false);
+        WORKER_TOTALS.with(|totals| totals.borrow_mut().take());
+        let own = difference(&before?, &after?);
+        let workers = *workers.lock().unwrap_or_else(|e| e.into_inner());
+        Ok((value, elapsed, own, workers))
     }
 
     /// Measures empty operations and keeps the smallest cost seen for each
@@ -187,7 +243,7 @@ impl Probe {
         self.start_counting()?;
         for _ in 0..CALIBRATION_RUNS {
             let raw = match self.measure_raw(|| ()) {
-                Ok((_, _, raw)) => raw,
+                Ok((_, _, raw, _)) => raw,
                 Err(e) => {
                     self.stop_counting();
                     return Err(e);

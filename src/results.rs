@@ -239,6 +239,11 @@ pub struct ScenarioResult {
     pub cache_fill: CacheFill,
     /// The operation's own parameters (record size, range, offset...).
     pub operation_params: serde_json::Value,
+    /// Threads that shared each operation (1 in older files and for
+    /// operations that take no `threads`); each cell's `split` says what
+    /// each thread did, and its throughput is their total.
+    #[serde(default = "one", skip_serializing_if = "is_one")]
+    pub threads: u32,
     /// The scenario file it came from.
     pub file: String,
     /// One cell per size and method.
@@ -382,6 +387,18 @@ pub struct Cell {
     /// (absent in older files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spread: Option<crate::sampling::Spread>,
+    /// When several threads shared each operation: what each thread did,
+    /// in part order (its bytes and accesses). Absent for one thread and
+    /// in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub split: Option<Vec<crate::operation::ThreadPart>>,
+}
+
+impl Cell {
+    /// Threads that shared each operation: 1 unless the cell records a split.
+    pub fn threads(&self) -> usize {
+        self.split.as_ref().map_or(1, Vec::len)
+    }
 }
 
 impl Cell {
@@ -422,12 +439,17 @@ impl Cell {
             counters_note: kind.io().counters_note().map(str::to_string),
             model: None,
             spread: None,
+            split: None,
         }
     }
 }
 
 fn one() -> u32 {
     1
+}
+
+fn is_one(value: &u32) -> bool {
+    *value == 1
 }
 
 impl Results {

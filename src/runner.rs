@@ -192,10 +192,14 @@ impl<'a> Runner<'a> {
                 .verify_files_after_samples()
                 .map_err(|detail| place.mismatch("(after timed samples)", detail))?;
             let bytes = scenario.operation.payload_bytes(size);
+            let split = fixture.split();
             let sized: Vec<Cell> = active
                 .iter()
                 .zip(series)
-                .map(|(spec, series)| series.into_cell(spec, size, bytes))
+                .map(|(spec, series)| Cell {
+                    split: split.clone(),
+                    ..series.into_cell(spec, size, bytes)
+                })
                 .collect();
             if let Some(tool) = peer {
                 peers.extend(self.run_peers(&place, &fixture, &active, &sized, tool)?);
@@ -212,6 +216,7 @@ impl<'a> Runner<'a> {
             cache: scenario.cache,
             cache_fill: scenario.cache_fill,
             operation_params: scenario.operation.params_json(),
+            threads: scenario.operation.threads(),
             file: scenario.file.display().to_string(),
             cells,
             peers,

@@ -35,6 +35,7 @@ pub fn cell(label: &str, method: MethodName, size: u64, median_ns: u64) -> Cell 
         counters_note: None,
         model: None,
         spread: None,
+        split: None,
     }
 }
 
@@ -47,6 +48,7 @@ pub fn scenario(cells: Vec<Cell>) -> ScenarioResult {
         cache: Cache::Warm,
         cache_fill: crate::fill::CacheFill::OneWrite,
         operation_params: serde_json::json!({}),
+        threads: 1,
         file: "made-up.json".to_string(),
         cells,
         peers: Vec::new(),

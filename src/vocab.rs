@@ -138,6 +138,9 @@ vocabulary! {
         Disk = "disk",
         /// A write: page-cache allocation, dirtying, the wait for the disk.
         Write = "write",
+        /// Several threads share each operation: their costs overlap in
+        /// time, and the model adds them as if one thread paid them all.
+        Threads = "threads",
     }
 }
 
@@ -155,6 +158,9 @@ impl Unmodelled {
             Unmodelled::Write => {
                 "a write: page-cache allocation, dirtying and any wait for the disk are not in the model"
             }
+            Unmodelled::Threads => {
+                "several threads shared each operation: the model adds every thread's costs as if one thread paid them, while the wall time overlaps them"
+            }
         }
     }
 
@@ -165,6 +171,7 @@ impl Unmodelled {
             Unmodelled::Ring => "the cost of io_uring requests",
             Unmodelled::Disk => "the wait for the disk",
             Unmodelled::Write => "a write's page cache and disk work",
+            Unmodelled::Threads => "how threads overlap their costs",
         }
     }
 }

@@ -66,10 +66,11 @@ fn every_method_reads_the_reference_under_every_fill() {
     use mmap_lab::vocab::{Cache, MethodName};
     let work = WorkDir::create(None).unwrap();
     let operations = [
-        Operation::SequentialRead(SequentialRead),
+        Operation::SequentialRead(SequentialRead::default()),
         Operation::RandomRead(RandomRead {
             count: 50,
             record: 4096,
+            threads: 1,
         }),
     ];
     for fill in CacheFill::EXAMPLES {

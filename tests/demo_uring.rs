@@ -51,6 +51,7 @@ fn refusal(kind: MethodKind) -> Option<String> {
     let operation = Operation::RandomRead(RandomRead {
         count: 4,
         record: RECORD,
+        threads: 1,
     });
     let fixture = Fixture::new(
         operation,

@@ -134,7 +134,7 @@ fn check_operation(scenario: &Scenario, job: &fio::Job) {
             assert_eq!(option(job, "size"), Some("1048576"));
             assert_eq!(option(job, "loops"), Some("7"));
         }
-        Operation::RandomRead(RandomRead { count, record }) => {
+        Operation::RandomRead(RandomRead { count, record, .. }) => {
             assert_eq!(option(job, "bs"), Some(record.to_string().as_str()));
             assert_eq!(
                 option(job, "io_size"),

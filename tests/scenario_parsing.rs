@@ -60,7 +60,10 @@ fn the_documented_example_parses() {
     assert_eq!(s.sizes, vec![4096, 1 << 20, 268_435_456]);
     assert_eq!(s.cache, Cache::Warm);
     assert_eq!(s.samples, 10);
-    assert_eq!(s.operation, Operation::SequentialRead(SequentialRead));
+    assert_eq!(
+        s.operation,
+        Operation::SequentialRead(SequentialRead::default())
+    );
     let labels: Vec<&str> = s.methods.iter().map(|m| m.label.as_str()).collect();
     assert_eq!(
         labels,
@@ -98,6 +101,7 @@ fn every_operation_parses_with_its_fields() {
             Operation::RandomRead(RandomRead {
                 count: 10,
                 record: 4096,
+                threads: 1,
             }),
         ),
         (

@@ -135,15 +135,25 @@ fn what_run_writes_fits_the_schema() {
             "methods": [{"method": "mmap"}, {"method": "positioned", "chunk": "4 KiB"}, {"method": "whole"}]}"#,
     )
     .unwrap();
+    let threaded = temp.path().join("t.json");
+    std::fs::write(
+        &threaded,
+        r#"{"name": "t", "operation": "random_read", "count": 8, "record": "4 KiB", "threads": 2,
+            "sizes": ["64 KiB"], "samples": 3, "methods": [{"method": "mmap"}]}"#,
+    )
+    .unwrap();
     let out = temp.path().join("out");
     Command::cargo_bin("mmap-lab")
         .unwrap()
         .args(["run", "--quick", "--out"])
         .arg(&out)
         .arg(&scenario)
+        .arg(&threaded)
         .assert()
         .success();
     let written = load(&out.join("results.json"));
+    assert_eq!(written["scenarios"][1]["threads"], 2);
+    assert!(written["scenarios"][1]["cells"][0].get("split").is_some());
     // The run's newer parts are there to be checked.
     for part in ["environment", "unit_costs"] {
         assert!(written.get(part).is_some(), "{part}");
@@ -158,10 +168,11 @@ fn what_run_writes_fits_the_schema() {
     assert!(broken.is_empty(), "{broken:#?}");
     // samples.csv has a row per sample.
     let csv = std::fs::read_to_string(out.join("samples.csv")).unwrap();
-    let samples: usize = written["scenarios"][0]["cells"]
+    let samples: usize = written["scenarios"]
         .as_array()
         .unwrap()
         .iter()
+        .flat_map(|s| s["cells"].as_array().unwrap())
         .map(|c| {
             c["samples_ns"].as_array().unwrap().len()
                 + c["counted_samples_ns"].as_array().unwrap().len()

@@ -14,14 +14,14 @@ use mmap_lab::results::Results;
 use mmap_lab::workdir::WorkDir;
 use predicates::prelude::PredicateBooleanExt;
 use predicates::str::contains;
-use std::cell::Cell;
 use std::io;
 use std::path::Path;
+use std::sync::Mutex;
 
 /// A read that notes how many perf events were open while it ran.
 #[derive(Default)]
 struct Spy {
-    open_events: Cell<Option<usize>>,
+    open_events: Mutex<Option<usize>>,
 }
 
 impl IoMethod for Spy {
@@ -36,7 +36,7 @@ impl IoMethod for Spy {
 
 impl Io for Spy {
     fn read_file(&self, path: &Path, fold: &mut Fold) -> io::Result<()> {
-        self.open_events.set(Some(open_perf_events()?));
+        *self.open_events.lock().unwrap() = Some(open_perf_events()?);
         fold.update(&std::fs::read(path)?);
         Ok(())
     }
@@ -65,13 +65,13 @@ fn timed_samples_run_with_no_perf_event_open_and_counted_ones_with_them() {
 
     fixture.timed_sample(&spy, 1).unwrap();
     assert_eq!(
-        spy.open_events.get(),
+        *spy.open_events.lock().unwrap(),
         Some(0),
         "a timed sample saw perf events open"
     );
 
     fixture.counted_sample(&spy, &mut probe).unwrap();
-    let during_count = spy.open_events.get().unwrap();
+    let during_count = spy.open_events.lock().unwrap().unwrap();
     if probe.syscall_counting().available {
         assert!(during_count > 0, "the counted sample opened no counters");
     }
@@ -83,7 +83,7 @@ fn timed_samples_run_with_no_perf_event_open_and_counted_ones_with_them() {
 
     fixture.time(&spy, 3).unwrap();
     assert_eq!(
-        spy.open_events.get(),
+        *spy.open_events.lock().unwrap(),
         Some(0),
         "a bench iteration saw perf events open"
     );

@@ -96,7 +96,7 @@ pub fn run_sized(steps: &mut Steps, size: u64) -> anyhow::Result<LayoutFacts> {
         let name = format!("fill-{}", files.len());
         let dir = sandbox.work().path().join(name);
         std::fs::create_dir(&dir)?;
-        let read = Operation::SequentialRead(SequentialRead);
+        let read = Operation::SequentialRead(SequentialRead::default());
         files.push(Fixture::new(read, Cache::Warm, fill, SEED, size, &dir)?);
     }
     // lesson:write end

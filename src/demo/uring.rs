@@ -218,6 +218,7 @@ pub fn run_sized(steps: &mut Steps, size: u64, rounds: usize) -> anyhow::Result<
     let operation = Operation::RandomRead(RandomRead {
         count: COUNT,
         record: RECORD,
+        threads: 1,
     });
     let mut file = Fixture::new(
         operation,

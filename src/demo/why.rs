@@ -323,7 +323,7 @@ pub fn verdict_sentence(big: &[&str], small: &[&str]) -> String {
 
 /// A generated file of `size` bytes in the sandbox, read whole.
 fn make_file(sandbox: &Sandbox, size: u64) -> anyhow::Result<Fixture> {
-    let read = Operation::SequentialRead(SequentialRead);
+    let read = Operation::SequentialRead(SequentialRead::default());
     // lesson:make begin
     // file_contents(SEED, 0, size), written with one std::fs::write
     Ok(Fixture::new(

@@ -9,7 +9,7 @@ use super::{
     CallSize, ConsumeFrom, Io, IoMethod, MethodFacts, Misfit, change_and_fold, fold_records,
 };
 use crate::checksum::Fold;
-use crate::operation::Operation;
+use crate::operation::{Operation, run_parts};
 use crate::units::to_usize;
 use crate::vocab::Advice;
 use crate::vocab::MethodName;
@@ -110,6 +110,30 @@ impl Io for Mapped {
         let map = self.map_read(path)?;
         fold_records(&map, offsets, record, fold);
         Ok(())
+    }
+
+    /// One mapping shared by every thread, as a database keeps one.
+    fn read_ranges_in_threads(&self, path: &Path, ranges: &[(u64, u64)]) -> io::Result<Vec<Fold>> {
+        let map = self.map_read(path)?;
+        run_parts(ranges.len(), |index, fold| {
+            let (start, end) = ranges[index];
+            fold.update(&map[to_usize(start)..to_usize(end)]);
+            Ok(())
+        })
+    }
+
+    /// One mapping shared by every thread, as a database keeps one.
+    fn read_records_in_threads(
+        &self,
+        path: &Path,
+        parts: &[&[u64]],
+        record: u64,
+    ) -> io::Result<Vec<Fold>> {
+        let map = self.map_read(path)?;
+        run_parts(parts.len(), |index, fold| {
+            fold_records(&map, parts[index], record, fold);
+            Ok(())
+        })
     }
 
     fn read_range(&self, path: &Path, start: u64, end: u64, fold: &mut Fold) -> io::Result<()> {

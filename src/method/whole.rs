@@ -54,7 +54,13 @@ impl IoMethod for Whole {
         MethodName::Whole.to_string()
     }
 
-    fn fits(&self, _: &Operation) -> Result<(), Misfit> {
+    fn fits(&self, operation: &Operation) -> Result<(), Misfit> {
+        if operation.threads() > 1 {
+            return Err(Misfit::operation(
+                "threads",
+                "whole reads the whole file in one call (fs::read): threads cannot share that call, and each reading the whole file would not be sharing the work",
+            ));
+        }
         Ok(())
     }
 }

@@ -106,10 +106,12 @@ pub fn copy_key(cell: &Cell, operation: &OperationFacts) -> Option<(u64, u64)> {
 }
 
 /// Why the model leaves `cell` out, if it does: its method's reason
-/// (O_DIRECT, io_uring), else a cold cache or a write.
+/// (O_DIRECT, io_uring), else several threads, a cold cache or a write.
 pub fn unmodelled(cell: &Cell, cache: Cache, writes: bool) -> Option<Unmodelled> {
     if cell.facts.unmodelled.is_some() {
         cell.facts.unmodelled
+    } else if cell.threads() > 1 {
+        Some(Unmodelled::Threads)
     } else if cache == Cache::Cold {
         Some(Unmodelled::Disk)
     } else if writes {
@@ -285,6 +287,7 @@ mod tests {
             counters_note: None,
             model: None,
             spread: None,
+            split: None,
         }
     }
 

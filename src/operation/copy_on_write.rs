@@ -50,6 +50,7 @@ impl Operate for CopyOnWrite {
         Plan {
             offsets: Vec::new(),
             data: patch_contents(seed, self.len),
+            ..Plan::default()
         }
     }
 

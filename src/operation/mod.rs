@@ -17,6 +17,7 @@ mod random_read;
 mod sequential_read;
 mod sequential_write;
 mod slice;
+mod threads;
 
 pub use copy_on_write::CopyOnWrite;
 pub use fields::{FieldError, Fields, strip_position};
@@ -27,6 +28,10 @@ pub use random_read::RandomRead;
 pub use sequential_read::SequentialRead;
 pub use sequential_write::SequentialWrite;
 pub use slice::Slice;
+pub use threads::{
+    MAX_THREADS, RANGE_GRANULE, ThreadPart, combine_reference, fold_parts, parse_threads,
+    run_parts, split_offsets, split_range,
+};
 
 use crate::checksum::Fold;
 use crate::vocab::OperationKind;
@@ -65,6 +70,9 @@ pub struct Plan {
     /// sequential_write); copied to where each method wants its write
     /// buffer before anything is timed.
     pub data: Vec<u8>,
+    /// The range each thread consumes, in part order, when several share
+    /// a sequential read; empty otherwise.
+    pub ranges: Vec<(u64, u64)>,
 }
 
 /// Which files an operation's I/O goes to, for tools that reproduce it.
@@ -193,6 +201,19 @@ pub trait Operate: Sized {
     /// Its I/O as a pattern another tool can reproduce on files of `size`
     /// bytes; `None` when none can.
     fn access(&self, size: u64) -> Option<Access>;
+
+    /// Threads that share each operation (the `threads` field; 1 for
+    /// operations that do not take it).
+    fn threads(&self) -> u32 {
+        1
+    }
+
+    /// How the work on files of `size` bytes is shared out, one entry per
+    /// thread in part order; `None` for one thread.
+    fn split(&self, plan: &Plan, size: u64) -> Option<Vec<ThreadPart>> {
+        let _ = (plan, size);
+        None
+    }
 }
 
 /// Declares [`Operation`], one variant per [`OperationKind`], each holding
@@ -293,6 +314,16 @@ macro_rules! operations {
             /// See [`Operate::access`].
             pub fn access(&self, size: u64) -> Option<Access> {
                 match self { $( Operation::$name(op) => op.access(size), )+ }
+            }
+
+            /// See [`Operate::threads`].
+            pub fn threads(&self) -> u32 {
+                match self { $( Operation::$name(op) => op.threads(), )+ }
+            }
+
+            /// See [`Operate::split`].
+            pub fn split(&self, plan: &Plan, size: u64) -> Option<Vec<ThreadPart>> {
+                match self { $( Operation::$name(op) => op.split(plan, size), )+ }
             }
         }
 

@@ -60,6 +60,7 @@ impl Operate for Overwrite {
         Plan {
             offsets: Vec::new(),
             data: patch_contents(seed, self.len),
+            ..Plan::default()
         }
     }
 

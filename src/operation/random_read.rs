@@ -1,7 +1,11 @@
 //! random_read: consume `count` records of `record` bytes at record-aligned
-//! offsets drawn from the seed.
+//! offsets drawn from the seed; with `threads` above 1, each thread reads
+//! one contiguous run of the offsets list.
 
-use super::{Access, FieldError, Fields, Files, Io, Operate, Order, Plan, Target};
+use super::{
+    Access, FieldError, Fields, Files, Io, Operate, Order, Plan, Target, ThreadPart,
+    combine_reference, fold_parts, parse_threads, split_offsets,
+};
 use crate::checksum::Fold;
 use crate::units::to_usize;
 use crate::vocab::OperationKind;
@@ -18,11 +22,13 @@ pub struct RandomRead {
     pub count: u64,
     /// Bytes per record.
     pub record: u64,
+    /// Threads sharing each operation, each reading one run of the offsets.
+    pub threads: u32,
 }
 
 impl Operate for RandomRead {
     const KIND: OperationKind = OperationKind::RandomRead;
-    const FIELDS: &'static [&'static str] = &["count", "record"];
+    const FIELDS: &'static [&'static str] = &["count", "record", "threads"];
     const WRITES: bool = false;
 
     fn parse(fields: &Fields) -> Result<Self, FieldError> {
@@ -33,9 +39,17 @@ impl Operate for RandomRead {
                 format!("{count} records per operation is more than the {MAX_COUNT} allowed"),
             ));
         }
+        let threads = parse_threads(fields)?;
+        if u64::from(threads) > count {
+            return Err(FieldError::new(
+                "threads",
+                format!("{threads} threads cannot share {count} records: each needs one"),
+            ));
+        }
         Ok(RandomRead {
             count,
             record: fields.required("record", fields.size("record")?)?,
+            threads,
         })
     }
 
@@ -50,7 +64,11 @@ impl Operate for RandomRead {
     }
 
     fn params_json(&self) -> serde_json::Value {
-        serde_json::json!({"count": self.count, "record": self.record})
+        if self.threads > 1 {
+            serde_json::json!({"count": self.count, "record": self.record, "threads": self.threads})
+        } else {
+            serde_json::json!({"count": self.count, "record": self.record})
+        }
     }
 
     fn payload_bytes(&self, _: u64) -> u64 {
@@ -68,15 +86,24 @@ impl Operate for RandomRead {
     fn plan(&self, seed: u64, size: u64) -> Plan {
         Plan {
             offsets: record_offsets(seed, size, self.record, self.count),
-            data: Vec::new(),
+            ..Plan::default()
         }
     }
 
     fn reference(&self, files: &Files, plan: &Plan) -> Option<u64> {
         let bytes = files.first_contents();
+        let record = |&offset: &u64| &bytes[to_usize(offset)..to_usize(offset + self.record)];
+        if self.threads > 1 {
+            let parts = split_offsets(&plan.offsets, self.threads);
+            return Some(combine_reference(
+                parts
+                    .into_iter()
+                    .map(|part| part.iter().map(record).collect()),
+            ));
+        }
         let mut fold = Fold::new();
-        for &offset in &plan.offsets {
-            fold.update(&bytes[to_usize(offset)..to_usize(offset + self.record)]);
+        for offset in &plan.offsets {
+            fold.update(record(offset));
         }
         Some(fold.finish())
     }
@@ -89,10 +116,20 @@ impl Operate for RandomRead {
         _: &[u8],
         fold: &mut Fold,
     ) -> io::Result<()> {
+        if self.threads > 1 {
+            let parts = split_offsets(&plan.offsets, self.threads);
+            let folds = io.read_records_in_threads(files.first(), &parts, self.record)?;
+            fold_parts(folds, fold);
+            return Ok(());
+        }
         io.read_records(files.first(), &plan.offsets, self.record, fold)
     }
 
     fn access(&self, size: u64) -> Option<Access> {
+        if self.threads > 1 {
+            // fio's jobs would each read the whole pattern, not a part.
+            return None;
+        }
         Some(Access {
             target: Target::FirstInput,
             order: Order::Random {
@@ -104,5 +141,25 @@ impl Operate for RandomRead {
             len: size,
             sync: false,
         })
+    }
+
+    fn threads(&self) -> u32 {
+        self.threads
+    }
+
+    fn split(&self, plan: &Plan, _: u64) -> Option<Vec<ThreadPart>> {
+        if self.threads < 2 {
+            return None;
+        }
+        let parts = split_offsets(&plan.offsets, self.threads);
+        Some(
+            parts
+                .iter()
+                .map(|part| ThreadPart {
+                    bytes: part.len() as u64 * self.record,
+                    accesses: part.len() as u64,
+                })
+                .collect(),
+        )
     }
 }

@@ -41,6 +41,7 @@ impl Operate for SequentialWrite {
         Plan {
             offsets: Vec::new(),
             data: file_contents(seed, 0, size),
+            ..Plan::default()
         }
     }
 

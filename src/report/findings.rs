@@ -192,6 +192,80 @@ fn crossover(a: &Standing, b: &Standing) -> Crossover {
     }
 }
 
+/// One method at one size shared by more threads, against fewer: a cell
+/// of a scenario whose operations several threads share, against the cell
+/// with the same label and size in the scenario that differs only in its
+/// thread count (the one with the fewest threads).
+#[derive(Debug, Clone)]
+pub(crate) struct Scaling<'a> {
+    /// The cell with more threads.
+    pub cell: &'a Cell,
+    /// The same method and size with fewer threads.
+    pub base: &'a Cell,
+    /// The base scenario's thread count.
+    pub base_threads: u32,
+    /// The base scenario's name.
+    pub base_scenario: &'a str,
+    /// The cell's times judged against the base's (both move the same
+    /// bytes, so a time ratio below 1 is a speed-up).
+    pub judgement: Judgement,
+}
+
+/// How `scenario`'s cells scaled against its sibling among `scenarios`:
+/// a scenario with fewer threads that differs from it in nothing else and
+/// measured some of the same methods at the same sizes, from the same file
+/// if there is one (the counts of one `threads` list), else the one with
+/// the fewest threads. Empty for one thread or with no sibling.
+pub(crate) fn scaling<'a>(
+    scenarios: &'a [ScenarioResult],
+    scenario: &'a ScenarioResult,
+) -> Vec<Scaling<'a>> {
+    if scenario.threads < 2 {
+        return Vec::new();
+    }
+    let same = |a: &Cell, b: &Cell| a.label == b.label && a.size == b.size && a.bytes == b.bytes;
+    let sibling = scenarios
+        .iter()
+        .filter(|other| {
+            other.threads < scenario.threads
+                && other.operation == scenario.operation
+                && other.cache == scenario.cache
+                && other.cache_fill == scenario.cache_fill
+                && params_but_threads(other) == params_but_threads(scenario)
+                && scenario
+                    .cells
+                    .iter()
+                    .any(|c| other.cells.iter().any(|b| same(b, c)))
+        })
+        .min_by_key(|other| (other.file != scenario.file, other.threads));
+    let Some(base) = sibling else {
+        return Vec::new();
+    };
+    scenario
+        .cells
+        .iter()
+        .filter_map(|cell| {
+            let found = base.cells.iter().find(|b| same(b, cell))?;
+            Some(Scaling {
+                cell,
+                base: found,
+                base_threads: base.threads,
+                base_scenario: &base.name,
+                judgement: judge::cells(found, cell),
+            })
+        })
+        .collect()
+}
+
+/// The operation's parameters without its thread count.
+fn params_but_threads(scenario: &ScenarioResult) -> serde_json::Value {
+    let mut params = scenario.operation_params.clone();
+    if let Some(fields) = params.as_object_mut() {
+        fields.remove("threads");
+    }
+    params
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -278,5 +352,40 @@ mod tests {
         };
         assert_eq!(size, 4096);
         assert!(race(&standings(&made_up_race(&[(4096, 1000, 1500)]))).is_none());
+    }
+
+    #[test]
+    fn threads_scale_against_the_sibling_from_their_own_file() {
+        let threaded = |threads: u32, file: &str, ns: u64| {
+            let mut s = scenario(vec![cell("mmap", Mmap, 1 << 26, ns)]);
+            s.threads = threads;
+            s.file = file.to_string();
+            s.name = format!("{file}-{threads}");
+            if threads > 1 {
+                s.operation_params = serde_json::json!({"threads": threads});
+            }
+            s
+        };
+        let unrelated = scenario(vec![cell("mmap", Mmap, 4096, 10)]);
+        let elsewhere = threaded(1, "other.json", 3000);
+        let one = threaded(1, "t.json", 2000);
+        let two = threaded(2, "t.json", 1000);
+        let all = vec![unrelated, elsewhere, one, two];
+        let scaled = scaling(&all, &all[3]);
+        assert_eq!(scaled.len(), 1);
+        assert_eq!(scaled[0].base_scenario, "t.json-1");
+        assert_eq!(scaled[0].base.median_ns, 2000);
+        assert!((scaled[0].judgement.ratio - 0.5).abs() < 1e-9);
+        assert_eq!(scaled[0].judgement.outcome, Outcome::Faster);
+        assert!(
+            scaling(&all, &all[2]).is_empty(),
+            "one thread has no scaling"
+        );
+        // Without its own file's sibling, the one from another file serves.
+        let without = vec![all[1].clone(), all[3].clone()];
+        assert_eq!(
+            scaling(&without, &without[1])[0].base_scenario,
+            "other.json-1"
+        );
     }
 }

@@ -212,13 +212,25 @@ fn scenario(results: &Results, s: &ScenarioResult, palette: &Palette) -> anyhow:
     let _ = writeln!(out, "<p class=\"lede\">{}</p>", escape(&s.about));
     let _ = writeln!(
         out,
-        "<p class=\"meta\">operation <code>{}</code> · cache <code>{}</code> · parameters <code>{}</code> · from <code>{}</code></p>",
+        "<p class=\"meta\">operation <code>{}</code> · cache <code>{}</code>{} · parameters <code>{}</code> · from <code>{}</code></p>",
         escape(s.operation.name()),
         escape(s.cache.name()),
+        if s.threads > 1 {
+            format!(
+                " · <code>{}</code> threads (throughput is their total)",
+                s.threads
+            )
+        } else {
+            String::new()
+        },
         escape(&s.operation_params.to_string()),
         escape(&s.file)
     );
     let mut story = paragraph(s, &results.limits);
+    if let Some(threads) = super::narrative::threads(results, s) {
+        story.push(' ');
+        story.push_str(&threads);
+    }
     if let Some(changes) = layout::ranking_changes(results, s) {
         story.push(' ');
         story.push_str(&changes);

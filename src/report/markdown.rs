@@ -113,10 +113,21 @@ pub(crate) fn summary(results: &Results) -> String {
         );
         let _ = writeln!(
             out,
-            "Operation `{}`, {} cache, parameters `{}`.\n",
-            s.operation, s.cache, s.operation_params
+            "Operation `{}`, {} cache{}, parameters `{}`.\n",
+            s.operation,
+            s.cache,
+            if s.threads > 1 {
+                format!(", {} threads (throughput is their total)", s.threads)
+            } else {
+                String::new()
+            },
+            s.operation_params
         );
         let mut story = paragraph(s, l);
+        if let Some(threads) = super::narrative::threads(results, s) {
+            story.push(' ');
+            story.push_str(&threads);
+        }
         if let Some(changes) = layout::ranking_changes(results, s) {
             story.push(' ');
             story.push_str(&changes);

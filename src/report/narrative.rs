@@ -2,11 +2,11 @@
 //! smallest and largest size, where mmap and the best call-based method cross,
 //! and which counters explain the difference.
 
-use super::findings::{Lead, Race, lead_at, race, standings};
+use super::findings::{Lead, Race, Scaling, lead_at, race, scaling, standings};
 use super::format::{bytes, count, percent, ratio};
 use super::metrics::{bytes_per_fault, copied, is_map, ranked_at, sizes};
 use crate::operation;
-use crate::results::{Cell, Limits, PeerLine, ScenarioResult};
+use crate::results::{Cell, Limits, PeerLine, Results, ScenarioResult};
 use crate::units::{ApproxSize, ExactSize, Nanos, Rate};
 use crate::vocab::CostTerm;
 use crate::words::{and_list, capitalise};
@@ -402,6 +402,54 @@ fn direct_io(scenario: &ScenarioResult, size: u64) -> Option<String> {
 /// Cells named at most in [`above_limits`]; the rest are counted.
 const ABOVE_LIMITS_NAMED: usize = 4;
 
+/// For a scenario whose operations several threads shared: what they
+/// shared and how, that its throughputs are totals across the threads,
+/// and how each method scaled against the sibling scenario with fewer
+/// threads (judged, [`scaling`]); `None` for one thread.
+pub(crate) fn threads(results: &Results, scenario: &ScenarioResult) -> Option<String> {
+    if scenario.threads < 2 {
+        return None;
+    }
+    let mut text = format!(
+        "{} threads shared each operation on one file, each its own part ({}): a map is one mapping they all read, the other methods open a descriptor and keep a buffer (or a ring) per thread. Throughput is the total across the threads, and the cost model and the limits are for one thread, so compare these cells with each other, not with one thread's.",
+        scenario.threads,
+        match scenario.operation {
+            crate::vocab::OperationKind::RandomRead => "a run of the offsets",
+            _ => "a contiguous range",
+        }
+    );
+    let scaled = scaling(&results.scenarios, scenario);
+    if let Some(first) = scaled.first() {
+        let each: Vec<String> = scaled.iter().map(scaling_words).collect();
+        text.push_str(&format!(
+            " Against {} ({}): {}.",
+            counted(u64::from(first.base_threads), "thread"),
+            first.base_scenario,
+            each.join("; ")
+        ));
+    }
+    Some(text)
+}
+
+/// One method's [`Scaling`] in words: "mmap at 64 MiB 1.85× as fast
+/// (faster)", or "the same within noise".
+fn scaling_words(scaled: &Scaling) -> String {
+    let speed = 1.0 / scaled.judgement.ratio;
+    let verdict = match scaled.judgement.outcome {
+        crate::judge::Outcome::Faster => "faster",
+        crate::judge::Outcome::Slower => "slower",
+        crate::judge::Outcome::Same => "the same within noise",
+    };
+    format!(
+        "{} at {} {} as fast ({} against {}, {verdict})",
+        scaled.cell.label,
+        ExactSize(scaled.cell.size),
+        ratio(speed),
+        Rate(scaled.cell.throughput_bytes_per_sec),
+        Rate(scaled.base.throughput_bytes_per_sec)
+    )
+}
+
 /// The cells faster than the ceiling for their size and kind of work, and
 /// why that can happen.
 fn above_limits(scenario: &ScenarioResult, limits: &Limits) -> Option<String> {
@@ -410,12 +458,14 @@ fn above_limits(scenario: &ScenarioResult, limits: &Limits) -> Option<String> {
         .iter()
         .filter_map(|c| {
             let ceiling = crate::ceiling::of(limits, c, operation::writes(scenario.operation));
-            (c.throughput_bytes_per_sec > ceiling.bytes_per_sec).then(|| {
+            // A limit is one thread's: held against each thread's share.
+            let per_thread = c.throughput_bytes_per_sec / c.threads() as f64;
+            (per_thread > ceiling.bytes_per_sec).then(|| {
                 format!(
                     "{} at {} ({} of the {} limit within {}, {})",
                     c.label,
                     ExactSize(c.size),
-                    percent(c.throughput_bytes_per_sec / ceiling.bytes_per_sec),
+                    percent(per_thread / ceiling.bytes_per_sec),
                     ceiling.work.name(),
                     ceiling.level,
                     Rate(ceiling.bytes_per_sec)

@@ -145,10 +145,16 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                 ExactSize(size).to_string(),
                 // Every cell of a finished run was verified (a mismatch
                 // stops it); only an older file can hold one that was not.
-                if cell.verified {
-                    cell.label.clone()
-                } else {
-                    format!("{} {UNVERIFIED}", cell.label)
+                {
+                    let label = match cell.threads() {
+                        1 => cell.label.clone(),
+                        n => format!("{} ({n} threads)", cell.label),
+                    };
+                    if cell.verified {
+                        label
+                    } else {
+                        format!("{label} {UNVERIFIED}")
+                    }
                 },
                 format!(
                     "{} ({} - {}){}",
@@ -169,9 +175,12 @@ pub(crate) fn cell_table(scenario: &ScenarioResult, limits: &Limits) -> Table {
                             cell,
                             crate::operation::writes(scenario.operation),
                         );
+                        // A limit is one thread's: held against each
+                        // thread's share of the total.
+                        let per_thread = tput / cell.threads() as f64;
                         format!(
                             "{} of {}",
-                            percent(tput / ceiling.bytes_per_sec),
+                            percent(per_thread / ceiling.bytes_per_sec),
                             ceiling.work.name()
                         )
                     },

@@ -12,7 +12,7 @@ use crate::vocab::{Cache, Peer};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use validate::from_json;
+pub use validate::{from_json, from_json_all};
 
 /// Samples per cell when a scenario does not say.
 pub const DEFAULT_SAMPLES: u32 = 10;
@@ -85,8 +85,16 @@ impl fmt::Display for ScenarioError {
 
 impl std::error::Error for ScenarioError {}
 
-/// Reads and validates one scenario file.
+/// Reads and validates one scenario file (with a list of thread counts,
+/// the first count's scenario; see [`load_each`]).
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let mut all = load_each(path)?;
+    Ok(all.swap_remove(0))
+}
+
+/// Reads and validates one scenario file into its scenarios: one, or one
+/// per thread count when `threads` is a list ([`from_json_all`]).
+pub fn load_each(path: &Path) -> Result<Vec<Scenario>, ScenarioError> {
     let limit = crate::bounded_read::MAX_SCENARIO_FILE;
     let text =
         crate::bounded_read::read_text(path, limit, "scenario").map_err(|e| ScenarioError {
@@ -95,27 +103,28 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
             position: None,
             message: format!("cannot read the file: {e}"),
         })?;
-    from_json(&text, path)
+    from_json_all(&text, path)
 }
 
 /// Reads and validates several files; refuses two scenarios with the same name.
 pub fn load_all(paths: &[PathBuf]) -> Result<Vec<Scenario>, ScenarioError> {
     let mut scenarios: Vec<Scenario> = Vec::new();
     for path in paths {
-        let scenario = load(path)?;
-        if let Some(first) = scenarios.iter().find(|s| s.name == scenario.name) {
-            return Err(ScenarioError {
-                file: path.clone(),
-                field: Some("name".to_string()),
-                position: None,
-                message: format!(
-                    "{:?} is already the name of the scenario in {}; names must be unique",
-                    scenario.name,
-                    first.file.display()
-                ),
-            });
+        for scenario in load_each(path)? {
+            if let Some(first) = scenarios.iter().find(|s| s.name == scenario.name) {
+                return Err(ScenarioError {
+                    file: path.clone(),
+                    field: Some("name".to_string()),
+                    position: None,
+                    message: format!(
+                        "{:?} is already the name of the scenario in {}; names must be unique",
+                        scenario.name,
+                        first.file.display()
+                    ),
+                });
+            }
+            scenarios.push(scenario);
         }
-        scenarios.push(scenario);
     }
     Ok(scenarios)
 }

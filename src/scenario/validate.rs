@@ -11,8 +11,19 @@ use serde_json::{Map, Value};
 /// Most samples a cell may ask for; more is almost surely a typo.
 const MAX_SAMPLES: u32 = 10_000;
 
-/// Parses and validates scenario JSON; `path` is only used in errors and results.
+/// Parses and validates scenario JSON; `path` is only used in errors and
+/// results. A list of thread counts gives the first count's scenario (see
+/// [`from_json_all`]).
 pub fn from_json(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
+    let mut all = from_json_all(text, path)?;
+    Ok(all.swap_remove(0))
+}
+
+/// Parses and validates scenario JSON into its scenarios: one, or with
+/// `"threads": [1, 2, ...]` one per thread count, in the order listed,
+/// each named `<name>-<N>-threads` (`-1-thread`), so that every
+/// scenario's cells share one thread count and compare like with like.
+pub fn from_json_all(text: &str, path: &Path) -> Result<Vec<Scenario>, ScenarioError> {
     let first = text.trim_start().chars().next();
     if first != Some('{') {
         return Err(ScenarioError {
@@ -43,7 +54,11 @@ pub fn from_json(text: &str, path: &Path) -> Result<Scenario, ScenarioError> {
             message: strip_position(&inner.to_string()),
         }
     })?;
-    Checker { file: path, text }.scenario(wire)
+    let checker = Checker { file: path, text };
+    match wire.operation_fields.get("threads") {
+        Some(Value::Array(counts)) => checker.per_thread_count(&wire, counts),
+        _ => Ok(vec![checker.scenario(wire)?]),
+    }
 }
 
 struct Checker<'a> {
@@ -60,6 +75,32 @@ impl Checker<'_> {
             position: None,
             message: message.into(),
         }
+    }
+
+    /// One scenario per count of a `threads` list, each named for its count.
+    fn per_thread_count(
+        &self,
+        wire: &ScenarioWire,
+        counts: &[Value],
+    ) -> Result<Vec<Scenario>, ScenarioError> {
+        if counts.is_empty() {
+            return Err(self.error_at("threads", "an empty list; give one count or several"));
+        }
+        let mut scenarios: Vec<Scenario> = Vec::with_capacity(counts.len());
+        for (index, count) in counts.iter().enumerate() {
+            if counts[..index].contains(count) {
+                return Err(self.error_at("threads", format!("{count} is listed twice")));
+            }
+            let mut one = wire.clone();
+            one.operation_fields
+                .insert("threads".to_string(), count.clone());
+            let mut scenario = self.scenario(one)?;
+            let threads = scenario.operation.threads();
+            let noun = if threads == 1 { "thread" } else { "threads" };
+            scenario.name = format!("{}-{threads}-{noun}", scenario.name);
+            scenarios.push(scenario);
+        }
+        Ok(scenarios)
     }
 
     fn scenario(&self, wire: ScenarioWire) -> Result<Scenario, ScenarioError> {

@@ -23,7 +23,7 @@ pub const FIELDS: &[&str] = &[
 
 /// One scenario file, field for field. Fields that are neither these nor
 /// the operation's are refused by [`super::validate`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct ScenarioWire {
     pub name: String,
     #[serde(default)]

@@ -114,6 +114,12 @@ pub(crate) fn throughput(
     } else {
         "Both axes are logarithmic. Dashed grey lines are this machine's ceilings for each file size, measured in the same run over buffers in the cache level a file of that size falls in (L1d, L2, L3 or memory): a user-space memcpy, the limit of every method whose CPU copies the bytes, and the consume step (scan), the limit of a map, which copies nothing.".to_string()
     };
+    if scenario.threads > 1 {
+        caption.push_str(&format!(
+            " Each point is the total of {} threads sharing each operation; the ceilings are one thread's (threads share the memory bandwidth, so they do not simply add).",
+            scenario.threads
+        ));
+    }
     if !scenario.peers.is_empty() {
         caption.push_str(
             " Large hollow circles are fio on the same file in the same run, with the engine equivalent to the method whose colour they wear (fio consumes nothing of what it reads).",
