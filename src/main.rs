@@ -101,6 +101,10 @@ enum Command {
         /// Only check the files (like `check` for scenario files).
         #[arg(long)]
         check: bool,
+        /// Run nothing: render index.html and summary.md again from the
+        /// <name>.json files already in --out.
+        #[arg(long, conflicts_with = "check")]
+        report: bool,
     },
     /// Live lessons on memory maps, one small experiment at a time.
     Demo {
@@ -190,6 +194,7 @@ fn main() -> ExitCode {
             work_dir,
             floor,
             check,
+            report,
         } => {
             mmap_lab::workdir::clean_up_on_interrupt(true);
             let options = PressureOptions {
@@ -198,6 +203,7 @@ fn main() -> ExitCode {
                 work_dir,
                 floor,
                 check,
+                report_only: report,
             };
             mmap_lab::lasting::command::command(&options, mmap_lab::stop::flag())
         }

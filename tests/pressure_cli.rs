@@ -83,6 +83,39 @@ fn a_small_run_writes_its_results() {
         );
     }
     assert!(results["held"].is_null());
+
+    // The report beside the results, and again from them alone.
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        page.contains("At a glance") && page.contains("<svg"),
+        "{page}"
+    );
+    assert!(page.contains("With 2 threads,"), "no paragraph");
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("| small | 16 MiB data, no budget |"),
+        "{summary}"
+    );
+    std::fs::remove_file(out.join("index.html")).unwrap();
+    mmap_lab()
+        .args(["pressure", "--report", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    assert!(out.join("index.html").is_file());
+    mmap_lab()
+        .args(["pressure", "--report", "--out"])
+        .arg(&out)
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains("name no scenario files"));
+    mmap_lab()
+        .args(["pressure", "--report", "--out"])
+        .arg(temp.path())
+        .assert()
+        .code(2)
+        .stderr(contains("holds no pressure results"));
 }
 
 #[test]

@@ -38,10 +38,12 @@ pub struct PressureOptions {
     pub floor: Option<u64>,
     /// Only check the files: print one line per good file, run nothing.
     pub check: bool,
+    /// Run nothing: render the report of the results already in `out`.
+    pub report_only: bool,
 }
 
 /// One run: a method and a thread count.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Cell {
     /// The method's label.
     pub label: String,
@@ -63,7 +65,7 @@ pub struct Cell {
 }
 
 /// The results of one pressure scenario: `<out>/<name>.json`.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PressureResults {
     /// The scenario as checked.
     pub scenario: PressureSpec,
@@ -79,6 +81,14 @@ pub struct PressureResults {
 
 /// Runs every file's scenario; stops at the first error.
 pub fn command(options: &PressureOptions, interrupted: &AtomicBool) -> Result<(), AppError> {
+    if options.report_only {
+        if !options.files.is_empty() {
+            return Err(AppError::Usage(
+                "--report renders the results already in --out; name no scenario files".into(),
+            ));
+        }
+        return report(&options.out);
+    }
     if options.files.is_empty() {
         return Err(AppError::Usage(
             "name pressure scenario files, e.g. scenarios/pressure/*.json".into(),
@@ -115,7 +125,33 @@ pub fn command(options: &PressureOptions, interrupted: &AtomicBool) -> Result<()
         crate::results::write_atomically(&path, text.as_bytes())
             .map_err(|e| AppError::Failed(format!("{e:#}")))?;
         eprintln!("results: {}", path.display());
+        // Rendered after each scenario, so an interrupted run keeps a report.
+        report(&options.out)?;
     }
+    Ok(())
+}
+
+/// Renders `index.html` and `summary.md` in `dir` from every pressure
+/// results file there (other JSON files are passed over, with a warning).
+pub fn report(dir: &Path) -> Result<(), AppError> {
+    let files = crate::report::pressure::results_files(dir)
+        .map_err(|e| AppError::Usage(format!("{e:#}")))?;
+    let mut results = Vec::new();
+    for file in files {
+        match crate::report::pressure::load(&file) {
+            Ok(r) => results.push(r),
+            Err(e) => eprintln!("warning: passed over {}: {e:#}", file.display()),
+        }
+    }
+    if results.is_empty() {
+        return Err(AppError::Usage(format!(
+            "{} holds no pressure results (mmap-lab pressure writes <name>.json there)",
+            dir.display()
+        )));
+    }
+    crate::report::pressure::write_report(&results, dir)
+        .map_err(|e| AppError::Failed(format!("{e:#}")))?;
+    eprintln!("report: {}", dir.join("index.html").display());
     Ok(())
 }
 

@@ -66,7 +66,7 @@ fn optional_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>,
 }
 
 /// A checked pressure scenario.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PressureSpec {
     /// Its name.
     pub name: String,

@@ -21,6 +21,7 @@ mod markdown;
 mod metrics;
 mod narrative;
 mod palette;
+pub mod pressure;
 mod table;
 
 use crate::results::{Results, write_atomically};
