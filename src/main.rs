@@ -105,6 +105,10 @@ enum Command {
         /// <name>.json files already in --out.
         #[arg(long, conflicts_with = "check")]
         report: bool,
+        /// Also run fio's equivalent right after each run, under the same
+        /// budget (only `fio`); skipped with one line if fio is not on PATH.
+        #[arg(long, value_delimiter = ',', value_parser = parse_peer)]
+        peers: Vec<Peer>,
     },
     /// Live lessons on memory maps, one small experiment at a time.
     Demo {
@@ -195,6 +199,7 @@ fn main() -> ExitCode {
             floor,
             check,
             report,
+            peers,
         } => {
             mmap_lab::workdir::clean_up_on_interrupt(true);
             let options = PressureOptions {
@@ -204,6 +209,7 @@ fn main() -> ExitCode {
                 floor,
                 check,
                 report_only: report,
+                peers,
             };
             mmap_lab::lasting::command::command(&options, mmap_lab::stop::flag())
         }

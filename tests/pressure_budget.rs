@@ -63,6 +63,7 @@ fn a_budget_is_held_reclaim_happens_and_nothing_is_left_behind() {
         floor: None,
         check: false,
         report_only: false,
+        peers: Vec::new(),
     };
     let results = run_scenario(&spec, &options, &AtomicBool::new(false)).unwrap();
 

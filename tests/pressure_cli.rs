@@ -131,3 +131,59 @@ fn check_reads_the_shipped_scenarios_and_runs_nothing() {
         .success()
         .stdout(contains("ok  ").and(contains("pressure-random-data")));
 }
+
+#[test]
+fn fio_runs_beside_each_run_or_is_skipped_with_its_reason() {
+    let temp = tempfile::tempdir_in("/var/tmp").unwrap();
+    let path = temp.path().join("small.json");
+    std::fs::write(&path, SMALL).unwrap();
+    let results = |out: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join("small.json")).unwrap()).unwrap()
+    };
+    let without = temp.path().join("without");
+    mmap_lab()
+        .env("PATH", "/nonexistent")
+        .args(["pressure", "--peers", "fio", "--work-dir"])
+        .arg(temp.path())
+        .arg("--out")
+        .arg(&without)
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(contains("fio skipped: fio is not on PATH"));
+    let skipped = results(&without);
+    assert!(
+        skipped["fio_skipped"]
+            .as_str()
+            .unwrap()
+            .contains("not on PATH")
+    );
+    assert!(skipped["cells"][0]["fio"].is_null());
+    let summary = std::fs::read_to_string(without.join("summary.md")).unwrap();
+    assert!(
+        summary.contains("fio did not run beside the runs"),
+        "{summary}"
+    );
+
+    if mmap_lab::fio::Fio::find().is_err() {
+        eprintln!("skipped the run with fio: fio is not on PATH");
+        return;
+    }
+    let with = temp.path().join("with");
+    mmap_lab()
+        .args(["pressure", "--peers", "fio", "--work-dir"])
+        .arg(temp.path())
+        .arg("--out")
+        .arg(&with)
+        .arg(&path)
+        .assert()
+        .success()
+        .stdout(contains("fio: "));
+    for cell in results(&with)["cells"].as_array().unwrap() {
+        let fio = &cell["fio"];
+        assert!(fio["accesses_per_sec"].as_f64().unwrap() > 0.0, "{fio}");
+        assert!(fio["command"].as_str().unwrap().contains("--numjobs=2"));
+    }
+    let page = std::fs::read_to_string(with.join("index.html")).unwrap();
+    assert!(page.contains("fio&#39;s equivalent jobs"), "{page}");
+}

@@ -5,12 +5,15 @@
 
 use super::access::Way;
 use super::content::Content;
+use super::peer::{self, FioRun};
 use super::run::{self, Job, Outcome, Until};
 use super::spec::{self, PressureSpec};
 use crate::error::AppError;
+use crate::fio::Fio;
 use crate::pressure::{Budget, HeldRecord, Helper, HelperError, budget, default_floor, meminfo};
 use crate::results::Machine;
 use crate::timeline::Sources;
+use crate::vocab::Peer;
 use crate::workdir::WorkDir;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -40,6 +43,8 @@ pub struct PressureOptions {
     pub check: bool,
     /// Run nothing: render the report of the results already in `out`.
     pub report_only: bool,
+    /// Other tools to run beside each run (fio).
+    pub peers: Vec<Peer>,
 }
 
 /// One run: a method and a thread count.
@@ -62,6 +67,10 @@ pub struct Cell {
     pub cache_at_budget_ms: Option<u64>,
     /// What the threads did and the timeline.
     pub outcome: Outcome,
+    /// fio's equivalent job, run right after it under the same budget,
+    /// with `--peers fio`.
+    #[serde(default)]
+    pub fio: Option<FioRun>,
 }
 
 /// The results of one pressure scenario: `<out>/<name>.json`.
@@ -77,6 +86,10 @@ pub struct PressureResults {
     pub held: Option<HeldRecord>,
     /// Every run, in order.
     pub cells: Vec<Cell>,
+    /// Why fio did not run beside the runs, when it was asked for and
+    /// could not.
+    #[serde(default)]
+    pub fio_skipped: Option<String>,
 }
 
 /// Runs every file's scenario; stops at the first error.
@@ -195,6 +208,16 @@ pub fn run_scenario(
         None => None,
         Some(budget) => Some(start_helper(spec, budget, interrupted)?),
     };
+    let (fio, fio_skipped) = match options.peers.contains(&Peer::Fio) {
+        false => (None, None),
+        true => match Fio::find() {
+            Ok(fio) => (Some(fio), None),
+            Err(e) => {
+                println!("  fio skipped: {e}");
+                (None, Some(e.to_string()))
+            }
+        },
+    };
     let mut cells = Vec::new();
     for &threads in &spec.threads {
         for &way in &spec.methods {
@@ -231,7 +254,15 @@ pub fn run_scenario(
             if let Some(helper) = &helper {
                 helper.check_alive().map_err(failed)?;
             }
-            let cell = cell(way, threads, spec.page_cache, outcome);
+            let mut cell = cell(way, threads, spec.page_cache, outcome);
+            if let Some(fio) = &fio {
+                // Right after the run, while the helper still holds the
+                // cache to the budget.
+                cell.fio = Some(peer::run(fio, &peer::job(spec, way, threads, &path)));
+                if let Some(helper) = &helper {
+                    helper.check_alive().map_err(failed)?;
+                }
+            }
             print_cell(&cell);
             cells.push(cell);
         }
@@ -243,6 +274,7 @@ pub fn run_scenario(
         read_ahead_kb: crate::machine::read_ahead_kb(work.path()),
         held,
         cells,
+        fio_skipped,
     })
 }
 
@@ -322,29 +354,46 @@ fn cell(way: Way, threads: u64, page_cache: Option<u64>, outcome: Outcome) -> Ce
                 .map(|p| p.t_ms)
         }),
         outcome,
+        fio: None,
     }
 }
 
+/// A run's lines on the terminal, each under 80 columns.
 fn print_cell(cell: &Cell) {
+    use crate::report::format_count as n;
     let t = cell.outcome.timeline.clone().unwrap_or_default();
-    let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    let opt = |v: Option<u64>| v.map_or("-".to_string(), n);
     println!(
-        "  {:<22} threads {:>3}  {:>10.0} reads/s  majflt {:>8}  refaults {:>9}  pgscan {:>9}  allocstall {:>6}  TLB {:>8}  disk/useful {:>6}  max Cached {:>6} MiB  p99 {}",
+        "  {}, {} thread{}: {} reads/s",
         cell.label,
         cell.threads,
-        cell.accesses_per_sec,
-        cell.outcome.major_faults,
-        t.total(|p| p.refaults),
-        t.total(|p| p.pgscan),
-        t.total(|p| p.allocstall),
+        if cell.threads == 1 { "" } else { "s" },
+        n(cell.accesses_per_sec.round() as u64)
+    );
+    println!(
+        "    majflt {}  refaults {}  pgscan {}  allocstall {}",
+        n(cell.outcome.major_faults),
+        n(t.total(|p| p.refaults)),
+        n(t.total(|p| p.pgscan)),
+        n(t.total(|p| p.allocstall)),
+    );
+    println!(
+        "    TLB {}  disk/useful {}  max Cached {} MiB  p99 {}",
         opt(t.points.iter().map(|p| p.tlb_shootdowns).sum()),
         cell.disk_bytes_per_useful_byte
             .map_or("-".to_string(), |r| format!("{r:.2}")),
-        cell.max_cached >> 20,
+        n(cell.max_cached >> 20),
         cell.outcome
             .latency
             .map_or("-".to_string(), |l| format!("{} us", l.p99_ns / 1000))
     );
+    if let Some(fio) = &cell.fio {
+        match (fio.accesses_per_sec, &fio.error) {
+            (Some(rate), _) => println!("    fio: {} reads/s", n(rate.round() as u64)),
+            (None, Some(e)) => println!("    fio failed: {}", crate::user_text::for_terminal(e)),
+            (None, None) => {}
+        }
+    }
 }
 
 /// Reads the whole file once, front to back, so that the cache starts full.

@@ -26,6 +26,7 @@ mod table;
 
 use crate::results::{Results, write_atomically};
 use anyhow::Context;
+pub(crate) use format::count as format_count;
 pub(crate) use layout::{faults_text, histogram};
 pub(crate) use narrative::deciding_term;
 use std::path::{Path, PathBuf};

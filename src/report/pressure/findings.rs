@@ -3,7 +3,7 @@
 //! budget, who led at each thread count and how the others stood (judged
 //! on per-interval samples by [`crate::judge`]), read amplification,
 //! reclaim and TLB shootdowns of page-cache methods beside O_DIRECT,
-//! intervals with no access, and scaling with threads.
+//! intervals with no access, scaling with threads, and fio beside the runs.
 
 use super::figures::Figures;
 use crate::judge;
@@ -51,6 +51,17 @@ pub(crate) struct Named {
     pub name: String,
     /// The figure.
     pub value: f64,
+}
+
+/// fio's figure for a run beside the run's own.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Peer {
+    /// `label, N threads`.
+    pub name: String,
+    /// The run's accesses per second over its whole length.
+    pub ours: f64,
+    /// fio's I/Os per second.
+    pub fio: f64,
 }
 
 /// Reclaim counters of one run.
@@ -114,6 +125,11 @@ pub(crate) enum Finding {
         intervals: usize,
         of: usize,
     },
+    /// fio's equivalent jobs beside the runs: one figure each, so not
+    /// judged, only set side by side.
+    Peers(Vec<Peer>),
+    /// fio was asked for and could not run: why.
+    PeerSkipped(String),
     /// One method at two thread counts: `to` threads against `from`.
     Scaling {
         label: String,
@@ -198,6 +214,22 @@ pub(crate) fn findings(results: &PressureResults) -> Vec<Finding> {
         })
     }));
     out.extend(scaling(&figures));
+    let peers: Vec<Peer> = figures
+        .iter()
+        .filter_map(|f| {
+            Some(Peer {
+                name: f.name(),
+                ours: f.cell.accesses_per_sec,
+                fio: f.cell.fio.as_ref()?.accesses_per_sec?,
+            })
+        })
+        .collect();
+    if !peers.is_empty() {
+        out.push(Finding::Peers(peers));
+    }
+    if let Some(why) = &results.fio_skipped {
+        out.push(Finding::PeerSkipped(why.clone()));
+    }
     out
 }
 
@@ -332,6 +364,7 @@ mod tests {
                     series: SERIES,
                 }),
             },
+            fio: None,
         }
     }
 
@@ -351,6 +384,7 @@ mod tests {
             read_ahead_kb: Some(128),
             held: None,
             cells,
+            fio_skipped: None,
         }
     }
 
@@ -487,10 +521,7 @@ mod tests {
         let row = glance_row(&budget, &findings(&budget));
         assert_eq!(row[1], "64 MiB data, budget 1 GiB");
         assert_eq!(row[2], "direct, 2 threads: 1,000/s");
-        assert_eq!(
-            row[3],
-            "mmap advice=normal, 2 threads: 100/s (10× fewer)"
-        );
+        assert_eq!(row[3], "mmap advice=normal, 2 threads: 100/s (10× fewer)");
         assert_eq!(row[4], "held (at most 1.0 GiB)");
         let tied = results(
             false,
@@ -501,5 +532,33 @@ mod tests {
         assert_eq!(row[4], "not held");
         let alone = results(false, vec![run(PREAD, 2, &STEADY, quiet)]);
         assert_eq!(glance_row(&alone, &findings(&alone))[2], "one run");
+    }
+
+    #[test]
+    fn fio_beside_the_runs_or_why_not() {
+        let mut direct = run(DIRECT, 2, &STEADY, quiet);
+        direct.fio = Some(crate::lasting::peer::FioRun {
+            command: "fio".into(),
+            version: "fio-3.33".into(),
+            notes: Vec::new(),
+            accesses_per_sec: Some(2000.0),
+            bytes_per_sec: Some(8.0e6),
+            error: None,
+        });
+        let mut with = results(false, vec![run(PREAD, 2, &STEADY, quiet), direct]);
+        let found = findings(&with);
+        assert_eq!(
+            found.last(),
+            Some(&Finding::Peers(vec![Peer {
+                name: "direct, 2 threads".into(),
+                ours: 1000.0,
+                fio: 2000.0
+            }]))
+        );
+        with.fio_skipped = Some("fio is not on PATH".into());
+        assert_eq!(
+            findings(&with).last(),
+            Some(&Finding::PeerSkipped("fio is not on PATH".into()))
+        );
     }
 }

@@ -41,6 +41,7 @@ fn runs(results: &PressureResults) -> Table {
         "method",
         "threads",
         "accesses/s",
+        "fio accesses/s",
         "disk read / used",
         "major faults",
         "refaults",
@@ -59,6 +60,10 @@ fn runs(results: &PressureResults) -> Table {
                     cell.label.clone(),
                     cell.threads.to_string(),
                     decimal(cell.accesses_per_sec),
+                    match &cell.fio {
+                        None => "not run".to_string(),
+                        Some(fio) => fio.accesses_per_sec.map_or("failed".to_string(), decimal),
+                    },
                     cell.disk_bytes_per_useful_byte
                         .map_or("n/a".to_string(), |r| format!("{}×", decimal(r))),
                     count(cell.outcome.major_faults),
@@ -161,7 +166,8 @@ fn run_chart(
     palette: &Palette,
 ) -> anyhow::Result<Chart> {
     let budget = results.scenario.page_cache;
-    let svg = cell_chart(cell, budget, None, scales, palette)?;
+    let fio = cell.fio.as_ref().and_then(|f| f.accesses_per_sec);
+    let svg = cell_chart(cell, budget, fio, scales, palette)?;
     let mark = match (budget, cell.cache_at_budget_ms) {
         (None, _) => "There is no budget: the file fits.".to_string(),
         (Some(_), Some(ms)) => format!(
@@ -170,13 +176,17 @@ fn run_chart(
         ),
         (Some(_), None) => "Cached never reached 90% of the budget while it ran.".to_string(),
     };
+    let fio_line = match fio {
+        Some(_) => " The grey dashed line is fio's equivalent job, run right after it.",
+        None => "",
+    };
     Ok(Chart {
         title: threads_label(&cell.label, cell.threads),
         svg,
         labels: vec![cell.label.clone()],
         keys: counter_key(),
         caption: format!(
-            "Top: accesses per second in each interval, on this run's own scale. {mark} Beneath: the counters over the same intervals, each panel on the same scale for every run of this scenario; system-wide counters count the whole machine (see the note at the end)."
+            "Top: accesses per second in each interval, on this run's own scale. {mark}{fio_line} Beneath: the counters over the same intervals, each panel on the same scale for every run of this scenario; system-wide counters count the whole machine (see the note at the end)."
         ),
     })
 }

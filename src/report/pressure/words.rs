@@ -2,6 +2,8 @@
 //! scenario and its row of "At a glance", for the HTML page and
 //! summary.md alike.
 
+#[cfg(test)]
+use super::findings::Peer;
 use super::findings::{BUDGET_SLACK, Finding, Named, QUIET, Reclaim, Standing};
 use crate::lasting::command::PressureResults;
 use crate::report::format::{bytes, count, decimal, percent, ratio};
@@ -177,6 +179,22 @@ pub(crate) fn sentence(finding: &Finding) -> String {
             };
             format!("{first}{second}")
         }
+        Finding::Peers(peers) => format!(
+            "fio's equivalent jobs, run right after each under the same budget (one figure each, so not judged): {}.",
+            list(
+                &peers
+                    .iter()
+                    .map(|p| format!(
+                        "{} {} beside {} ({} of ours)",
+                        p.name,
+                        per_sec(p.fio),
+                        per_sec(p.ours),
+                        ratio(p.fio / p.ours.max(1e-12))
+                    ))
+                    .collect::<Vec<_>>()
+            )
+        ),
+        Finding::PeerSkipped(why) => format!("fio did not run beside the runs: {why}."),
         Finding::Stalled {
             name,
             intervals,
@@ -468,6 +486,30 @@ mod tests {
         assert_eq!(
             scaling(Standing::Fewer { ratio: 0.7 }),
             "positioned: 2 threads did fewer accesses per second than 1 (0.70×)."
+        );
+    }
+
+    #[test]
+    fn fio_beside_or_skipped() {
+        let peers = sentence(&Finding::Peers(vec![
+            Peer {
+                name: "direct, 2 threads".into(),
+                ours: 26069.0,
+                fio: 28000.0,
+            },
+            Peer {
+                name: "mmap, 2 threads".into(),
+                ours: 265.0,
+                fio: 530.0,
+            },
+        ]));
+        assert_eq!(
+            peers,
+            "fio's equivalent jobs, run right after each under the same budget (one figure each, so not judged): direct, 2 threads 28,000/s beside 26,069/s (1.07× of ours) and mmap, 2 threads 530/s beside 265/s (2.00× of ours)."
+        );
+        assert_eq!(
+            sentence(&Finding::PeerSkipped("fio is not on PATH".into())),
+            "fio did not run beside the runs: fio is not on PATH."
         );
     }
 
