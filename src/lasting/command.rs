@@ -235,7 +235,7 @@ pub fn run_scenario(
                 threads,
             };
             run::verify(&job, VERIFY_ACCESSES).map_err(AppError::Failed)?;
-            if spec.warm {
+            if spec.warm && way.uses_page_cache() {
                 warm(&path, spec.size).map_err(failed)?;
             }
             if let Some(helper) = &helper {

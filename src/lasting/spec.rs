@@ -92,8 +92,8 @@ pub struct PressureSpec {
     pub pattern: Pattern,
     /// How each access is consumed.
     pub consume: Consume,
-    /// Read the file once front to back before each method, so the cache
-    /// starts full.
+    /// Read the file once front to back before each page-cache method
+    /// (not O_DIRECT), so the cache starts full.
     pub warm: bool,
     /// Seed of the content and the offsets.
     pub seed: u64,
