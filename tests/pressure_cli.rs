@@ -120,10 +120,15 @@ fn a_small_run_writes_its_results() {
 
 #[test]
 fn check_reads_the_shipped_scenarios_and_runs_nothing() {
-    let files: Vec<_> = std::fs::read_dir("scenarios/pressure")
-        .unwrap()
+    // Every shipped file: the ones a glob of scenarios/pressure/*.json
+    // runs, and the opt-in ones for big machines in big/.
+    let files: Vec<_> = ["scenarios/pressure", "scenarios/pressure/big"]
+        .iter()
+        .flat_map(|dir| std::fs::read_dir(dir).unwrap())
         .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
+    assert!(files.len() >= 5, "{files:?}");
     mmap_lab()
         .args(["pressure", "--check"])
         .args(&files)
@@ -186,4 +191,35 @@ fn fio_runs_beside_each_run_or_is_skipped_with_its_reason() {
     }
     let page = std::fs::read_to_string(with.join("index.html")).unwrap();
     assert!(page.contains("fio&#39;s equivalent jobs"), "{page}");
+}
+
+#[test]
+fn a_file_larger_than_memory_is_checked_and_refused_without_the_disk_for_it() {
+    mmap_lab()
+        .args([
+            "pressure",
+            "--check",
+            "scenarios/pressure/big/larger-than-memory.json",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("larger than memory by 2048 MiB"));
+    let temp = tempfile::tempdir_in("/var/tmp").unwrap();
+    let path = temp.path().join("huge.json");
+    let text = std::fs::read_to_string("scenarios/pressure/big/larger-than-memory.json")
+        .unwrap()
+        .replace("memory + 2 GiB", "memory + 4096 TiB");
+    std::fs::write(&path, text).unwrap();
+    let work = temp.path().join("work");
+    std::fs::create_dir(&work).unwrap();
+    mmap_lab()
+        .args(["pressure", "--work-dir"])
+        .arg(&work)
+        .arg("--out")
+        .arg(temp.path().join("out"))
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(contains("huge.json").and(contains("not enough free space")));
+    assert_eq!(std::fs::read_dir(&work).unwrap().count(), 0, "nothing made");
 }

@@ -122,8 +122,11 @@ pub fn command(options: &PressureOptions, interrupted: &AtomicBool) -> Result<()
                 spec.methods.len(),
                 spec.threads,
                 spec.size >> 20,
-                spec.page_cache
-                    .map_or(String::new(), |b| format!(", page cache {} MiB", b >> 20))
+                match (spec.page_cache, spec.beyond_memory) {
+                    (Some(b), _) => format!(", page cache {} MiB", b >> 20),
+                    (None, Some(n)) => format!(", larger than memory by {} MiB", n >> 20),
+                    (None, None) => String::new(),
+                }
             );
         }
         return Ok(());
@@ -186,8 +189,14 @@ pub fn run_scenario(
         .transpose()?;
     let work = WorkDir::create(options.work_dir.as_deref()).map_err(failed)?;
     if !spec.sparse {
+        // Too little disk is the scenario's (or --work-dir's) to fix.
         work.ensure_space(spec.size, &format!("scenario {}", spec.name))
-            .map_err(failed)?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::StorageFull => {
+                    AppError::Usage(format!("{}: {e}", spec.file.display()))
+                }
+                _ => failed(e),
+            })?;
     }
     let path = work.path().join("data");
     let content = if spec.sparse {
@@ -332,7 +341,9 @@ fn start_helper(
     Ok(helper)
 }
 
-fn cell(way: Way, threads: u64, page_cache: Option<u64>, outcome: Outcome) -> Cell {
+/// A finished run as results.json keeps it: its rate, disk bytes per useful
+/// byte, the largest `Cached` and when `Cached` reached 90% of the budget.
+pub fn cell(way: Way, threads: u64, page_cache: Option<u64>, outcome: Outcome) -> Cell {
     let timeline = outcome.timeline.as_ref();
     let disk = timeline.and_then(|t| {
         t.points

@@ -93,9 +93,13 @@ fn facts(results: &PressureResults) -> Vec<(&'static str, String)> {
         (
             "file",
             format!(
-                "{} {} file",
+                "{} {} file{}",
                 ExactSize(s.size),
-                if s.sparse { "sparse" } else { "data" }
+                if s.sparse { "sparse" } else { "data" },
+                s.beyond_memory.map_or(String::new(), |n| format!(
+                    " (MemTotal + {}: larger than memory, no helper)",
+                    ExactSize(n)
+                ))
             ),
         ),
         (
