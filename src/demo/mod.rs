@@ -12,6 +12,7 @@ pub mod empty;
 pub mod faults;
 pub mod layout;
 pub mod offset;
+pub mod pressure;
 mod raw;
 pub mod read;
 mod sandbox;
@@ -120,6 +121,11 @@ pub static LESSONS: &[Lesson] = &[
         name: "uring",
         summary: "fewer system calls without a map: io_uring, queue depth, O_DIRECT",
         run: |s| uring::run(s).map(drop),
+    },
+    Lesson {
+        name: "pressure",
+        summary: "a file that no longer fits: a map, MADV_RANDOM and O_DIRECT under reclaim",
+        run: |s| pressure::run(s).map(drop),
     },
 ];
 

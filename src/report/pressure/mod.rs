@@ -24,6 +24,12 @@ pub fn write_report(results: &[PressureResults], out_dir: &Path) -> anyhow::Resu
     super::write_atomic(&out_dir.join("summary.md"), &page::markdown(results))
 }
 
+/// What the counters of one scenario show, in the report's words (the
+/// paragraph of its section).
+pub(crate) fn paragraph(results: &PressureResults) -> String {
+    words::paragraph(&findings::findings(results))
+}
+
 /// The pressure results files in `dir` (`*.json` that hold a pressure
 /// scenario's results), in name order.
 pub fn results_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
