@@ -127,7 +127,11 @@ pub(crate) enum Finding {
     },
     /// fio's equivalent jobs beside the runs: one figure each, so not
     /// judged, only set side by side.
-    Peers(Vec<Peer>),
+    Peers {
+        peers: Vec<Peer>,
+        /// fio ran while the helper held the cache to the budget.
+        under_budget: bool,
+    },
     /// fio was asked for and could not run: why.
     PeerSkipped(String),
     /// One method at two thread counts: `to` threads against `from`.
@@ -225,7 +229,10 @@ pub(crate) fn findings(results: &PressureResults) -> Vec<Finding> {
         })
         .collect();
     if !peers.is_empty() {
-        out.push(Finding::Peers(peers));
+        out.push(Finding::Peers {
+            peers,
+            under_budget: results.scenario.page_cache.is_some(),
+        });
     }
     if let Some(why) = &results.fio_skipped {
         out.push(Finding::PeerSkipped(why.clone()));
@@ -529,7 +536,7 @@ mod tests {
         );
         let row = glance_row(&tied, &findings(&tied));
         assert!(row[3].ends_with(": the same within noise"), "{row:?}");
-        assert_eq!(row[4], "not held");
+        assert_eq!(row[4], "no budget");
         let alone = results(false, vec![run(PREAD, 2, &STEADY, quiet)]);
         assert_eq!(glance_row(&alone, &findings(&alone))[2], "one run");
     }
@@ -549,11 +556,14 @@ mod tests {
         let found = findings(&with);
         assert_eq!(
             found.last(),
-            Some(&Finding::Peers(vec![Peer {
-                name: "direct, 2 threads".into(),
-                ours: 1000.0,
-                fio: 2000.0
-            }]))
+            Some(&Finding::Peers {
+                peers: vec![Peer {
+                    name: "direct, 2 threads".into(),
+                    ours: 1000.0,
+                    fio: 2000.0
+                }],
+                under_budget: false
+            })
         );
         with.fio_skipped = Some("fio is not on PATH".into());
         assert_eq!(

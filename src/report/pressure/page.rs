@@ -282,7 +282,7 @@ pub(crate) fn html(results: &[PressureResults]) -> anyhow::Result<String> {
     body.push_str("<li><a href=\"#counters\">What the counters can show</a></li>\n</ol>\n</nav>\n");
     body.push_str("<h2 id=\"glance\">At a glance</h2>\n");
     body.push_str(&table(&glance(results)));
-    body.push_str("<p class=\"meta\">most and fewest: accesses per second (the median of a run's intervals) at the scenario's largest thread count; cache: whether Cached kept within the budget plus 10% while every run lasted.</p>\n");
+    body.push_str("<p class=\"meta\">most and fewest: accesses per second (the median of a run's intervals) at the scenario's largest thread count; cache: whether Cached kept within the budget plus 10% while every run lasted (the largest value any run saw).</p>\n");
     for r in results {
         body.push_str(&scenario_html(r, &palette)?);
     }

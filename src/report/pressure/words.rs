@@ -179,8 +179,16 @@ pub(crate) fn sentence(finding: &Finding) -> String {
             };
             format!("{first}{second}")
         }
-        Finding::Peers(peers) => format!(
-            "fio's equivalent jobs, run right after each under the same budget (one figure each, so not judged): {}.",
+        Finding::Peers {
+            peers,
+            under_budget,
+        } => format!(
+            "fio's equivalent jobs, run right after each{} (one figure each, so not judged): {}.",
+            if *under_budget {
+                " under the same budget"
+            } else {
+                ""
+            },
             list(
                 &peers
                     .iter()
@@ -284,7 +292,7 @@ pub(crate) fn glance_row(results: &PressureResults, findings: &[Finding]) -> [St
             } => Some(format!("over budget ({})", bytes(*max_cached))),
             _ => None,
         })
-        .unwrap_or_else(|| "not held".to_string());
+        .unwrap_or_else(|| "no budget".to_string());
     [spec.name.clone(), file, most, fewest, cache]
 }
 
@@ -491,7 +499,7 @@ mod tests {
 
     #[test]
     fn fio_beside_or_skipped() {
-        let peers = sentence(&Finding::Peers(vec![
+        let runs = vec![
             Peer {
                 name: "direct, 2 threads".into(),
                 ours: 26069.0,
@@ -502,10 +510,22 @@ mod tests {
                 ours: 265.0,
                 fio: 530.0,
             },
-        ]));
+        ];
+        let peers = sentence(&Finding::Peers {
+            peers: runs.clone(),
+            under_budget: true,
+        });
         assert_eq!(
             peers,
             "fio's equivalent jobs, run right after each under the same budget (one figure each, so not judged): direct, 2 threads 28,000/s beside 26,069/s (1.07× of ours) and mmap, 2 threads 530/s beside 265/s (2.00× of ours)."
+        );
+        let warm = sentence(&Finding::Peers {
+            peers: runs,
+            under_budget: false,
+        });
+        assert!(
+            warm.starts_with("fio's equivalent jobs, run right after each (one figure"),
+            "{warm}"
         );
         assert_eq!(
             sentence(&Finding::PeerSkipped("fio is not on PATH".into())),
