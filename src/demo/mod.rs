@@ -124,7 +124,7 @@ pub static LESSONS: &[Lesson] = &[
     },
     Lesson {
         name: "pressure",
-        summary: "a file that no longer fits: a map, MADV_RANDOM and O_DIRECT under reclaim",
+        summary: "a file that no longer fits: maps and O_DIRECT under reclaim",
         run: |s| pressure::run(s).map(drop),
     },
 ];
