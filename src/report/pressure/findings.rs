@@ -457,13 +457,15 @@ mod tests {
     fn o_direct_that_moved_the_counters_is_not_quiet_and_cache_over_budget_is_said() {
         let mut map = run(MAP, 2, &SLOW, reclaiming);
         map.max_cached = (1 << 30) + (1 << 30) / 5;
-        let found = findings(&results(
-            true,
-            vec![map, run(DIRECT, 2, &STEADY, reclaiming)],
-        ));
+        let over = results(true, vec![map, run(DIRECT, 2, &STEADY, reclaiming)]);
+        let found = findings(&over);
         assert!(
             matches!(found[0], Finding::Budget { held: false, .. }),
             "{found:?}"
+        );
+        assert_eq!(
+            crate::report::pressure::words::glance_row(&over, &found)[4],
+            "over budget (1.2 GiB)"
         );
         assert!(
             found
