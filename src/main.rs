@@ -101,6 +101,14 @@ enum Command {
         /// Only check the files (like `check` for scenario files).
         #[arg(long)]
         check: bool,
+        /// Run nothing: render index.html and summary.md again from the
+        /// <name>.json files already in --out.
+        #[arg(long, conflicts_with = "check")]
+        report: bool,
+        /// Also run fio's equivalent right after each run, under the same
+        /// budget (only `fio`); skipped with one line if fio is not on PATH.
+        #[arg(long, value_delimiter = ',', value_parser = parse_peer)]
+        peers: Vec<Peer>,
     },
     /// Live lessons on memory maps, one small experiment at a time.
     Demo {
@@ -195,6 +203,8 @@ fn main() -> ExitCode {
             work_dir,
             floor,
             check,
+            report,
+            peers,
         } => {
             mmap_lab::workdir::clean_up_on_interrupt(true);
             let options = PressureOptions {
@@ -203,6 +213,8 @@ fn main() -> ExitCode {
                 work_dir,
                 floor,
                 check,
+                report_only: report,
+                peers,
             };
             mmap_lab::lasting::command::command(&options, mmap_lab::stop::flag())
         }

@@ -62,6 +62,8 @@ fn a_budget_is_held_reclaim_happens_and_nothing_is_left_behind() {
         work_dir: Some(parent.path().to_path_buf()),
         floor: None,
         check: false,
+        report_only: false,
+        peers: Vec::new(),
     };
     let results = run_scenario(&spec, &options, &AtomicBool::new(false)).unwrap();
 

@@ -72,6 +72,7 @@ lessons! {
     sigbus: "a file shrinks under a map: SIGBUS, and why memmap2 says unsafe",
     share: "two processes, one file: shared and private maps, flush, crash, fallocate",
     uring: "fewer system calls without a map: io_uring, queue depth, O_DIRECT",
+    pressure: "a file that no longer fits: maps and O_DIRECT under reclaim",
 }
 
 /// The lesson called `name`, if there is one.

@@ -19,7 +19,7 @@ use std::path::Path;
 pub const PAGE: u64 = 4096;
 
 /// The order of the accesses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "pattern", rename_all = "snake_case")]
 pub enum Pattern {
     /// Records at record-aligned offsets, drawn per thread from the seed.
@@ -94,6 +94,15 @@ impl Way {
             Way::Positioned {} => "positioned".to_string(),
             Way::Direct {} => "direct".to_string(),
             Way::Uring { depth } => format!("uring direct depth={depth}"),
+        }
+    }
+
+    /// True when its reads go through the page cache (a map, `pread`);
+    /// false for O_DIRECT (direct, uring).
+    pub fn uses_page_cache(&self) -> bool {
+        match self {
+            Way::Mmap { .. } | Way::Positioned {} => true,
+            Way::Direct {} | Way::Uring { .. } => false,
         }
     }
 }

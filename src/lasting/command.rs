@@ -5,12 +5,15 @@
 
 use super::access::Way;
 use super::content::Content;
+use super::peer::{self, FioRun};
 use super::run::{self, Job, Outcome, Until};
 use super::spec::{self, PressureSpec};
 use crate::error::AppError;
+use crate::fio::Fio;
 use crate::pressure::{Budget, HeldRecord, Helper, HelperError, budget, default_floor, meminfo};
 use crate::results::Machine;
 use crate::timeline::Sources;
+use crate::vocab::Peer;
 use crate::workdir::WorkDir;
 use std::fs::File;
 use std::os::unix::fs::FileExt;
@@ -38,10 +41,14 @@ pub struct PressureOptions {
     pub floor: Option<u64>,
     /// Only check the files: print one line per good file, run nothing.
     pub check: bool,
+    /// Run nothing: render the report of the results already in `out`.
+    pub report_only: bool,
+    /// Other tools to run beside each run (fio).
+    pub peers: Vec<Peer>,
 }
 
 /// One run: a method and a thread count.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Cell {
     /// The method's label.
     pub label: String,
@@ -60,10 +67,14 @@ pub struct Cell {
     pub cache_at_budget_ms: Option<u64>,
     /// What the threads did and the timeline.
     pub outcome: Outcome,
+    /// fio's equivalent job, run right after it under the same budget,
+    /// with `--peers fio`.
+    #[serde(default)]
+    pub fio: Option<FioRun>,
 }
 
 /// The results of one pressure scenario: `<out>/<name>.json`.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct PressureResults {
     /// The scenario as checked.
     pub scenario: PressureSpec,
@@ -75,10 +86,22 @@ pub struct PressureResults {
     pub held: Option<HeldRecord>,
     /// Every run, in order.
     pub cells: Vec<Cell>,
+    /// Why fio did not run beside the runs, when it was asked for and
+    /// could not.
+    #[serde(default)]
+    pub fio_skipped: Option<String>,
 }
 
 /// Runs every file's scenario; stops at the first error.
 pub fn command(options: &PressureOptions, interrupted: &AtomicBool) -> Result<(), AppError> {
+    if options.report_only {
+        if !options.files.is_empty() {
+            return Err(AppError::Usage(
+                "--report renders the results already in --out; name no scenario files".into(),
+            ));
+        }
+        return report(&options.out);
+    }
     if options.files.is_empty() {
         return Err(AppError::Usage(
             "name pressure scenario files, e.g. scenarios/pressure/*.json".into(),
@@ -99,8 +122,11 @@ pub fn command(options: &PressureOptions, interrupted: &AtomicBool) -> Result<()
                 spec.methods.len(),
                 spec.threads,
                 spec.size >> 20,
-                spec.page_cache
-                    .map_or(String::new(), |b| format!(", page cache {} MiB", b >> 20))
+                match (spec.page_cache, spec.beyond_memory) {
+                    (Some(b), _) => format!(", page cache {} MiB", b >> 20),
+                    (None, Some(n)) => format!(", larger than memory by {} MiB", n >> 20),
+                    (None, None) => String::new(),
+                }
             );
         }
         return Ok(());
@@ -115,7 +141,33 @@ pub fn command(options: &PressureOptions, interrupted: &AtomicBool) -> Result<()
         crate::results::write_atomically(&path, text.as_bytes())
             .map_err(|e| AppError::Failed(format!("{e:#}")))?;
         eprintln!("results: {}", path.display());
+        // Rendered after each scenario, so an interrupted run keeps a report.
+        report(&options.out)?;
     }
+    Ok(())
+}
+
+/// Renders `index.html` and `summary.md` in `dir` from every pressure
+/// results file there (other JSON files are passed over, with a warning).
+pub fn report(dir: &Path) -> Result<(), AppError> {
+    let files = crate::report::pressure::results_files(dir)
+        .map_err(|e| AppError::Usage(format!("{e:#}")))?;
+    let mut results = Vec::new();
+    for file in files {
+        match crate::report::pressure::load(&file) {
+            Ok(r) => results.push(r),
+            Err(e) => eprintln!("warning: passed over {}: {e:#}", file.display()),
+        }
+    }
+    if results.is_empty() {
+        return Err(AppError::Usage(format!(
+            "{} holds no pressure results (mmap-lab pressure writes <name>.json there)",
+            dir.display()
+        )));
+    }
+    crate::report::pressure::write_report(&results, dir)
+        .map_err(|e| AppError::Failed(format!("{e:#}")))?;
+    eprintln!("report: {}", dir.join("index.html").display());
     Ok(())
 }
 
@@ -137,8 +189,14 @@ pub fn run_scenario(
         .transpose()?;
     let work = WorkDir::create(options.work_dir.as_deref()).map_err(failed)?;
     if !spec.sparse {
+        // Too little disk is the scenario's (or --work-dir's) to fix.
         work.ensure_space(spec.size, &format!("scenario {}", spec.name))
-            .map_err(failed)?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::StorageFull => {
+                    AppError::Usage(format!("{}: {e}", spec.file.display()))
+                }
+                _ => failed(e),
+            })?;
     }
     let path = work.path().join("data");
     let content = if spec.sparse {
@@ -159,6 +217,16 @@ pub fn run_scenario(
         None => None,
         Some(budget) => Some(start_helper(spec, budget, interrupted)?),
     };
+    let (fio, fio_skipped) = match options.peers.contains(&Peer::Fio) {
+        false => (None, None),
+        true => match Fio::find() {
+            Ok(fio) => (Some(fio), None),
+            Err(e) => {
+                println!("  fio skipped: {e}");
+                (None, Some(e.to_string()))
+            }
+        },
+    };
     let mut cells = Vec::new();
     for &threads in &spec.threads {
         for &way in &spec.methods {
@@ -176,7 +244,7 @@ pub fn run_scenario(
                 threads,
             };
             run::verify(&job, VERIFY_ACCESSES).map_err(AppError::Failed)?;
-            if spec.warm {
+            if spec.warm && way.uses_page_cache() {
                 warm(&path, spec.size).map_err(failed)?;
             }
             if let Some(helper) = &helper {
@@ -195,7 +263,15 @@ pub fn run_scenario(
             if let Some(helper) = &helper {
                 helper.check_alive().map_err(failed)?;
             }
-            let cell = cell(way, threads, spec.page_cache, outcome);
+            let mut cell = cell(way, threads, spec.page_cache, outcome);
+            if let Some(fio) = &fio {
+                // Right after the run, while the helper still holds the
+                // cache to the budget.
+                cell.fio = Some(peer::run(fio, &peer::job(spec, way, threads, &path)));
+                if let Some(helper) = &helper {
+                    helper.check_alive().map_err(failed)?;
+                }
+            }
             print_cell(&cell);
             cells.push(cell);
         }
@@ -207,6 +283,7 @@ pub fn run_scenario(
         read_ahead_kb: crate::machine::read_ahead_kb(work.path()),
         held,
         cells,
+        fio_skipped,
     })
 }
 
@@ -264,7 +341,9 @@ fn start_helper(
     Ok(helper)
 }
 
-fn cell(way: Way, threads: u64, page_cache: Option<u64>, outcome: Outcome) -> Cell {
+/// A finished run as results.json keeps it: its rate, disk bytes per useful
+/// byte, the largest `Cached` and when `Cached` reached 90% of the budget.
+pub fn cell(way: Way, threads: u64, page_cache: Option<u64>, outcome: Outcome) -> Cell {
     let timeline = outcome.timeline.as_ref();
     let disk = timeline.and_then(|t| {
         t.points
@@ -286,29 +365,46 @@ fn cell(way: Way, threads: u64, page_cache: Option<u64>, outcome: Outcome) -> Ce
                 .map(|p| p.t_ms)
         }),
         outcome,
+        fio: None,
     }
 }
 
+/// A run's lines on the terminal, each under 80 columns.
 fn print_cell(cell: &Cell) {
+    use crate::report::format_count as n;
     let t = cell.outcome.timeline.clone().unwrap_or_default();
-    let opt = |v: Option<u64>| v.map_or("-".to_string(), |v| v.to_string());
+    let opt = |v: Option<u64>| v.map_or("-".to_string(), n);
     println!(
-        "  {:<22} threads {:>3}  {:>10.0} reads/s  majflt {:>8}  refaults {:>9}  pgscan {:>9}  allocstall {:>6}  TLB {:>8}  disk/useful {:>6}  max Cached {:>6} MiB  p99 {}",
+        "  {}, {} thread{}: {} reads/s",
         cell.label,
         cell.threads,
-        cell.accesses_per_sec,
-        cell.outcome.major_faults,
-        t.total(|p| p.refaults),
-        t.total(|p| p.pgscan),
-        t.total(|p| p.allocstall),
+        if cell.threads == 1 { "" } else { "s" },
+        n(cell.accesses_per_sec.round() as u64)
+    );
+    println!(
+        "    majflt {}  refaults {}  pgscan {}  allocstall {}",
+        n(cell.outcome.major_faults),
+        n(t.total(|p| p.refaults)),
+        n(t.total(|p| p.pgscan)),
+        n(t.total(|p| p.allocstall)),
+    );
+    println!(
+        "    TLB {}  disk/useful {}  max Cached {} MiB  p99 {}",
         opt(t.points.iter().map(|p| p.tlb_shootdowns).sum()),
         cell.disk_bytes_per_useful_byte
             .map_or("-".to_string(), |r| format!("{r:.2}")),
-        cell.max_cached >> 20,
+        n(cell.max_cached >> 20),
         cell.outcome
             .latency
             .map_or("-".to_string(), |l| format!("{} us", l.p99_ns / 1000))
     );
+    if let Some(fio) = &cell.fio {
+        match (fio.accesses_per_sec, &fio.error) {
+            (Some(rate), _) => println!("    fio: {} reads/s", n(rate.round() as u64)),
+            (None, Some(e)) => println!("    fio failed: {}", crate::user_text::for_terminal(e)),
+            (None, None) => {}
+        }
+    }
 }
 
 /// Reads the whole file once, front to back, so that the cache starts full.

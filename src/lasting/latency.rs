@@ -45,7 +45,7 @@ fn lower_bound(index: usize) -> u64 {
 
 /// Latency percentiles over a run, nanoseconds (each the lower edge of its
 /// bucket, so at most 12.5% below the true value; `max` is exact).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Percentiles {
     /// Accesses timed.
     pub count: u64,

@@ -49,7 +49,7 @@ pub enum Until {
 }
 
 /// What one thread did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ThreadTally {
     /// Its number, 0-based.
     pub thread: u64,
@@ -66,7 +66,7 @@ pub struct ThreadTally {
 }
 
 /// A finished run.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     /// Each thread's work, in thread order.
     pub threads: Vec<ThreadTally>,

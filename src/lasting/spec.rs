@@ -29,8 +29,7 @@ struct Wire {
     name: String,
     #[serde(default)]
     about: String,
-    #[serde(deserialize_with = "deserialize_byte_count")]
-    size: u64,
+    size: SizeText,
     #[serde(default)]
     sparse: bool,
     #[serde(default, deserialize_with = "optional_bytes")]
@@ -52,6 +51,50 @@ struct Wire {
     methods: Vec<Way>,
 }
 
+/// `size` as written: a byte count, or `"memory + N"`.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum SizeText {
+    Bytes(u64),
+    Text(String),
+}
+
+/// What `size` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FileSize {
+    /// This many bytes.
+    Bytes(u64),
+    /// `MemTotal` plus this many bytes: a file larger than memory.
+    MemoryPlus(u64),
+}
+
+/// Reads `"6 GiB"`, `6442450944` or `"memory + 2 GiB"`.
+fn file_size(size: &SizeText) -> Result<FileSize, String> {
+    match size {
+        SizeText::Bytes(bytes) => Ok(FileSize::Bytes(*bytes)),
+        SizeText::Text(text) => match text.trim().strip_prefix("memory") {
+            None => crate::units::parse_size(text)
+                .map(FileSize::Bytes)
+                .map_err(|e| e.to_string()),
+            Some(rest) => rest
+                .trim()
+                .strip_prefix('+')
+                .ok_or_else(|| {
+                    format!("expected \"memory + N\" (such as \"memory + 2 GiB\"), not {text:?}")
+                })
+                .and_then(|n| crate::units::parse_size(n.trim()).map_err(|e| e.to_string()))
+                .map(FileSize::MemoryPlus),
+        },
+    }
+}
+
+/// `MemTotal` of this machine, for `"memory + N"`.
+fn mem_total() -> Result<u64, String> {
+    crate::pressure::meminfo::read()
+        .map(|m| m.mem_total)
+        .map_err(|e| format!("cannot read /proc/meminfo for \"memory + N\": {e}"))
+}
+
 fn default_interval() -> String {
     "1 s".to_string()
 }
@@ -66,7 +109,7 @@ fn optional_bytes<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u64>,
 }
 
 /// A checked pressure scenario.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PressureSpec {
     /// Its name.
     pub name: String,
@@ -76,6 +119,10 @@ pub struct PressureSpec {
     pub file: PathBuf,
     /// The file's size in bytes.
     pub size: u64,
+    /// With `"size": "memory + N"`: N, the bytes beyond `MemTotal` (the
+    /// file is larger than memory and needs no helper).
+    #[serde(default)]
+    pub beyond_memory: Option<u64>,
     /// A sparse file (no disk reads) instead of real data.
     pub sparse: bool,
     /// The page-cache budget, when the run holds the cache to one.
@@ -92,8 +139,8 @@ pub struct PressureSpec {
     pub pattern: Pattern,
     /// How each access is consumed.
     pub consume: Consume,
-    /// Read the file once front to back before each method, so the cache
-    /// starts full.
+    /// Read the file once front to back before each page-cache method
+    /// (not O_DIRECT), so the cache starts full.
     pub warm: bool,
     /// Seed of the content and the offsets.
     pub seed: u64,
@@ -131,6 +178,16 @@ pub fn load(path: &Path) -> Result<PressureSpec, String> {
 
 /// Checks the text of a pressure scenario file; errors name `path`.
 pub fn from_json(path: &Path, text: &str) -> Result<PressureSpec, String> {
+    from_json_on(path, text, &mem_total)
+}
+
+/// [`from_json`] on a machine whose `MemTotal` `memory` gives (read only
+/// for `"memory + N"`).
+pub fn from_json_on(
+    path: &Path,
+    text: &str,
+    memory: &dyn Fn() -> Result<u64, String>,
+) -> Result<PressureSpec, String> {
     crate::strict_json::check(text).map_err(|e| {
         let at = e
             .position
@@ -162,6 +219,26 @@ pub fn from_json(path: &Path, text: &str) -> Result<PressureSpec, String> {
     {
         return Err(bad("name", "use letters, digits, `-` and `_`".into()));
     }
+    let (size, beyond_memory) = match file_size(&wire.size).map_err(|e| bad("size", e))? {
+        FileSize::Bytes(bytes) => (bytes, None),
+        FileSize::MemoryPlus(extra) => {
+            if wire.page_cache.is_some() {
+                return Err(bad(
+                    "page_cache",
+                    "a file larger than memory (\"memory + N\") needs no budget: drop page_cache"
+                        .into(),
+                ));
+            }
+            if extra == 0 {
+                return Err(bad("size", "\"memory + N\" needs N above 0".into()));
+            }
+            let total = memory().map_err(|e| bad("size", e))?;
+            // Whole records, so that every record is inside the file.
+            let bytes = (total.saturating_add(extra)).div_ceil(wire.record.max(ALIGN))
+                * wire.record.max(ALIGN);
+            (bytes, Some(extra))
+        }
+    };
     if wire.record == 0 || wire.record % ALIGN != 0 {
         return Err(bad(
             "record",
@@ -171,12 +248,12 @@ pub fn from_json(path: &Path, text: &str) -> Result<PressureSpec, String> {
             ),
         ));
     }
-    if wire.size < wire.record || wire.size % ALIGN != 0 {
+    if size < wire.record || size % ALIGN != 0 {
         return Err(bad(
             "size",
             format!(
-                "must be a multiple of {ALIGN} bytes and at least one record ({} bytes), not {}",
-                wire.record, wire.size
+                "must be a multiple of {ALIGN} bytes and at least one record ({} bytes), not {size}",
+                wire.record
             ),
         ));
     }
@@ -229,7 +306,8 @@ pub fn from_json(path: &Path, text: &str) -> Result<PressureSpec, String> {
         name: wire.name,
         about: wire.about,
         file: path.to_path_buf(),
-        size: wire.size,
+        size,
+        beyond_memory,
         sparse: wire.sparse,
         page_cache: wire.page_cache,
         floor: wire.floor,
@@ -295,6 +373,35 @@ mod tests {
             "\"page_cache\": \"1 GiB\", \"floor\": \"2 GiB\"",
         ));
         assert!(e.contains("field `floor`"), "{e}");
+    }
+
+    #[test]
+    fn a_file_larger_than_memory_is_memory_plus_its_margin_and_has_no_budget() {
+        let text = GOOD
+            .replace("\"64 MiB\"", "\"memory + 2 GiB\"")
+            .replace("\"page_cache\": \"1 GiB\", ", "");
+        let memory = || Ok((24u64 << 30) - 1000);
+        let spec = from_json_on(Path::new("p.json"), &text, &memory).unwrap();
+        assert_eq!(spec.size, 26 << 30, "rounded up to whole records");
+        assert_eq!(spec.beyond_memory, Some(2 << 30));
+        assert_eq!(spec.page_cache, None);
+        let e = from_json_on(
+            Path::new("p.json"),
+            &GOOD.replace("\"64 MiB\"", "\"memory + 2 GiB\""),
+            &memory,
+        )
+        .unwrap_err();
+        assert!(
+            e.contains("field `page_cache`") && e.contains("needs no budget"),
+            "{e}"
+        );
+        let e = error(&text.replace("memory + 2 GiB", "memory * 2"));
+        assert!(
+            e.contains("field `size`") && e.contains("memory + N"),
+            "{e}"
+        );
+        let e = error(&text.replace("memory + 2 GiB", "memory + 0 B"));
+        assert!(e.contains("N above 0"), "{e}");
     }
 
     #[test]

@@ -37,7 +37,7 @@ const REPORT_EVERY_HOLDS: u32 = 20;
 const WORDS: usize = 6;
 
 /// What the helper last reported.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HelperStatus {
     /// Bytes of touched anonymous memory it holds.
     pub held: u64,
@@ -98,7 +98,7 @@ pub enum HelperError {
 }
 
 /// What was held for a budget, for results.json.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HeldRecord {
     /// The helper's process id (gone by the time this is read).
     pub pid: i32,

@@ -21,10 +21,12 @@ mod markdown;
 mod metrics;
 mod narrative;
 mod palette;
+pub mod pressure;
 mod table;
 
 use crate::results::{Results, write_atomically};
 use anyhow::Context;
+pub(crate) use format::count as format_count;
 pub(crate) use layout::{faults_text, histogram};
 use std::path::{Path, PathBuf};
 

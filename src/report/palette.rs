@@ -98,6 +98,17 @@ impl Palette {
         }
     }
 
+    /// The given labels, in the order given (a pressure report's runs).
+    pub(crate) fn of_labels(labels: impl IntoIterator<Item = String>) -> Palette {
+        let mut unique: Vec<String> = Vec::new();
+        for label in labels {
+            if !unique.contains(&label) {
+                unique.push(label);
+            }
+        }
+        Palette { labels: unique }
+    }
+
     /// The style of a label; unknown labels share the last slot.
     pub(crate) fn style(&self, label: &str) -> Style {
         let i = self

@@ -168,8 +168,12 @@ pub const SERIES: &[Series] = &[
     },
 ];
 
+fn all_series() -> &'static [Series] {
+    SERIES
+}
+
 /// A run's timeline: a point per interval and what its series mean.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Timeline {
     /// The sampling interval, milliseconds.
     pub interval_ms: u64,
@@ -177,7 +181,9 @@ pub struct Timeline {
     pub points: Vec<Point>,
     /// Why `disk_read_bytes` is null, when it is.
     pub disk_note: Option<String>,
-    /// Each series' source, scope and what can blur it.
+    /// Each series' source, scope and what can blur it (always
+    /// [`SERIES`]: a saved file's copy is not read back).
+    #[serde(skip_deserializing, default = "all_series")]
     pub series: &'static [Series],
 }
 

@@ -372,7 +372,7 @@ fn draw_panel(
 }
 
 /// Draws one marker shape at a point in chart coordinates.
-fn draw_marker<X, Y>(
+pub(crate) fn draw_marker<X, Y>(
     area: &DrawingArea<SVGBackend<'_>, Cartesian2d<X, Y>>,
     at: (f64, f64),
     marker: Marker,
