@@ -397,6 +397,12 @@ fn cli_lists_every_lesson() {
             lesson.name
         );
     }
+    for line in stdout.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "--list line over 80 columns: {line}"
+        );
+    }
 }
 
 #[test]
