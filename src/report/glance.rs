@@ -28,12 +28,13 @@ const HEADERS: [&str; 5] = [
 fn row(scenario: &ScenarioResult) -> Option<Vec<String>> {
     let sizes = sizes(scenario);
     let (smallest, largest) = (*sizes.first()?, *sizes.last()?);
-    let race = race(&standings(scenario));
+    let standings = standings(scenario);
+    let race = race(&standings);
     Some(vec![
         scenario.name.clone(),
         fastest(scenario, smallest),
         fastest(scenario, largest),
-        overtakes(race.as_ref()),
+        overtakes(race.as_ref(), standings.len()),
         gap(scenario, largest),
     ])
 }
@@ -71,10 +72,13 @@ fn lead_text(lead: &Lead, size: u64) -> String {
     }
 }
 
-/// Where a map overtakes the best read()-style method, in a few words.
-fn overtakes(race: Option<&Race>) -> String {
+/// Where a map overtakes the best read()-style method, in a few words;
+/// `sizes_with_both` counts the sizes where a map and a read()-style
+/// method both ran (a race needs two).
+fn overtakes(race: Option<&Race>, sizes_with_both: usize) -> String {
     match race {
-        None => "n/a (no map or no read())".to_string(),
+        None if sizes_with_both == 0 => "n/a (no map or no read())".to_string(),
+        None => "n/a (one size only)".to_string(),
         Some(Race::Crossed(crossovers)) => match crossovers.iter().find(|c| c.map_overtook) {
             Some(c) => format!("about {}", ApproxSize(c.estimate)),
             None => "none (it fell behind)".to_string(),
@@ -187,21 +191,31 @@ mod tests {
                 map_overtook,
             }])
         };
-        assert_eq!(overtakes(None), "n/a (no map or no read())");
-        assert_eq!(overtakes(Some(&crossing(true))), "about 16.0 KiB");
-        assert_eq!(overtakes(Some(&crossing(false))), "none (it fell behind)");
+        assert_eq!(overtakes(None, 0), "n/a (no map or no read())");
+        assert_eq!(overtakes(None, 1), "n/a (one size only)");
+        assert_eq!(overtakes(Some(&crossing(true)), 2), "about 16.0 KiB");
         assert_eq!(
-            overtakes(Some(&Race::MapAhead {
-                size: 4096,
-                ratio: 2.0
-            })),
+            overtakes(Some(&crossing(false)), 2),
+            "none (it fell behind)"
+        );
+        assert_eq!(
+            overtakes(
+                Some(&Race::MapAhead {
+                    size: 4096,
+                    ratio: 2.0
+                }),
+                2
+            ),
             "ahead at every size"
         );
         assert_eq!(
-            overtakes(Some(&Race::MapBehind {
-                size: 4096,
-                ratio: 0.5
-            })),
+            overtakes(
+                Some(&Race::MapBehind {
+                    size: 4096,
+                    ratio: 0.5
+                }),
+                2
+            ),
             "none"
         );
         for (map_ahead, text) in [
@@ -213,7 +227,7 @@ mod tests {
                 level: vec![4096],
                 map_ahead,
             };
-            assert_eq!(overtakes(Some(&race)), text);
+            assert_eq!(overtakes(Some(&race), 2), text);
         }
     }
 }
