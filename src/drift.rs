@@ -5,7 +5,7 @@
 //! rounds, within a second or two; the next group comes later. On a shared
 //! VM the machine's own speed moves between such moments (another guest on
 //! the host, the clock): in two runs of the same build on this project's
-//! 2-core VM, whole groups moved together by -25% to +97% while the cells
+//! 2-core VM, whole groups moved together by -33% to +164% while the cells
 //! of one group kept their ratios to each other within about 4%. No
 //! sample of either run shows that drift, so the judgement of each cell
 //! alone calls it a change.
